@@ -1,0 +1,90 @@
+/**
+ * Set-up steps as data (STYLE.md 7): each has a check() that looks at content and an apply().
+ * One runner drives them through listr2; a done step is skipped with its reason, an applied
+ * step is checked again (STYLE.md 9), and a blocked step stops the list with its fix.
+ */
+import { ExitCode, UserError } from './errors.js';
+
+export type StepCheck =
+  | { state: 'done'; reason: string }
+  | { state: 'todo'; reason: string }
+  | { state: 'blocked'; reason: string; fix?: string; exitCode?: ExitCode };
+
+export interface Step<C> {
+  id: string;
+  title: string;
+  check(ctx: C): Promise<StepCheck>;
+  /** Does the work; returns a short note on what it did, shown beside the title. */
+  apply(ctx: C): Promise<string | void>;
+  /** Set when apply() legitimately leaves the check not done (e.g. only reports). */
+  skipVerify?: boolean;
+}
+
+export interface StepOutcome {
+  id: string;
+  title: string;
+  outcome: 'skipped' | 'applied';
+  /** Why it was skipped, or why it had to run. */
+  reason: string;
+  /** What apply() reported. */
+  note?: string;
+}
+
+/** How progress is shown: spinners on a terminal, plain lines otherwise, nothing for --json/--quiet. */
+export type ProgressMode = 'tty' | 'plain' | 'silent';
+
+export function progressMode(options: { json?: boolean; quiet?: boolean }, stream: NodeJS.WriteStream = process.stderr): ProgressMode {
+  if (options.json || options.quiet) return 'silent';
+  return stream.isTTY && process.env.TERM !== 'dumb' ? 'tty' : 'plain';
+}
+
+export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, mode: ProgressMode): Promise<StepOutcome[]> {
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  const outcomes: StepOutcome[] = [];
+  // Progress goes to stderr so stdout carries only results (and --json stays parseable).
+  const processOutput = new ProcessOutput(process.stderr, process.stderr);
+  const list = new Listr(
+    steps.map((step) => ({
+      title: step.title,
+      task: async (_: unknown, task: { skip(message?: string): void; title: string }) => {
+        const before = await step.check(ctx);
+        if (before.state === 'done') {
+          outcomes.push({ id: step.id, title: step.title, outcome: 'skipped', reason: before.reason });
+          task.skip(`${step.title}: ${before.reason}`);
+          return;
+        }
+        if (before.state === 'blocked') {
+          throw new UserError(`${step.title}: ${before.reason}`, {
+            ...(before.fix === undefined ? {} : { fix: before.fix }),
+            exitCode: before.exitCode ?? ExitCode.input,
+          });
+        }
+        const note = (await step.apply(ctx)) ?? undefined;
+        if (!step.skipVerify) {
+          const after = await step.check(ctx);
+          if (after.state !== 'done') {
+            throw new UserError(`${step.title}: still not done after applying it: ${after.reason}`, {
+              ...('fix' in after && after.fix !== undefined ? { fix: after.fix } : {}),
+              exitCode: ExitCode.internal,
+            });
+          }
+        }
+        outcomes.push({ id: step.id, title: step.title, outcome: 'applied', reason: before.reason, ...(note ? { note } : {}) });
+        if (note) task.title = `${step.title}: ${note}`;
+      },
+    })),
+    {
+      concurrent: false,
+      exitOnError: true,
+      renderer: mode === 'tty' ? 'default' : mode === 'plain' ? 'simple' : 'silent',
+      fallbackRenderer: mode === 'silent' ? 'silent' : 'simple',
+      rendererOptions: { logger: new ListrLogger({ processOutput }) },
+      fallbackRendererOptions: { logger: new ListrLogger({ processOutput }) },
+      // Errors are printed once, by the CLI.
+      collectErrors: false,
+      registerSignalListeners: false,
+    } as never,
+  );
+  await list.run();
+  return outcomes;
+}
