@@ -50,7 +50,7 @@ export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, mode: Progr
         const before = await step.check(ctx);
         if (before.state === 'done') {
           outcomes.push({ id: step.id, title: step.title, outcome: 'skipped', reason: before.reason });
-          task.skip(`${step.title}: ${before.reason}`);
+          task.skip(before.reason);
           return;
         }
         if (before.state === 'blocked') {

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, isUserError } from '../errors.js';
 // One import and one call per command; each src/cli/<verb>.ts owns its flags and printing.
+import { register as registerSetupSsl } from './setup-ssl.js';
+import { register as registerTrust } from './trust.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--no-color', 'disable colours (NO_COLOR is honoured too)'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerSetupSsl(program);
+  registerTrust(program);
   return program;
 }
 

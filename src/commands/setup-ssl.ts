@@ -1,0 +1,293 @@
+/**
+ * `richie-dev setup-ssl`: the local CA (created or reused) and one leaf certificate for every
+ * configured host, as a list of steps that each check content before doing anything.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LOOPBACK_CONSTRAINTS, caPermissionWarnings, createCa, readCa, retireCa, type LocalCa } from '../certs/ca.js';
+import { generateRsaKey } from '../certs/keys.js';
+import { leafNames, leafProblems, type LeafCheck } from '../certs/leaf.js';
+import type { NameConstraints } from '../certs/x509.js';
+import { configuredHosts, loadConfig } from '../config.js';
+import { sharedParentDomain } from '../domains.js';
+import { ExitCode } from '../errors.js';
+import { readIfExists, writeFileAtomic } from '../fsutil.js';
+import { caRoot, hostCertPaths, projectPaths, type CaRootSource, type ProjectPaths } from '../paths.js';
+import { runSteps, type ProgressMode, type Step, type StepCheck, type StepOutcome } from '../steps.js';
+import { applyTrust, discoverStores, type StoreReport } from '../trust/index.js';
+import { trustExitCode } from './trust.js';
+
+export interface SetupSslOptions {
+  projectDir: string;
+  caRoot?: string | undefined;
+  /** Reissue the certificate; recreate the CA when its name constraints do not cover the hosts. */
+  force?: boolean;
+  /** Use certificates the user put in place, and check them. */
+  noCert?: boolean;
+  /** Install the CA into the trust stores, or only report where it is not trusted yet. */
+  trust?: 'install' | 'report';
+  progress?: ProgressMode;
+  env?: NodeJS.ProcessEnv;
+  now?: Date;
+}
+
+export interface SetupSslResult {
+  ca: {
+    dir: string;
+    from: CaRootSource['from'];
+    fingerprint: string;
+    created: boolean;
+    /** Null for an unconstrained CA (one mkcert made). */
+    constraints: NameConstraints | null;
+    retiredFiles: string[];
+  } | null;
+  certificate: {
+    names: string[];
+    notAfter: string | null;
+    daysLeft: number | null;
+    issued: boolean;
+    files: { host: string; cert: string; key: string }[];
+  };
+  trust: StoreReport[];
+  steps: StepOutcome[];
+  warnings: string[];
+  exitCode: ExitCode;
+}
+
+interface Context {
+  paths: ProjectPaths;
+  hosts: string[];
+  names: string[];
+  root: CaRootSource;
+  required: NameConstraints;
+  force: boolean;
+  now: Date;
+  ca?: LocalCa;
+  caCreated: boolean;
+  retired: string[];
+  leafKey?: Promise<string>;
+  leafIssued: boolean;
+  leaf?: LeafCheck;
+  trustReports: StoreReport[];
+  warnings: string[];
+}
+
+/** What a CA must permit for these hosts: their shared parent, localhost and loopback. */
+export async function requiredConstraints(hosts: readonly string[]): Promise<NameConstraints> {
+  const parent = await sharedParentDomain(hosts);
+  return { dns: [parent, ...LOOPBACK_CONSTRAINTS.dns], ip: [...LOOPBACK_CONSTRAINTS.ip] };
+}
+
+export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
+  const env = options.env ?? process.env;
+  const { config } = await loadConfig(options.projectDir);
+  const hosts = configuredHosts(config);
+  const paths = projectPaths(options.projectDir);
+  // Validated before any step: hosts with no shared parent change nothing.
+  const required = await requiredConstraints(hosts);
+  const ctx: Context = {
+    paths,
+    hosts,
+    names: leafNames(hosts),
+    root: caRoot({ flag: options.caRoot, configValue: config.caRoot, projectDir: paths.projectDir }, env),
+    required,
+    force: Boolean(options.force),
+    now: options.now ?? new Date(),
+    caCreated: false,
+    retired: [],
+    leafIssued: false,
+    trustReports: [],
+    warnings: [],
+  };
+
+  const steps: Step<Context>[] = options.noCert ? [userCertificatesStep] : [caStep, certificateStep];
+  if (!options.noCert && options.trust === 'install') steps.push(trustStep(env));
+  const outcomes = await runSteps(steps, ctx, options.progress ?? 'silent');
+
+  if (ctx.ca && options.trust !== 'install') ctx.trustReports = await applyTrust(ctx.ca, await discoverStores(env), 'status');
+  if (ctx.ca) {
+    ctx.warnings.push(...(await caPermissionWarnings(ctx.ca)));
+    if (!ctx.ca.constraints) {
+      ctx.warnings.push(
+        `The CA in ${ctx.ca.dir} has no name constraints (mkcert makes them that way): if its key leaks, it can impersonate any site. A CA created by richie-dev is limited to ${required.dns.join(', ')} and loopback.`,
+      );
+    }
+  }
+  return {
+    ca: ctx.ca
+      ? {
+          dir: ctx.ca.dir,
+          from: ctx.root.from,
+          fingerprint: ctx.ca.fingerprint,
+          created: ctx.caCreated,
+          constraints: ctx.ca.constraints ?? null,
+          retiredFiles: ctx.retired,
+        }
+      : null,
+    certificate: {
+      names: options.noCert ? hosts : ctx.names,
+      notAfter: ctx.leaf?.notAfter.toISOString() ?? null,
+      daysLeft: ctx.leaf?.daysLeft ?? null,
+      issued: ctx.leafIssued,
+      files: hosts.map((host) => ({ host, ...hostCertPaths(paths, host) })),
+    },
+    trust: ctx.trustReports,
+    steps: outcomes,
+    warnings: ctx.warnings,
+    exitCode: options.trust === 'install' ? trustExitCode('install', ctx.trustReports) : ExitCode.ok,
+  };
+}
+
+function describeConstraints(c: NameConstraints): string {
+  return [...c.dns, ...c.ip].join(', ');
+}
+
+const caStep: Step<Context> = {
+  id: 'ca',
+  title: 'Local certificate authority',
+  async check(ctx): Promise<StepCheck> {
+    const ca = await readCa(ctx.root.dir);
+    if (!ca) return { state: 'todo', reason: `no CA in ${ctx.root.dir} yet` };
+    ctx.ca = ca;
+    const { isPermitted } = await import('../certs/x509.js');
+    const outside = ctx.names.filter((name) => !isPermitted(name, ca.constraints));
+    if (outside.length === 0) {
+      const scope = ca.constraints ? `limited to ${describeConstraints(ca.constraints)}` : 'no name constraints';
+      return { state: 'done', reason: `${ctx.caCreated ? 'created' : 'reusing'} ${ca.dir} (${scope})` };
+    }
+    const why = `the CA in ${ca.dir} is name-constrained to ${describeConstraints(ca.constraints!)}, so it cannot sign for ${outside.join(', ')}`;
+    if (ctx.force) return { state: 'todo', reason: `${why}: recreating it (--force)` };
+    return {
+      state: 'blocked',
+      reason: `${why}; browsers would reject such a certificate ("permitted subtree violation").`,
+      fix: 'Recreate the CA with "richie-dev setup-ssl --force" (the old one is kept beside it), then run "richie-dev trust install".',
+    };
+  },
+  async apply(ctx) {
+    // The leaf will need a new key too: make both keys at once, on two threads.
+    ctx.leafKey ??= generateRsaKey(2048);
+    const caKey = generateRsaKey(3072);
+    let constraints = ctx.required;
+    if (ctx.ca) {
+      // Keep what the old CA permitted, so other projects sharing this CA root keep working.
+      const old = ctx.ca.constraints ?? { dns: [], ip: [] };
+      constraints = { dns: [...new Set([...old.dns, ...ctx.required.dns])], ip: [...new Set([...old.ip, ...ctx.required.ip])] };
+      ctx.retired = await retireCa(ctx.ca, ctx.now);
+    }
+    ctx.ca = await createCa({ dir: ctx.root.dir, constraints, keyPem: caKey, now: ctx.now });
+    ctx.caCreated = true;
+    return ctx.retired.length ? `recreated in ${ctx.ca.dir}; the old CA was moved to ${ctx.retired[0]}` : `created in ${ctx.ca.dir}`;
+  },
+};
+
+async function readPair(paths: ProjectPaths, host: string): Promise<{ cert: string; key: string; certPem?: string; keyPem?: string }> {
+  const files = hostCertPaths(paths, host);
+  const [certPem, keyPem] = await Promise.all([readIfExists(files.cert), readIfExists(files.key)]);
+  return { ...files, ...(certPem === undefined ? {} : { certPem }), ...(keyPem === undefined ? {} : { keyPem }) };
+}
+
+const certificateStep: Step<Context> = {
+  id: 'certificate',
+  title: 'Certificate',
+  async check(ctx): Promise<StepCheck> {
+    if (ctx.force && !ctx.leafIssued) return { state: 'todo', reason: 'reissuing (--force)' };
+    for (const host of ctx.hosts) {
+      const pair = await readPair(ctx.paths, host);
+      if (pair.certPem === undefined || pair.keyPem === undefined) {
+        return { state: 'todo', reason: `${pair.certPem === undefined ? pair.cert : pair.key} does not exist` };
+      }
+      const { problems, info } = leafProblems({
+        certPem: pair.certPem,
+        keyPem: pair.keyPem,
+        names: ctx.names,
+        ...(ctx.ca ? { ca: ctx.ca } : {}),
+        now: ctx.now,
+        certFile: pair.cert,
+        keyFile: pair.key,
+      });
+      if (problems.length) return { state: 'todo', reason: problems.join('; ') };
+      ctx.leaf = info;
+    }
+    const until = ctx.leaf!.notAfter.toISOString().slice(0, 10);
+    return { state: 'done', reason: `valid for ${ctx.names.join(', ')} until ${until} (${ctx.leaf!.daysLeft} days)` };
+  },
+  async apply(ctx) {
+    const { issueLeaf } = await import('../certs/leaf.js');
+    const ca = ctx.ca!;
+    const keyPem = await (ctx.leafKey ?? generateRsaKey(2048));
+    const certPem = await issueLeaf({ ca, names: ctx.names, keyPem, now: ctx.now });
+    await mkdir(ctx.paths.sslDir, { recursive: true });
+    await ensureStateDirIgnored(ctx.paths);
+    for (const host of ctx.hosts) {
+      const files = hostCertPaths(ctx.paths, host);
+      // Key before certificate: a certificate on disk always has its key beside it.
+      await writeFileAtomic(files.key, keyPem, 0o600);
+      // The chain nginx serves: leaf, then the CA.
+      await writeFileAtomic(files.cert, certPem + ca.certPem, 0o644);
+    }
+    ctx.leafIssued = true;
+    return `issued for ${ctx.names.join(', ')}`;
+  },
+};
+
+/** `.richie-dev/` holds keys: ignore it in git even when the project's .gitignore does not. */
+async function ensureStateDirIgnored(paths: ProjectPaths): Promise<void> {
+  const file = join(paths.stateDir, '.gitignore');
+  if ((await readIfExists(file)) === undefined) await writeFileAtomic(file, '# Generated by richie-dev: keys and generated files.\n*\n');
+}
+
+const userCertificatesStep: Step<Context> = {
+  id: 'user-certificates',
+  title: 'Your certificates (--no-cert)',
+  async check(ctx): Promise<StepCheck> {
+    const problems: string[] = [];
+    for (const host of ctx.hosts) {
+      const pair = await readPair(ctx.paths, host);
+      if (pair.certPem === undefined || pair.keyPem === undefined) {
+        for (const [path, pem] of [
+          [pair.cert, pair.certPem],
+          [pair.key, pair.keyPem],
+        ] as const) {
+          if (pem === undefined) problems.push(`${path} is missing (expected the ${path.endsWith('.key') ? 'private key' : 'certificate, PEM'} for ${host})`);
+        }
+        continue;
+      }
+      const check = leafProblems({ certPem: pair.certPem, keyPem: pair.keyPem, names: [host], now: ctx.now, minDaysLeft: 0, certFile: pair.cert, keyFile: pair.key });
+      problems.push(...check.problems);
+      if (check.info) ctx.leaf = check.info;
+    }
+    if (problems.length === 0) return { state: 'done', reason: `${ctx.hosts.length * 2} files in ${ctx.paths.sslDir} checked` };
+    return {
+      state: 'blocked',
+      reason: problems.join('; '),
+      fix: `Put a certificate (PEM) and its key for each host at ${ctx.hosts.map((h) => hostCertPaths(ctx.paths, h).cert).join(' and ')} (keys beside them as .key), or run "richie-dev setup-ssl" without --no-cert to have them made.`,
+      exitCode: ExitCode.input,
+    };
+  },
+  async apply() {
+    // Never reached: the check is either done or blocked.
+  },
+};
+
+function trustStep(env: NodeJS.ProcessEnv): Step<Context> {
+  return {
+    id: 'trust',
+    title: 'Trust the CA',
+    skipVerify: true,
+    async check(ctx): Promise<StepCheck> {
+      const reports = await applyTrust(ctx.ca!, await discoverStores(env), 'status');
+      const missing = reports.filter((r) => r.after !== 'trusted' && r.after !== 'unknown');
+      if (missing.length === 0) {
+        ctx.trustReports = reports;
+        return { state: 'done', reason: `trusted in ${reports.length} store${reports.length === 1 ? '' : 's'}` };
+      }
+      return { state: 'todo', reason: `not trusted in ${missing.map((r) => r.label).join(', ')}` };
+    },
+    async apply(ctx) {
+      ctx.trustReports = await applyTrust(ctx.ca!, await discoverStores(env), 'install');
+      const installed = ctx.trustReports.filter((r) => r.action === 'installed').length;
+      const blocked = ctx.trustReports.filter((r) => r.action === 'blocked' || r.action === 'failed').length;
+      return `installed in ${installed} store${installed === 1 ? '' : 's'}${blocked ? `, ${blocked} need attention` : ''}`;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Trust: which stores exist here (chosen from a table by platform, filtered by TRUST_STORES as
+ * mkcert does), and installing, uninstalling or reporting the CA in each, store by store.
+ */
+import type { LocalCa } from '../certs/ca.js';
+import { commandToString } from '../exec.js';
+import { UserError } from '../errors.js';
+import { findLinuxLayout, linuxSystemStore } from './linux.js';
+import { manualStore } from './manual.js';
+import { findNssDatabases, nssStore } from './nss.js';
+import type { StoreReport, TrustStore } from './types.js';
+
+export type { StoreReport, TrustStore, TrustState } from './types.js';
+
+const STORE_KINDS = ['system', 'nss'] as const;
+type StoreKind = (typeof STORE_KINDS)[number];
+
+/** TRUST_STORES="system,nss" (mkcert's variable; "java" is mkcert's too, and not ours). */
+export function selectedKinds(env: NodeJS.ProcessEnv = process.env): Set<StoreKind> {
+  const raw = env.TRUST_STORES?.trim();
+  if (!raw) return new Set(STORE_KINDS);
+  const kinds = new Set<StoreKind>();
+  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    if (!(STORE_KINDS as readonly string[]).includes(part)) {
+      throw new UserError(`TRUST_STORES has "${part}", which richie-dev does not know (it knows: ${STORE_KINDS.join(', ')}).`, {
+        fix: `Set TRUST_STORES to a comma-separated list of ${STORE_KINDS.join(', ')}, or unset it for all.`,
+      });
+    }
+    kinds.add(part as StoreKind);
+  }
+  return kinds;
+}
+
+export async function discoverStores(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): Promise<TrustStore[]> {
+  const kinds = selectedKinds(env);
+  const stores: TrustStore[] = [];
+  if (kinds.has('system')) {
+    if (platform === 'darwin' || platform === 'win32') stores.push(manualStore(platform));
+    else stores.push(linuxSystemStore(await findLinuxLayout()));
+  }
+  if (kinds.has('nss') && platform !== 'win32') {
+    for (const db of await findNssDatabases(env)) stores.push(nssStore(db));
+  }
+  return stores;
+}
+
+export type TrustAction = 'install' | 'uninstall' | 'status';
+
+/** Apply one action to every store, independently: one blocked store does not stop the others. */
+export async function applyTrust(ca: LocalCa, stores: readonly TrustStore[], action: TrustAction): Promise<StoreReport[]> {
+  const reports: StoreReport[] = [];
+  for (const store of stores) reports.push(await applyToStore(ca, store, action));
+  return reports;
+}
+
+async function applyToStore(ca: LocalCa, store: TrustStore, action: TrustAction): Promise<StoreReport> {
+  const base = { id: store.id, kind: store.kind, label: store.label };
+  const before = await store.status(ca);
+  const wanted = action === 'install' ? 'trusted' : 'not-trusted';
+  if (action === 'status' || before === wanted) return { ...base, before, after: before, action: 'none' };
+
+  const blocker = await store.blocker();
+  if (blocker) {
+    return {
+      ...base,
+      before,
+      after: before,
+      action: 'blocked',
+      reason: blocker.reason,
+      blockedBy: blocker.kind,
+      fix: blocker.fix,
+      commands: store.manualCommands(ca, action).map(commandToString),
+    };
+  }
+  try {
+    if (action === 'install') await store.install(ca);
+    else await store.uninstall(ca);
+  } catch (error) {
+    return {
+      ...base,
+      before,
+      after: await store.status(ca).catch(() => 'unknown' as const),
+      action: 'failed',
+      reason: (error as Error).message,
+      commands: store.manualCommands(ca, action).map(commandToString),
+    };
+  }
+  // Verify after acting (STYLE.md 9): mkcert installs NSS, then checks NSS.
+  const after = await store.status(ca);
+  if (after !== wanted) {
+    return { ...base, before, after, action: 'failed', reason: `the store still reports the CA as ${after} after ${action}` };
+  }
+  return { ...base, before, after, action: action === 'install' ? 'installed' : 'uninstalled' };
+}
