@@ -10,6 +10,7 @@ import { UserError } from '../errors.js';
 import { readIfExists, writeFileAtomic } from '../fsutil.js';
 import { caFiles } from '../paths.js';
 import { generateRsaKey } from './keys.js';
+import { buildCertificate, nameConstraintsExtension, randomSerialHex, readNameConstraints, utf8 } from './x509.js';
 
 export const CA_ORGANIZATION = 'richie-dev development CA';
 /** Loopback is always permitted: the leaf also names localhost, 127.0.0.1 and ::1. */
@@ -99,8 +100,6 @@ export async function parseCa(dir: string, certPem: string, keyPem: string): Pro
       fix: `Point --ca-root (or $CAROOT) at a directory holding a CA, such as the output of "mkcert -CAROOT".`,
     });
   }
-  // forge is only needed to read name constraints, which Node's X509Certificate does not expose.
-  const { readNameConstraints } = await import('./x509.js');
   return {
     dir,
     certFile: files.cert,
@@ -125,16 +124,15 @@ export interface CreateCaOptions {
 
 /** Create a CA: RSA-3072, 10 years, CA:TRUE pathlen 0, certSign + cRLSign, SKI, name constraints. */
 export async function createCa(options: CreateCaOptions): Promise<LocalCa> {
-  const { buildCertificate, nameConstraintsExtension, randomSerialHex } = await import('./x509.js');
   const keyPem = await (options.keyPem ?? generateRsaKey(3072));
   const now = options.now ?? new Date();
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + 10);
   const who = owner();
   const subject = [
-    { shortName: 'O', value: CA_ORGANIZATION },
-    { shortName: 'OU', value: who },
-    { shortName: 'CN', value: `richie-dev ${who}` },
+    utf8('O', CA_ORGANIZATION),
+    utf8('OU', who),
+    utf8('CN', `richie-dev ${who}`),
   ];
   const certPem = buildCertificate({
     serialHex: randomSerialHex(),

@@ -6,6 +6,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { LocalCa } from './ca.js';
 import { owner } from './ca.js';
+import { buildCertificate, randomSerialHex, subjectAttributes, subjectKeyIdentifier, utf8 } from './x509.js';
 
 /** Reissue when fewer days than this are left. */
 export const RENEW_DAYS = 30;
@@ -24,14 +25,13 @@ export function leafNotAfter(now: Date): Date {
 }
 
 export async function issueLeaf(options: { ca: LocalCa; names: readonly string[]; keyPem: string; now?: Date }): Promise<string> {
-  const { buildCertificate, randomSerialHex, subjectAttributes, subjectKeyIdentifier } = await import('./x509.js');
   const now = options.now ?? new Date();
   return buildCertificate({
     serialHex: randomSerialHex(),
     // Names live only in subjectAltName; the subject just says where the certificate came from.
     subject: [
-      { shortName: 'O', value: 'richie-dev development certificate' },
-      { shortName: 'OU', value: owner() },
+      utf8('O', 'richie-dev development certificate'),
+      utf8('OU', owner()),
     ],
     issuer: subjectAttributes(options.ca.certPem),
     notBefore: now,

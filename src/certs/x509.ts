@@ -23,6 +23,14 @@ export interface NameConstraints {
   ip: string[];
 }
 
+/**
+ * A subject attribute encoded as UTF8String. forge defaults to PrintableString, which cannot
+ * hold "@" (user@host): Go's parser, and so mkcert, rejects such a certificate.
+ */
+export function utf8(shortName: string, value: string): forge.pki.CertificateField {
+  return { shortName, value, valueTagClass: asn1.Type.UTF8 } as unknown as forge.pki.CertificateField;
+}
+
 export interface CertificateSpec {
   serialHex: string;
   subject: forge.pki.CertificateField[];

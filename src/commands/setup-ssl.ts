@@ -6,8 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOOPBACK_CONSTRAINTS, caPermissionWarnings, createCa, readCa, retireCa, type LocalCa } from '../certs/ca.js';
 import { generateRsaKey } from '../certs/keys.js';
-import { leafNames, leafProblems, type LeafCheck } from '../certs/leaf.js';
-import type { NameConstraints } from '../certs/x509.js';
+import { issueLeaf, leafNames, leafProblems, type LeafCheck } from '../certs/leaf.js';
+import { isPermitted, type NameConstraints } from '../certs/x509.js';
 import { configuredHosts, loadConfig } from '../config.js';
 import { sharedParentDomain } from '../domains.js';
 import { ExitCode } from '../errors.js';
@@ -149,7 +149,6 @@ const caStep: Step<Context> = {
     const ca = await readCa(ctx.root.dir);
     if (!ca) return { state: 'todo', reason: `no CA in ${ctx.root.dir} yet` };
     ctx.ca = ca;
-    const { isPermitted } = await import('../certs/x509.js');
     const outside = ctx.names.filter((name) => !isPermitted(name, ca.constraints));
     if (outside.length === 0) {
       const scope = ca.constraints ? `limited to ${describeConstraints(ca.constraints)}` : 'no name constraints';
@@ -212,7 +211,6 @@ const certificateStep: Step<Context> = {
     return { state: 'done', reason: `valid for ${ctx.names.join(', ')} until ${until} (${ctx.leaf!.daysLeft} days)` };
   },
   async apply(ctx) {
-    const { issueLeaf } = await import('../certs/leaf.js');
     const ca = ctx.ca!;
     const keyPem = await (ctx.leafKey ?? generateRsaKey(2048));
     const certPem = await issueLeaf({ ca, names: ctx.names, keyPem, now: ctx.now });

@@ -1,0 +1,61 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { configuredHosts, loadConfig, parseConfig } from '../src/config.js';
+import { UserError } from '../src/errors.js';
+import { removeDir, tempDir } from './helpers.js';
+
+function errorOf(fn: () => unknown): UserError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UserError);
+    return error as UserError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('project config', () => {
+  const dir = tempDir();
+  afterAll(() => removeDir(dir));
+
+  it('defaults to richie.local.dev:8070 and edx.local.dev:8073', () => {
+    const config = parseConfig({});
+    expect(config.catalog).toEqual({ host: 'richie.local.dev', port: 8070 });
+    expect(config.lms).toEqual({ host: 'edx.local.dev', port: 8073 });
+    expect(config.courseRunSync).toEqual({ mode: 'sync_to_public', noUpdateFields: [] });
+    expect(configuredHosts(config)).toEqual(['richie.local.dev', 'edx.local.dev']);
+  });
+
+  it('keeps defaults for keys a partial object leaves out', () => {
+    const config = parseConfig({ lms: { port: 9000 } });
+    expect(config.lms).toEqual({ host: 'edx.local.dev', port: 9000 });
+  });
+
+  it.each([
+    [{ lms: { port: 'abc' } }, 'lms.port: got "abc"', 'integer from 1 to 65535'],
+    [{ catalog: { port: 70000 } }, 'catalog.port: got 70000', 'integer from 1 to 65535'],
+    [{ catalog: { host: 'Richie_Local' } }, 'catalog.host: got "Richie_Local"', 'not a valid host name'],
+    [{ lms: { host: 'localhost' } }, 'lms.host: got "localhost"', 'at least two labels'],
+    [{ courseRunSync: { mode: 'always' } }, 'courseRunSync.mode: got "always"', 'sync_to_public'],
+    [{ catalgo: {} }, 'unknown key "catalgo"', 'README'],
+    [{ lms: { hots: 'x' } }, 'lms: unknown key "hots"', ''],
+  ])('rejects %j naming the key, the value and what is allowed', (input, where, allowed) => {
+    const error = errorOf(() => parseConfig(input, 'richie-dev.config.json'));
+    expect(error.message).toContain(where);
+    expect(error.message).toContain(allowed);
+    expect(error.fix).toContain('richie-dev.config.json');
+  });
+
+  it('reads richie-dev.config.json from the project dir and reports broken JSON with the file name', async () => {
+    const project = join(dir, 'p');
+    mkdirSync(project);
+    expect((await loadConfig(project)).file).toBeUndefined();
+    writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: 8080 } }));
+    const loaded = await loadConfig(project);
+    expect(loaded.config.catalog.port).toBe(8080);
+    expect(loaded.file).toBe(join(project, 'richie-dev.config.json'));
+    writeFileSync(join(project, 'richie-dev.config.json'), '{ "catalog": ');
+    await expect(loadConfig(project)).rejects.toThrow(/richie-dev\.config\.json is not valid JSON/);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * trust against the real stores: a fresh NSS database (certutil), and the Debian system store
+ * inside a private mount namespace, so the machine's own store is never touched.
+ */
+import { mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCa } from '../../src/certs/ca.js';
+import { run as setupSsl } from '../../src/commands/setup-ssl.js';
+import { commandToString } from '../../src/exec.js';
+import { darwinCommands, win32Commands } from '../../src/trust/manual.js';
+import { cli, hasTool, inMountNamespace, isRoot, removeDir, sh, tempDir } from '../helpers.js';
+
+describe('trust', () => {
+  const root = tempDir();
+  const home = join(root, 'home');
+  const nssdb = join(home, '.pki', 'nssdb');
+  const projectDir = join(root, 'project');
+  const caRoot = join(root, 'ca');
+  const env = { CAROOT: caRoot, HOME: home };
+
+  beforeAll(async () => {
+    expect(hasTool('certutil')).toBe(true);
+    mkdirSync(nssdb, { recursive: true });
+    mkdirSync(projectDir);
+    const made = await sh('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password']);
+    expect(made.exitCode, made.stderr).toBe(0);
+    await setupSsl({ projectDir, env: { ...env, TRUST_STORES: 'nss' } });
+  });
+  afterAll(() => removeDir(root));
+
+  const listNss = async () => (await sh('certutil', ['-L', '-d', `sql:${nssdb}`])).stdout;
+
+  it('installs into a fresh NSS database, idempotently, and uninstalls', async () => {
+    const nssEnv = { ...env, TRUST_STORES: 'nss' };
+    expect((await cli(['--project-dir', projectDir, 'trust', 'status'], { env: nssEnv })).exitCode).toBe(5);
+
+    const install = await cli(['--project-dir', projectDir, 'trust', 'install', '--json'], { env: nssEnv });
+    expect(install.exitCode, install.stdout + install.stderr).toBe(0);
+    const report = JSON.parse(install.stdout);
+    expect(report.stores).toMatchObject([{ id: `nss:${nssdb}`, before: 'not-trusted', after: 'trusted', action: 'installed' }]);
+    expect(await listNss()).toMatch(/richie-dev development CA \d+\s+C,,/);
+
+    const again = JSON.parse((await cli(['--project-dir', projectDir, 'trust', 'install', '--json'], { env: nssEnv })).stdout);
+    expect(again.stores[0].action).toBe('none');
+    expect((await listNss()).match(/richie-dev development CA/g)).toHaveLength(1);
+
+    const status = await cli(['--project-dir', projectDir, 'trust', 'status'], { env: nssEnv });
+    expect(status.exitCode).toBe(0);
+    expect(status.stdout).toContain(`NSS database, Chromium/Chrome (${nssdb}): trusted`);
+
+    const uninstall = await cli(['--project-dir', projectDir, 'trust', 'uninstall', '--json'], { env: nssEnv });
+    expect(JSON.parse(uninstall.stdout).stores[0]).toMatchObject({ action: 'uninstalled', after: 'not-trusted' });
+    expect(await listNss()).not.toContain('richie-dev development CA');
+  });
+
+  it('finds Firefox profiles, including ~/.config/mozilla', async () => {
+    const profile = join(home, '.config', 'mozilla', 'firefox', 'abcd.default-release');
+    mkdirSync(profile, { recursive: true });
+    await sh('certutil', ['-N', '-d', `sql:${profile}`, '--empty-password']);
+    const result = await cli(['--project-dir', projectDir, 'trust', 'install', '--json'], { env: { ...env, TRUST_STORES: 'nss' } });
+    const ids = JSON.parse(result.stdout).stores.map((s: { id: string }) => s.id);
+    expect(ids).toEqual([`nss:${nssdb}`, `nss:${profile}`]);
+    expect((await sh('certutil', ['-L', '-d', `sql:${profile}`])).stdout).toContain('richie-dev development CA');
+    await cli(['--project-dir', projectDir, 'trust', 'uninstall'], { env: { ...env, TRUST_STORES: 'nss' } });
+    removeDir(join(home, '.config'));
+  });
+
+  it('installs into the system store (Debian layout) so OpenSSL trusts the leaf, then removes it', async () => {
+    expect(isRoot).toBe(true);
+    expect(hasTool('update-ca-certificates')).toBe(true);
+    const leaf = join(projectDir, '.richie-dev', 'ssl', 'richie.local.dev.pem');
+    // A private copy of the store: tmpfs over the anchors dir and over /etc/ssl/certs.
+    const result = await inMountNamespace(
+      `
+      copy=$(mktemp -d)
+      cp -a /etc/ssl/certs/. "$copy"/
+      mount -t tmpfs tmpfs /usr/local/share/ca-certificates
+      mount -t tmpfs tmpfs /etc/ssl/certs
+      cp -a "$copy"/. /etc/ssl/certs/
+      verify() { openssl verify -CApath /etc/ssl/certs "${leaf}" >/dev/null 2>&1 && echo trusted || echo untrusted; }
+      echo "before=$(verify)"
+      node "${join(process.cwd(), 'dist', 'cli.js')}" --project-dir "${projectDir}" trust install --json > "$copy/install.json"
+      echo "install=$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(r.stores[0].action)' "$copy/install.json")"
+      echo "anchors=$(ls /usr/local/share/ca-certificates)"
+      echo "after=$(verify)"
+      node "${join(process.cwd(), 'dist', 'cli.js')}" --project-dir "${projectDir}" trust uninstall >/dev/null
+      echo "removed=$(verify)"
+      echo "anchors-left=$(ls /usr/local/share/ca-certificates | wc -l)"
+      rm -rf "$copy"
+      `,
+      { ...env, TRUST_STORES: 'system' },
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('before=untrusted');
+    expect(result.stdout).toContain('install=installed');
+    expect(result.stdout).toMatch(/anchors=richie-dev_development_CA_\d+\.crt/);
+    expect(result.stdout).toContain('after=trusted');
+    expect(result.stdout).toContain('removed=untrusted');
+    expect(result.stdout).toContain('anchors-left=0');
+    // The machine's own store was never changed.
+    expect(readdirSync('/usr/local/share/ca-certificates').some((f) => f.startsWith('richie-dev_'))).toBe(false);
+  });
+
+  it('without certutil: says which package provides it, exit 6, nothing changed', async () => {
+    const bin = join(root, 'bin');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const result = await cli(['--project-dir', projectDir, 'trust', 'install'], { env: { ...env, TRUST_STORES: 'nss', PATH: bin } });
+    expect(result.exitCode).toBe(6);
+    expect(result.stdout).toContain('"certutil" is not installed');
+    expect(result.stdout).toContain('sudo apt install libnss3-tools');
+    expect(await listNss()).not.toContain('richie-dev development CA');
+  });
+
+  it('without root rights: the system store is left alone and the exact commands are printed, exit 4', async () => {
+    expect(isRoot).toBe(true);
+    // nobody cannot write the system store and has no sudo: run the real CLI as nobody.
+    const nobodyCa = join(root, 'nobody-ca');
+    await sh('cp', ['-a', caRoot, nobodyCa]);
+    await sh('chown', ['-R', '65534:65534', nobodyCa]);
+    await sh('chmod', ['755', root]);
+    const result = await cli(['--project-dir', projectDir, 'trust', 'install'], { env: { CAROOT: nobodyCa, HOME: join(root, 'nobody-home'), TRUST_STORES: 'system' }, uid: 65534 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(4);
+    expect(result.stdout).toContain('needs root');
+    expect(result.stdout).toMatch(/sudo install -m 0644 .*rootCA\.pem \/usr\/local\/share\/ca-certificates\/richie-dev_development_CA_\d+\.crt/);
+    expect(result.stdout).toContain('sudo update-ca-certificates');
+    expect(readdirSync('/usr/local/share/ca-certificates').some((f) => f.startsWith('richie-dev_'))).toBe(false);
+  });
+
+  it('refuses an unknown TRUST_STORES value, naming it', async () => {
+    const result = await cli(['--project-dir', projectDir, 'trust', 'status'], { env: { ...env, TRUST_STORES: 'nss,keychain' } });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('TRUST_STORES has "keychain"');
+  });
+
+  it('asks for setup-ssl first when there is no CA', async () => {
+    const result = await cli(['--project-dir', projectDir, 'trust', 'install'], { env: { CAROOT: join(root, 'none'), HOME: home } });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('richie-dev setup-ssl');
+  });
+
+  it('setup-ssl --trust installs the CA as part of its steps', async () => {
+    const result = await cli(['--project-dir', projectDir, 'setup-ssl', '--trust', '--json'], { env: { ...env, TRUST_STORES: 'nss' } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.steps.map((s: { id: string; outcome: string }) => `${s.id}:${s.outcome}`)).toEqual(['ca:skipped', 'certificate:skipped', 'trust:applied']);
+    expect(json.trust[0]).toMatchObject({ action: 'installed', after: 'trusted' });
+    const plain = await cli(['--project-dir', projectDir, 'setup-ssl'], { env: { ...env, TRUST_STORES: 'nss' } });
+    expect(plain.stdout).toContain(`NSS database, Chromium/Chrome (${nssdb}): trusted`);
+    await cli(['--project-dir', projectDir, 'trust', 'uninstall'], { env: { ...env, TRUST_STORES: 'nss' } });
+  });
+});
+
+// macOS and Windows stores cannot run on these Linux machines: this only checks the commands
+// richie-dev prints for them (a stand-in for the platforms, as the code says).
+describe('trust on macOS and Windows (printed commands only)', () => {
+  it('prints the security and certutil.exe commands mkcert runs', async () => {
+    const dir = tempDir();
+    try {
+      await setupSsl({ projectDir: dir, env: { CAROOT: join(dir, 'ca'), TRUST_STORES: 'nss', HOME: dir } });
+      const ca = await parseCa(join(dir, 'ca'), readFileSync(join(dir, 'ca', 'rootCA.pem'), 'utf8'), readFileSync(join(dir, 'ca', 'rootCA-key.pem'), 'utf8'));
+      expect(darwinCommands(ca, 'install').map(commandToString)).toEqual([
+        `sudo security add-trusted-cert -d -k /Library/Keychains/System.keychain ${join(dir, 'ca', 'rootCA.pem')}`,
+      ]);
+      expect(win32Commands(ca, 'install').map(commandToString)).toEqual([`certutil.exe -addstore -f ROOT ${join(dir, 'ca', 'rootCA.pem')}`]);
+      expect(win32Commands(ca, 'uninstall').map(commandToString)[0]).toBe(`certutil.exe -delstore ROOT ${ca.x509.serialNumber.toLowerCase()}`);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
