@@ -2,7 +2,7 @@
  * `richie-dev setup-ssl`: the local CA (created or reused) and one leaf certificate for every
  * configured host, as a list of steps that each check content before doing anything.
  */
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOOPBACK_CONSTRAINTS, caPermissionWarnings, createCa, readCa, retireCa, type LocalCa } from '../certs/ca.js';
 import { generateRsaKey } from '../certs/keys.js';
@@ -12,7 +12,7 @@ import { configuredHosts, loadConfig } from '../config.js';
 import { sharedParentDomain } from '../domains.js';
 import { ExitCode } from '../errors.js';
 import { readIfExists, writeFileAtomic } from '../fsutil.js';
-import { caRoot, hostCertPaths, projectPaths, type CaRootSource, type ProjectPaths } from '../paths.js';
+import { caFiles, caRoot, hostCertPaths, projectPaths, type CaRootSource, type ProjectPaths } from '../paths.js';
 import { runSteps, type ProgressMode, type Step, type StepCheck, type StepOutcome } from '../steps.js';
 import { applyTrust, discoverStores, type StoreReport } from '../trust/index.js';
 import { trustExitCode } from './trust.js';
@@ -65,6 +65,8 @@ interface Context {
   ca?: LocalCa;
   caCreated: boolean;
   retired: string[];
+  /** Keys started early, when a new CA is certain, so their generation overlaps the rest. */
+  caKey?: Promise<string>;
   leafKey?: Promise<string>;
   leafIssued: boolean;
   leaf?: LeafCheck;
@@ -83,13 +85,18 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
   const { config } = await loadConfig(options.projectDir);
   const hosts = configuredHosts(config);
   const paths = projectPaths(options.projectDir);
+  const root = caRoot({ flag: options.caRoot, configValue: config.caRoot, projectDir: paths.projectDir }, env);
+  // No CA files at all means a new CA and a new leaf: start both keys now, on the thread pool,
+  // while the rest loads and checks. If validation then fails, they are simply dropped.
+  const early = !options.noCert && (await noCaFiles(root.dir)) ? { caKey: quiet(generateRsaKey(3072)), leafKey: quiet(generateRsaKey(2048)) } : {};
   // Validated before any step: hosts with no shared parent change nothing.
   const required = await requiredConstraints(hosts);
   const ctx: Context = {
+    ...early,
     paths,
     hosts,
     names: leafNames(hosts),
-    root: caRoot({ flag: options.caRoot, configValue: config.caRoot, projectDir: paths.projectDir }, env),
+    root,
     required,
     force: Boolean(options.force),
     now: options.now ?? new Date(),
@@ -138,6 +145,18 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
   };
 }
 
+async function noCaFiles(dir: string): Promise<boolean> {
+  const files = caFiles(dir);
+  const present = await Promise.all([files.cert, files.key].map((f) => access(f).then(() => true, () => false)));
+  return !present.some(Boolean);
+}
+
+/** A promise that may never be awaited must not become an unhandled rejection. */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 function describeConstraints(c: NameConstraints): string {
   return [...c.dns, ...c.ip].join(', ');
 }
@@ -165,7 +184,7 @@ const caStep: Step<Context> = {
   async apply(ctx) {
     // The leaf will need a new key too: make both keys at once, on two threads.
     ctx.leafKey ??= generateRsaKey(2048);
-    const caKey = generateRsaKey(3072);
+    const caKey = ctx.caKey ?? generateRsaKey(3072);
     let constraints = ctx.required;
     if (ctx.ca) {
       // Keep what the old CA permitted, so other projects sharing this CA root keep working.

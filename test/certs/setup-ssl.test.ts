@@ -318,3 +318,42 @@ describe('setup-ssl --no-cert checks the user\'s own certificates', () => {
     expect(bad.stderr).toContain(`${join(sslDir, 'edx.local.dev.key')} does not match ${join(sslDir, 'edx.local.dev.pem')}`);
   });
 });
+
+describe('RSA keys from two primes generated in parallel', () => {
+  it('are valid keys of the requested size that OpenSSL accepts', async () => {
+    const { generateRsaKey } = await import('../../src/certs/keys.js');
+    const { createPrivateKey, createPublicKey, sign, verify } = await import('node:crypto');
+    const dir = tempDir();
+    try {
+      for (const bits of [2048, 3072] as const) {
+        const pem = await generateRsaKey(bits);
+        const key = createPrivateKey(pem);
+        expect(key.asymmetricKeyDetails?.modulusLength).toBe(bits);
+        expect(key.asymmetricKeyDetails?.publicExponent).toBe(65537n);
+        const signature = sign('sha256', Buffer.from('payload'), key);
+        expect(verify('sha256', Buffer.from('payload'), createPublicKey(key), signature)).toBe(true);
+        const file = join(dir, `k${bits}.pem`);
+        writeFileSync(file, pem);
+        const check = await sh('openssl', ['pkey', '-in', file, '-check', '-noout']);
+        expect(check.stdout + check.stderr).toContain('Key is valid');
+      }
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('assembles the key OpenSSL would from known primes', async () => {
+    const { rsaKeyFromPrimes } = await import('../../src/certs/keys.js');
+    const { createPrivateKey } = await import('node:crypto');
+    // Two well-known 64-bit primes: the key is tiny but every CRT value can be checked.
+    const p = 18446744073709551557n;
+    const q = 18446744073709551533n;
+    const jwk = createPrivateKey(rsaKeyFromPrimes(q, p)).export({ format: 'jwk' });
+    const big = (b64: string | undefined) => BigInt(`0x${Buffer.from(b64 ?? '', 'base64url').toString('hex')}`);
+    expect(big(jwk.n)).toBe(p * q);
+    expect(big(jwk.p)).toBe(p);
+    const d = big(jwk.d);
+    expect((65537n * d) % (((p - 1n) * (q - 1n)) / 2n)).toBe(1n);
+    expect((big(jwk.qi) * q) % p).toBe(1n);
+  });
+});
