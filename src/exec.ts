@@ -2,6 +2,8 @@
  * Subprocesses as data: a command is a value built by a pure function and run here,
  * by the one wrapper that owns failures (STYLE.md 3 and 4).
  */
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { CommandError, UserError, ExitCode, formatArgv } from './errors.js';
 
 export interface Command {
@@ -76,12 +78,10 @@ export async function run(cmd: Command, options: RunOptions = {}): Promise<RunRe
 
 /** Whether a program is on PATH, without running it. */
 export async function hasTool(file: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  const { access } = await import('node:fs/promises');
-  const { delimiter, join } = await import('node:path');
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     try {
-      await access(join(dir, file), 1 /* X_OK */);
+      await access(join(dir, file), constants.X_OK);
       return true;
     } catch {
       // keep looking
