@@ -23,14 +23,15 @@ the hosts and chains to the current CA.`,
     .action(async function (this: Command) {
       const g = globalOptions(this);
       const opts = this.opts<{ force?: boolean; cert: boolean; caRoot?: string; trust?: boolean }>();
+      const { run, trustPending } = await import('../commands/setup-ssl.js');
       let trust: 'install' | 'report' = opts.trust === true ? 'install' : 'report';
-      // Ask before the task list starts (STYLE.md 10); non-interactive runs never prompt.
-      if (opts.trust === undefined && opts.cert && g.interactive) {
+      // Ask before the task list starts (STYLE.md 10), only when it would change something;
+      // non-interactive runs never prompt.
+      if (opts.trust === undefined && opts.cert && g.interactive && (await trustPending({ projectDir: g.projectDir, caRoot: opts.caRoot }))) {
         trust = (await confirm('Install the CA into the system trust store and browsers where it is missing (may ask for sudo)?'))
           ? 'install'
           : 'report';
       }
-      const { run } = await import('../commands/setup-ssl.js');
       const result = await run({
         projectDir: g.projectDir,
         caRoot: opts.caRoot,

@@ -157,6 +157,19 @@ function quiet<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
+/**
+ * Whether installing trust would change anything: no CA yet, or a store that does not trust it.
+ * The CLI asks its question only then.
+ */
+export async function trustPending(options: Pick<SetupSslOptions, 'projectDir' | 'caRoot' | 'env'>): Promise<boolean> {
+  const env = options.env ?? process.env;
+  const { config } = await loadConfig(options.projectDir);
+  const ca = await readCa(caRoot({ flag: options.caRoot, configValue: config.caRoot, projectDir: options.projectDir }, env).dir).catch(() => undefined);
+  if (!ca) return true;
+  const reports = await applyTrust(ca, await discoverStores(env), 'status');
+  return reports.some((r) => r.after === 'not-trusted');
+}
+
 function describeConstraints(c: NameConstraints): string {
   return [...c.dns, ...c.ip].join(', ');
 }

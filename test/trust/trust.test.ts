@@ -170,3 +170,26 @@ describe('trust on macOS and Windows (printed commands only)', () => {
     }
   });
 });
+
+describe('setup-ssl on a terminal', () => {
+  it('asks before installing trust, and "n" leaves every store alone', async () => {
+    expect(hasTool('script')).toBe(true);
+    const root = tempDir();
+    try {
+      const home = join(root, 'home');
+      const nssdb = join(home, '.pki', 'nssdb');
+      mkdirSync(nssdb, { recursive: true });
+      await sh('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password']);
+      mkdirSync(join(root, 'p'));
+      // script(1) gives the CLI a real pseudo-terminal; "n" answers the question.
+      const command = `printf 'n\\n' | script -qec "${process.execPath} ${join(process.cwd(), 'dist', 'cli.js')} --project-dir ${join(root, 'p')} setup-ssl" /dev/null`;
+      const result = await sh('sh', ['-c', command], { CAROOT: join(root, 'ca'), HOME: home, TRUST_STORES: 'nss', CI: '', NO_COLOR: '1' });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toContain('Install the CA into the system trust store and browsers where it is missing');
+      expect(result.stdout).toContain('not trusted');
+      expect((await sh('certutil', ['-L', '-d', `sql:${nssdb}`])).stdout).not.toContain('richie-dev development CA');
+    } finally {
+      removeDir(root);
+    }
+  });
+});
