@@ -1,0 +1,25 @@
+/**
+ * `richie-dev doctor`: every reason enrollment can fail, checked, with the fix.
+ */
+import { ExitCode } from '../errors.js';
+import { doctorContext, runChecks, type CheckResult } from '../doctor/index.js';
+
+export interface DoctorOptions {
+  projectDir: string;
+  caRoot?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  now?: Date;
+}
+
+export interface DoctorResult {
+  checks: CheckResult[];
+  summary: { pass: number; warn: number; fail: number; skip: number };
+  exitCode: ExitCode;
+}
+
+export async function run(options: DoctorOptions): Promise<DoctorResult> {
+  const checks = await runChecks(await doctorContext(options));
+  const count = (status: CheckResult['status']) => checks.filter((c) => c.status === status).length;
+  const summary = { pass: count('pass'), warn: count('warn'), fail: count('fail'), skip: count('skip') };
+  return { checks, summary, exitCode: summary.fail ? ExitCode.checkFailed : ExitCode.ok };
+}

@@ -1,0 +1,110 @@
+/**
+ * Doctor checks for the CA, the certificate and trust: the same content checks setup-ssl
+ * uses to decide whether to act, reported with their fix instead of acted upon.
+ */
+import { stat } from 'node:fs/promises';
+import { readCa, type LocalCa } from '../certs/ca.js';
+import { leafNames, leafProblems, RENEW_DAYS } from '../certs/leaf.js';
+import { isPermitted } from '../certs/x509.js';
+import { isUserError } from '../errors.js';
+import { readIfExists } from '../fsutil.js';
+import { hostCertPaths } from '../paths.js';
+import { applyTrust, discoverStores } from '../trust/index.js';
+import { memo, type Check, type CheckOutcome, type DoctorContext } from './types.js';
+
+type CaLookup = { ca?: LocalCa; error?: string; fix?: string };
+
+function loadCa(ctx: DoctorContext): Promise<CaLookup> {
+  return memo(ctx, 'ca', async () => {
+    try {
+      const ca = await readCa(ctx.root.dir);
+      return ca ? { ca } : { error: `no CA in ${ctx.root.dir}`, fix: 'richie-dev setup-ssl' };
+    } catch (error) {
+      if (isUserError(error)) return { error: error.message, ...(error.fix ? { fix: error.fix } : {}) };
+      throw error;
+    }
+  });
+}
+
+const noCa = (lookup: CaLookup): CheckOutcome => ({ status: 'fail', seen: lookup.error ?? 'no CA', fix: lookup.fix ?? 'richie-dev setup-ssl' });
+
+export const caFilesCheck: Check = {
+  id: 'ca-files',
+  group: 'certificates',
+  title: 'CA files and modes',
+  async run(ctx) {
+    const lookup = await loadCa(ctx);
+    if (!lookup.ca) return noCa(lookup);
+    const keyMode = (await stat(lookup.ca.keyFile)).mode & 0o777;
+    if (keyMode & 0o077) {
+      return { status: 'warn', seen: `${lookup.ca.keyFile} has mode ${keyMode.toString(8)}: other users can read the CA key`, fix: `chmod 400 ${lookup.ca.keyFile}` };
+    }
+    return { status: 'pass', seen: `${lookup.ca.dir}: rootCA.pem, rootCA-key.pem (mode ${keyMode.toString(8)})` };
+  },
+};
+
+export const caConstraintsCheck: Check = {
+  id: 'ca-constraints',
+  group: 'certificates',
+  title: 'CA name constraints cover the hosts',
+  async run(ctx) {
+    const lookup = await loadCa(ctx);
+    if (!lookup.ca) return noCa(lookup);
+    const { constraints } = lookup.ca;
+    if (!constraints) {
+      return { status: 'warn', seen: 'the CA has no name constraints (made by mkcert?): a leaked key could sign for any site', fix: 'Use a CA made by "richie-dev setup-ssl" (a CA root without mkcert\'s files).' };
+    }
+    const outside = leafNames(ctx.hosts).filter((name) => !isPermitted(name, constraints));
+    if (outside.length) {
+      return { status: 'fail', seen: `${outside.join(', ')} outside the CA's constraints (${[...constraints.dns, ...constraints.ip].join(', ')})`, fix: 'richie-dev setup-ssl --force && richie-dev trust install' };
+    }
+    return { status: 'pass', seen: `limited to ${[...constraints.dns, ...constraints.ip].join(', ')}` };
+  },
+};
+
+export const leafCheck: Check = {
+  id: 'certificate',
+  group: 'certificates',
+  title: 'Certificate: key, names, dates, issuer',
+  async run(ctx) {
+    const lookup = await loadCa(ctx);
+    const names = leafNames(ctx.hosts);
+    const problems: string[] = [];
+    let daysLeft: number | undefined;
+    for (const host of ctx.hosts) {
+      const files = hostCertPaths(ctx.paths, host);
+      const [certPem, keyPem] = await Promise.all([readIfExists(files.cert), readIfExists(files.key)]);
+      if (certPem === undefined || keyPem === undefined) {
+        problems.push(`${certPem === undefined ? files.cert : files.key} is missing`);
+        continue;
+      }
+      // Expiry is judged below (warn under 30 days), so only a past date counts as a problem here.
+      const check = leafProblems({ certPem, keyPem, names, ...(lookup.ca ? { ca: lookup.ca } : {}), now: ctx.now, minDaysLeft: 0, certFile: files.cert, keyFile: files.key });
+      problems.push(...check.problems);
+      if (check.info) daysLeft = Math.min(daysLeft ?? Infinity, check.info.daysLeft);
+    }
+    if (problems.length) return { status: 'fail', seen: problems.join('; '), fix: 'richie-dev setup-ssl' };
+    if (daysLeft !== undefined && daysLeft < RENEW_DAYS) {
+      return { status: 'warn', seen: `expires in ${daysLeft} days`, fix: 'richie-dev setup-ssl (it renews under 30 days)' };
+    }
+    return { status: 'pass', seen: `covers ${names.join(', ')}; ${daysLeft} days left; chains to the CA` };
+  },
+};
+
+export const trustCheck: Check = {
+  id: 'trust',
+  group: 'trust',
+  title: 'CA trusted by the system and browsers',
+  async run(ctx) {
+    const lookup = await loadCa(ctx);
+    if (!lookup.ca) return noCa(lookup);
+    const reports = await applyTrust(lookup.ca, await discoverStores(ctx.env), 'status');
+    const missing = reports.filter((r) => r.after === 'not-trusted');
+    const details = reports.map((r) => `${r.label}: ${r.after}`);
+    if (missing.length) return { status: 'fail', seen: `not trusted in ${missing.map((r) => r.label).join(', ')}`, fix: 'richie-dev trust install', details };
+    if (reports.some((r) => r.after === 'unknown')) return { status: 'warn', seen: 'trust could not be checked in every store', fix: 'richie-dev trust status', details };
+    return { status: 'pass', seen: `trusted in ${reports.length} store${reports.length === 1 ? '' : 's'}`, details };
+  },
+};
+
+export const CERT_CHECKS: readonly Check[] = [caFilesCheck, caConstraintsCheck, leafCheck, trustCheck];

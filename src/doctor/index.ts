@@ -1,0 +1,42 @@
+/**
+ * The doctor: runs every check (independent ones at once) and keeps their order for the report.
+ */
+import { configuredHosts, loadConfig } from '../config.js';
+import { caRoot, projectPaths } from '../paths.js';
+import { CERT_CHECKS } from './certs.js';
+import { TOOL_CHECKS } from './tools.js';
+import type { Check, CheckResult, DoctorContext } from './types.js';
+
+export type { Check, CheckResult, CheckStatus, DoctorContext } from './types.js';
+
+/** Every check, in report order: tools, certificates, trust, then the rest as they land. */
+export const ALL_CHECKS: readonly Check[] = [...TOOL_CHECKS, ...CERT_CHECKS];
+
+export async function doctorContext(options: { projectDir: string; caRoot?: string | undefined; env?: NodeJS.ProcessEnv; now?: Date }): Promise<DoctorContext> {
+  const env = options.env ?? process.env;
+  const { config } = await loadConfig(options.projectDir);
+  const paths = projectPaths(options.projectDir);
+  return {
+    config,
+    paths,
+    hosts: configuredHosts(config),
+    root: caRoot({ flag: options.caRoot, configValue: config.caRoot, projectDir: paths.projectDir }, env),
+    env,
+    now: options.now ?? new Date(),
+    memo: new Map(),
+  };
+}
+
+export async function runChecks(ctx: DoctorContext, checks: readonly Check[] = ALL_CHECKS): Promise<CheckResult[]> {
+  return Promise.all(
+    checks.map(async (check) => {
+      const base = { id: check.id, group: check.group, title: check.title };
+      try {
+        return { ...base, ...(await check.run(ctx)) };
+      } catch (error) {
+        // A check that crashes is itself a finding, not a reason to stop the others.
+        return { ...base, status: 'fail' as const, seen: `the check itself failed: ${(error as Error).message}` };
+      }
+    }),
+  );
+}
