@@ -9,6 +9,7 @@ import { ExitCode, isUserError } from '../errors.js';
 // One import and one call per command; each src/cli/<verb>.ts owns its flags and printing.
 import { register as registerSetupSsl } from './setup-ssl.js';
 import { register as registerTrust } from './trust.js';
+import { register as registerHosts } from './hosts.js';
 import { register as registerDoctor } from './doctor.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSetupSsl(program);
   registerTrust(program);
+  registerHosts(program);
   registerDoctor(program);
   return program;
 }
