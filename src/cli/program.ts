@@ -10,6 +10,8 @@ import { ExitCode, isUserError } from '../errors.js';
 import { register as registerSetupSsl } from './setup-ssl.js';
 import { register as registerTrust } from './trust.js';
 import { register as registerHosts } from './hosts.js';
+import { register as registerRender } from './render.js';
+import { register as registerLms } from './lms.js';
 import { register as registerDoctor } from './doctor.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerSetupSsl(program);
   registerTrust(program);
   registerHosts(program);
+  registerRender(program);
+  registerLms(program);
   registerDoctor(program);
   return program;
 }

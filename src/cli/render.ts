@@ -1,0 +1,31 @@
+import { Option, type Command } from 'commander';
+import { finish, globalOptions } from './shared.js';
+
+export function register(program: Command): void {
+  program
+    .command('render')
+    .description("write the nginx configs and both apps' LMS settings into .richie-dev/")
+    .option('--ssl', 'render for TLS (default: plain HTTP)')
+    .addOption(new Option('--lms <backend>', 'LMS backend (default: fake over HTTP, real over TLS)').choices(['fake', 'real']))
+    .addHelpText(
+      'after',
+      `
+Files: .richie-dev/nginx/catalog.conf and lms.conf, .richie-dev/env/catalog.env and lms.env.
+Unchanged files are not rewritten; a file whose first line you deleted is yours and is kept.
+Refused: the real backend over HTTP, hosts that are not siblings, a course regex that does
+not match the sample course URL.`,
+    )
+    .action(async function (this: Command) {
+      const g = globalOptions(this);
+      const opts = this.opts<{ ssl?: boolean; lms?: 'fake' | 'real' }>();
+      const { run } = await import('../commands/render.js');
+      const result = await run({ projectDir: g.projectDir, tls: Boolean(opts.ssl), backend: opts.lms });
+      finish(g, result, (c) =>
+        [
+          `${result.mode === 'tls' ? 'TLS' : 'HTTP'}, ${result.backend} LMS backend: catalog ${result.urls.catalog}, LMS ${result.urls.lms}`,
+          ...result.files.map((f) => `  ${f.status === 'written' ? c.green('written  ') : f.status === 'unchanged' ? c.dim('unchanged') : c.yellow('yours    ')} ${f.path}`),
+          ...result.warnings.map((w) => `${c.yellow('!')} ${w}`),
+        ].join('\n'),
+      );
+    });
+}

@@ -1,0 +1,63 @@
+/**
+ * From one validated config to every file the stack needs: nginx servers for both sites and
+ * both apps' env files, for HTTP or TLS and the fake or real backend.
+ */
+import { join } from 'node:path';
+import type { ProjectConfig } from '../config.js';
+import { catalogEnv, lmsEnv } from '../lms/env.js';
+import { courseRunSyncSecret } from '../lms/secret.js';
+import { siteModel, type Backend, type SiteModel } from '../lms/site.js';
+import { projectPaths } from '../paths.js';
+import { loadTemplates } from './engine.js';
+import { envFile, writeGenerated, type RenderedFile } from './files.js';
+
+export interface RenderOptions {
+  config: ProjectConfig;
+  projectDir: string;
+  tls: boolean;
+  backend: Backend;
+  /** Where nginx reaches the apps: container names in the stack, loopback in tests. */
+  upstreams?: { catalog: string; lms: string };
+  /** Where nginx finds `<host>.pem` and `.key`: the mounted .richie-dev/ssl in the stack. */
+  certDir?: string;
+}
+
+export interface RenderResult {
+  files: RenderedFile[];
+  model: SiteModel;
+  warnings: string[];
+}
+
+/** The stack's defaults: app containers on port 8000, certificates mounted at /etc/nginx/ssl. */
+export const STACK_UPSTREAMS = { catalog: 'catalog:8000', lms: 'lms:8000' };
+export const STACK_CERT_DIR = '/etc/nginx/ssl';
+
+export async function renderAll(options: RenderOptions): Promise<RenderResult> {
+  const paths = projectPaths(options.projectDir);
+  // Every check runs before anything is written.
+  const model = await siteModel(options.config, { tls: options.tls, backend: options.backend, secret: await courseRunSyncSecret(options.projectDir) });
+  const templates = await loadTemplates('nginx');
+  const context = {
+    tls: model.tls,
+    catalog: model.catalog,
+    lms: model.lms,
+    upstreams: options.upstreams ?? STACK_UPSTREAMS,
+    certDir: options.certDir ?? STACK_CERT_DIR,
+  };
+  const outputs: [string, string][] = [
+    [join(paths.nginxDir, 'catalog.conf'), templates['catalog.conf']!({ ...context, certHost: model.catalog.host })],
+    [join(paths.nginxDir, 'lms.conf'), templates['lms.conf']!({ ...context, certHost: model.lms.host })],
+    [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, catalogEnv(model))],
+    [join(paths.envDir, 'lms.env'), envFile(`LMS (OpenEdX) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} backend`, lmsEnv(model))],
+  ];
+  const files: RenderedFile[] = [];
+  for (const [path, content] of outputs) {
+    // Env files carry the sync secret: owner-only.
+    files.push(await writeGenerated(path, content, path.endsWith('.env') ? 0o600 : 0o644));
+  }
+  const warnings = [...model.warnings];
+  for (const file of files) {
+    if (file.status === 'user-owned') warnings.push(`${file.path} no longer has richie-dev's first line, so it is yours and was not overwritten.`);
+  }
+  return { files, model, warnings };
+}

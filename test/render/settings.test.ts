@@ -1,0 +1,185 @@
+/**
+ * The rendered settings, parsed back: each side's values, and the agreement between the two
+ * sides that enrollment needs. Plus every refusal, with its message.
+ */
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { checkCourseUrl, courseRegexes, extractCourseId } from '../../src/lms/regex.js';
+import { parseEnvFile } from '../../src/render/files.js';
+import { renderAll } from '../../src/render/index.js';
+import { cli, removeDir, tempDir } from '../helpers.js';
+
+const root = tempDir();
+afterAll(() => removeDir(root));
+let counter = 0;
+
+async function render(tls: boolean, backend: 'fake' | 'real', config: object = {}) {
+  const projectDir = join(root, `p${counter++}`);
+  const result = await renderAll({ config: parseConfig(config), projectDir, tls, backend });
+  const env = (name: string) => parseEnvFile(readFileSync(join(projectDir, '.richie-dev', 'env', name), 'utf8'));
+  return { projectDir, result, catalog: env('catalog.env'), lms: env('lms.env') };
+}
+
+describe('LMS settings, both sides', () => {
+  it('TLS + real: EdXLMSBackend, openedx-hawthorn, https URLs, and both sides agree', async () => {
+    const { catalog, lms, projectDir } = await render(true, 'real');
+    expect(catalog).toMatchObject({
+      EDX_BASE_URL: 'https://edx.local.dev:8073',
+      EDX_BACKEND: 'richie.apps.courses.lms.edx.EdXLMSBackend',
+      EDX_JS_BACKEND: 'openedx-hawthorn',
+      EDX_COURSE_REGEX: '^.*/courses/(?P<course_id>.*)/course/?$',
+      EDX_JS_COURSE_REGEX: '^.*/courses/(.*)/course/?$',
+      AUTHENTICATION_BASE_URL: 'https://edx.local.dev:8073',
+      AUTHENTICATION_BACKEND: 'openedx-hawthorn',
+      DEFAULT_COURSE_RUN_SYNC_MODE: 'sync_to_public',
+      COURSE_RUN_SYNC_NO_UPDATE_FIELDS: '[]',
+      CSRF_TRUSTED_ORIGINS: 'https://richie.local.dev:8070',
+    });
+    // The one RICHIE_LMS_BACKENDS entry says the same as the EDX_* variables.
+    expect(JSON.parse(catalog.RICHIE_LMS_BACKENDS!)).toEqual([
+      {
+        BASE_URL: catalog.EDX_BASE_URL,
+        BACKEND: catalog.EDX_BACKEND,
+        COURSE_REGEX: catalog.EDX_COURSE_REGEX,
+        JS_BACKEND: catalog.EDX_JS_BACKEND,
+        JS_COURSE_REGEX: catalog.EDX_JS_COURSE_REGEX,
+        COURSE_RUN_SYNC_NO_UPDATE_FIELDS: [],
+        DEFAULT_COURSE_RUN_SYNC_MODE: 'sync_to_public',
+      },
+    ]);
+    expect(JSON.parse(lms.FEATURES!)).toEqual({ ENABLE_CORS_HEADERS: true, ENABLE_CROSS_DOMAIN_CSRF_COOKIE: true });
+    expect(lms).toMatchObject({
+      CORS_ALLOW_CREDENTIALS: 'true',
+      CROSS_DOMAIN_CSRF_COOKIE_NAME: 'edx_csrf_token',
+      SESSION_COOKIE_SECURE: 'true',
+      CSRF_COOKIE_SECURE: 'true',
+    });
+    expect(lms.SESSION_COOKIE_NAME).not.toBe(lms.CROSS_DOMAIN_CSRF_COOKIE_NAME);
+    // Agreement: the LMS whitelists exactly the catalog's origin, on the parent both hosts share.
+    expect(JSON.parse(lms.CORS_ORIGIN_WHITELIST!)).toEqual([catalog.CSRF_TRUSTED_ORIGINS]);
+    expect(JSON.parse(lms.CSRF_TRUSTED_ORIGINS!)).toEqual([catalog.CSRF_TRUSTED_ORIGINS]);
+    expect(lms.CROSS_DOMAIN_CSRF_COOKIE_DOMAIN).toBe('.local.dev');
+    for (const url of [catalog.CSRF_TRUSTED_ORIGINS!, catalog.EDX_BASE_URL!]) expect(new URL(url).hostname.endsWith(lms.CROSS_DOMAIN_CSRF_COOKIE_DOMAIN!)).toBe(true);
+    expect(lms.LMS_ROOT_URL).toBe(catalog.EDX_BASE_URL);
+    // Course hooks: the catalog's sync URL, verified, with the secret the catalog accepts.
+    const hooks = JSON.parse(lms.COURSE_HOOKS!) as { url: string; secret: string; verify: boolean }[];
+    expect(hooks).toEqual([{ url: 'https://richie.local.dev:8070/api/v1.0/course-runs-sync', secret: catalog.RICHIE_COURSE_RUN_SYNC_SECRETS, verify: true }]);
+    expect(catalog.RICHIE_COURSE_RUN_SYNC_SECRETS).toMatch(/^[0-9a-f]{64}$/);
+    // The secret lives in .richie-dev only; the env files are owner-only.
+    const secrets = JSON.parse(readFileSync(join(projectDir, '.richie-dev', 'secrets.json'), 'utf8'));
+    expect(secrets.courseRunSync).toBe(catalog.RICHIE_COURSE_RUN_SYNC_SECRETS);
+    for (const file of ['secrets.json', 'env/catalog.env', 'env/lms.env']) expect(statSync(join(projectDir, '.richie-dev', file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('TLS + fake: BaseLMSBackend and the dummy JS backend, same origins', async () => {
+    const { catalog, lms } = await render(true, 'fake');
+    expect(catalog).toMatchObject({ EDX_BACKEND: 'richie.apps.courses.lms.base.BaseLMSBackend', EDX_JS_BACKEND: 'dummy', AUTHENTICATION_BACKEND: 'dummy' });
+    expect(JSON.parse(lms.CORS_ORIGIN_WHITELIST!)).toEqual(['https://richie.local.dev:8070']);
+  });
+
+  it('HTTP + fake: localhost origins for the .dev hosts, with the HSTS warning, no Secure cookies', async () => {
+    const { catalog, lms, result } = await render(false, 'fake');
+    expect(catalog.EDX_BASE_URL).toBe('http://localhost:8073');
+    expect(catalog.CSRF_TRUSTED_ORIGINS).toBe('http://localhost:8070');
+    expect(JSON.parse(lms.CORS_ORIGIN_WHITELIST!)).toEqual(['http://localhost:8070']);
+    expect(lms).toMatchObject({ SESSION_COOKIE_SECURE: 'false', CROSS_DOMAIN_CSRF_COOKIE_DOMAIN: '' });
+    expect(JSON.parse(lms.FEATURES!).ENABLE_CROSS_DOMAIN_CSRF_COOKIE).toBe(false);
+    expect(result.warnings[0]).toContain('richie.local.dev is under .dev, which browsers force to HTTPS (HSTS preload); over plain HTTP it is served as http://localhost:8070');
+  });
+
+  it('HTTP with hosts outside HSTS-preloaded TLDs keeps them, without a warning', async () => {
+    const { catalog, result } = await render(false, 'fake', { catalog: { host: 'richie.localhost.test' }, lms: { host: 'edx.localhost.test' } });
+    expect(catalog.CSRF_TRUSTED_ORIGINS).toBe('http://richie.localhost.test:8070');
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('sync settings follow the config', async () => {
+    const { catalog } = await render(true, 'real', { courseRunSync: { mode: 'sync_to_draft', noUpdateFields: ['languages', 'end'] } });
+    expect(catalog.DEFAULT_COURSE_RUN_SYNC_MODE).toBe('sync_to_draft');
+    expect(JSON.parse(catalog.COURSE_RUN_SYNC_NO_UPDATE_FIELDS!)).toEqual(['languages', 'end']);
+  });
+
+  it('keeps one secret per project across renders', async () => {
+    const first = await render(true, 'real');
+    await renderAll({ config: parseConfig({}), projectDir: first.projectDir, tls: true, backend: 'fake' });
+    const again = parseEnvFile(readFileSync(join(first.projectDir, '.richie-dev', 'env', 'catalog.env'), 'utf8'));
+    expect(again.RICHIE_COURSE_RUN_SYNC_SECRETS).toBe(first.catalog.RICHIE_COURSE_RUN_SYNC_SECRETS);
+  });
+});
+
+describe('consistency checks refuse, naming the fix, and write nothing', () => {
+  it.each([
+    [false, 'real', {}, /cannot work over plain HTTP: OpenEdX marks its cross-domain CSRF cookie Secure/],
+    [true, 'real', { catalog: { host: 'richie.foo.test' }, lms: { host: 'edx.bar.test' } }, /share no parent domain/],
+    [true, 'real', { catalog: { host: 'richie.github.io' }, lms: { host: 'edx.github.io' } }, /public suffix/],
+    [true, 'real', { lms: { port: 8070 } }, /catalog\.port and lms\.port are both 8070/],
+    [true, 'real', { courseRegex: '^.*/course/(?P<course_id>[0-9]+)$' }, /no enrollment button: neither regex matches/],
+    [true, 'real', { jsCourseRegex: '^.*/(courses/.*)/course/?$' }, /COURSE_REGEX extracts "course-v1:richie\+demo\+2026" but JS_COURSE_REGEX extracts "courses\/course-v1:richie\+demo\+2026"/],
+    [true, 'real', { courseRegex: '(?i)^.*/courses/(?P<course_id>.*)/course/?$' }, /inline flags/],
+    [true, 'real', { courseRegex: '^.*/courses/(.*)/course/?$' }, /exactly one named group/],
+    [true, 'real', { sampleCourseUrl: 'https://other.local.dev:8073/courses/x/course/' }, /is not on the LMS/],
+  ] as const)('tls=%s %s %j', async (tls, backend, config, message) => {
+    const projectDir = join(root, `refused${counter++}`);
+    await expect(renderAll({ config: parseConfig(config), projectDir, tls, backend })).rejects.toThrow(message);
+    expect(() => statSync(join(projectDir, '.richie-dev', 'env'))).toThrow();
+  });
+
+  it('a course URL that does not match shows the URL and both regexes', async () => {
+    const result = await cli(['--project-dir', join(root, 'cli-regex'), 'render', '--ssl'], {});
+    expect(result.exitCode).toBe(0);
+    writeFileSync(join(root, 'cli-regex', 'richie-dev.config.json'), JSON.stringify({ sampleCourseUrl: 'https://edx.local.dev:8073/courses/demo/info' }));
+    const refused = await cli(['--project-dir', join(root, 'cli-regex'), 'render', '--ssl']);
+    expect(refused.exitCode).toBe(3);
+    expect(refused.stderr).toContain('URL:              https://edx.local.dev:8073/courses/demo/info');
+    expect(refused.stderr).toContain('COURSE_REGEX:     ^.*/courses/(?P<course_id>.*)/course/?$');
+    expect(refused.stderr).toContain('JS_COURSE_REGEX:  ^.*/courses/(.*)/course/?$');
+  });
+});
+
+describe('course regexes', () => {
+  it.each([
+    ['^.*/courses/(?P<course_id>.*)/course/?$', '^.*/courses/(.*)/course/?$'],
+    ['^.*/courses/(?P<course_id>.*)/info/?$', '^.*/courses/(.*)/info/?$'],
+    ['\\A.*/c/(?P<kind>[a-z]+)/(?P<course_id>\\d+)$', '^.*/c/(?:[a-z]+)/(\\d+)$'],
+  ])('%s becomes %s', (python, js) => {
+    expect(courseRegexes(python).javascript).toBe(js);
+  });
+
+  it('extracts the same id with both, or says which one fails', () => {
+    const regexes = courseRegexes('^.*/courses/(?P<course_id>.*)/course/?$');
+    expect(checkCourseUrl(regexes, 'https://edx.local.dev:8073/courses/course-v1:a+b+c/course/')).toBe('course-v1:a+b+c');
+    expect(extractCourseId(regexes, 'https://edx.local.dev:8073/courses/x/info')).toEqual({});
+  });
+});
+
+describe('generated files', () => {
+  it('are not rewritten when unchanged, and a file without the marker is the user\'s', async () => {
+    const { projectDir } = await render(true, 'real');
+    const conf = join(projectDir, '.richie-dev', 'nginx', 'catalog.conf');
+    utimesSync(conf, new Date(2020, 0, 1), new Date(2020, 0, 1));
+    const before = statSync(conf).mtimeMs;
+    const again = await renderAll({ config: parseConfig({}), projectDir, tls: true, backend: 'real' });
+    expect(again.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(statSync(conf).mtimeMs).toBe(before);
+
+    writeFileSync(conf, '# my own catalog server\nserver { listen 9999; }\n');
+    const kept = await renderAll({ config: parseConfig({}), projectDir, tls: false, backend: 'fake' });
+    expect(kept.files.find((f) => f.path === conf)?.status).toBe('user-owned');
+    expect(readFileSync(conf, 'utf8')).toBe('# my own catalog server\nserver { listen 9999; }\n');
+    expect(kept.warnings.some((w) => w.includes(`${conf} no longer has richie-dev's first line, so it is yours`))).toBe(true);
+  });
+
+  it('render and lms through the CLI, with --json listing the files', async () => {
+    const dir = join(root, 'cli');
+    const result = await cli(['--project-dir', dir, '--json', 'render', '--ssl', '--lms', 'fake']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json).toMatchObject({ mode: 'tls', backend: 'fake', urls: { catalog: 'https://richie.local.dev:8070', lms: 'https://edx.local.dev:8073' } });
+    expect(json.files).toHaveLength(4);
+    expect(result.stdout).not.toMatch(/[0-9a-f]{64}/); // the secret is never printed
+    const lms = await cli(['--project-dir', dir, 'lms']);
+    expect(lms.stdout.trim()).toBe('fake (TLS)');
+  });
+});
