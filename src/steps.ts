@@ -39,10 +39,8 @@ export function progressMode(options: { json?: boolean; quiet?: boolean }, strea
 }
 
 export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, mode: ProgressMode): Promise<StepOutcome[]> {
-  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  const { Listr } = await import('listr2');
   const outcomes: StepOutcome[] = [];
-  // Progress goes to stderr so stdout carries only results (and --json stays parseable).
-  const processOutput = new ProcessOutput(process.stderr, process.stderr);
   const list = new Listr(
     steps.map((step) => ({
       title: step.title,
@@ -73,18 +71,25 @@ export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, mode: Progr
         if (note) task.title = `${step.title}: ${note}`;
       },
     })),
-    {
-      concurrent: false,
-      exitOnError: true,
-      renderer: mode === 'tty' ? 'default' : mode === 'plain' ? 'simple' : 'silent',
-      fallbackRenderer: mode === 'silent' ? 'silent' : 'simple',
-      rendererOptions: { logger: new ListrLogger({ processOutput }) },
-      fallbackRendererOptions: { logger: new ListrLogger({ processOutput }) },
-      // Errors are printed once, by the CLI.
-      collectErrors: false,
-      registerSignalListeners: false,
-    } as never,
+    { concurrent: false, ...(await listrOptions(mode)) } as never,
   );
   await list.run();
   return outcomes;
+}
+
+/** listr2 options for a progress mode: the one place that picks renderers and their output. */
+export async function listrOptions(mode: ProgressMode): Promise<object> {
+  const { ListrLogger, ProcessOutput } = await import('listr2');
+  // Progress goes to stderr so stdout carries only results (and --json stays parseable).
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
+  return {
+    exitOnError: true,
+    renderer: mode === 'tty' ? 'default' : mode === 'plain' ? 'simple' : 'silent',
+    fallbackRenderer: mode === 'silent' ? 'silent' : 'simple',
+    rendererOptions: { logger },
+    fallbackRendererOptions: { logger },
+    // Errors are printed once, by the CLI.
+    collectErrors: false,
+    registerSignalListeners: false,
+  };
 }

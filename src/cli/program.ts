@@ -12,6 +12,7 @@ import { register as registerTrust } from './trust.js';
 import { register as registerHosts } from './hosts.js';
 import { register as registerRender } from './render.js';
 import { register as registerLms } from './lms.js';
+import { register as registerStack } from './stack.js';
 import { register as registerDoctor } from './doctor.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerHosts(program);
   registerRender(program);
   registerLms(program);
+  registerStack(program);
   registerDoctor(program);
   return program;
 }

@@ -13,6 +13,8 @@ export interface HostsOptions {
   env?: NodeJS.ProcessEnv;
   /** The command line to suggest with sudo when rights are missing. */
   sudoCommand?: string;
+  /** Where the hosts point: loopback, unless the Docker engine is remote. */
+  addresses?: string[];
 }
 
 export async function target(options: HostsOptions): Promise<HostsTarget> {
@@ -22,6 +24,7 @@ export async function target(options: HostsOptions): Promise<HostsTarget> {
     projectDir: projectPaths(options.projectDir).projectDir,
     hosts: configuredHosts(config),
     ...(options.sudoCommand ? { sudoCommand: options.sudoCommand } : {}),
+    ...(options.addresses ? { addresses: options.addresses } : {}),
   };
 }
 

@@ -1,0 +1,99 @@
+import { Argument, Option, type Command } from 'commander';
+import type { RunResult } from '../commands/run.js';
+import { formatArgv } from '../errors.js';
+import { finish, globalOptions, table, type Colors } from './shared.js';
+
+function sudoCommand(): string {
+  return `sudo ${formatArgv(['richie-dev', ...process.argv.slice(2)])}`;
+}
+
+const EXIT_CODES = '\nExit codes: 0 up and healthy, 3 bad input, 7 Docker engine unreachable, 8 port taken, 9 a service exited or is unhealthy, 130 interrupted.';
+
+function formatRun(result: RunResult, c: Colors): string {
+  const lines = result.services.map((s) => `  ${c.green('✔')} ${s.name.padEnd(8)} ${s.state.padEnd(9)} ${s.action === 'keep' ? c.dim('unchanged') : s.action}`);
+  lines.push('', `Catalog: ${c.bold(result.urls.catalog)}`, `LMS:     ${c.bold(result.urls.lms)}`, `Backend: ${result.backend} (${result.mode === 'tls' ? 'TLS' : 'HTTP'})`);
+  for (const w of result.warnings) lines.push(`${c.yellow('!')} ${w}`);
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  for (const [name, tls] of [
+    ['run', false],
+    ['run-ssl', true],
+  ] as const) {
+    program
+      .command(name)
+      .description(tls ? 'setup-ssl + hosts add + render + the stack over HTTPS (real LMS backend by default)' : 'render + the stack over plain HTTP (fake LMS backend by default)')
+      .addOption(new Option('--lms <backend>', `LMS backend (default: ${tls ? 'real' : 'fake'})`).choices(['fake', 'real']))
+      .option('--ca-root <dir>', 'the CA root (default: $CAROOT, else ~/.local/share/richie-dev)')
+      .option('--hosts-file <path>', 'the hosts file (default: RICHIE_DEV_HOSTS_FILE, else /etc/hosts)')
+      .addHelpText('after', EXIT_CODES)
+      .action(async function (this: Command) {
+        const g = globalOptions(this);
+        const opts = this.opts<{ lms?: 'fake' | 'real'; caRoot?: string; hostsFile?: string }>();
+        const { run } = await import('../commands/run.js');
+        const result = await run({ projectDir: g.projectDir, tls, backend: opts.lms, caRoot: opts.caRoot, hostsFile: opts.hostsFile, progress: g.progress, sudoCommand: sudoCommand() });
+        finish(g, result, (c) => formatRun(result, c));
+      });
+  }
+
+  program
+    .command('status')
+    .description("the stack's services, their health and ports, the URLs, certificate expiry and LMS backend")
+    .action(async function (this: Command) {
+      const g = globalOptions(this);
+      const { status } = await import('../commands/stack.js');
+      const result = await status({ projectDir: g.projectDir });
+      finish(g, result, (c) =>
+        [
+          table([['SERVICE', 'STATE', 'HEALTH', 'PORTS', 'IMAGE'].map((h) => c.dim(h)), ...result.services.map((s) => [s.name, s.state, s.health, s.ports.join(', ') || '-', s.image])]),
+          '',
+          result.urls ? `Catalog: ${result.urls.catalog}\nLMS:     ${result.urls.lms}` : 'Not rendered yet: run "richie-dev run" or "richie-dev run-ssl".',
+          `Backend: ${result.backend ?? '-'}`,
+          `Certificate: ${result.certificate ? `valid until ${result.certificate.notAfter.slice(0, 10)} (${result.certificate.daysLeft} days)` : 'none'}`,
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('logs')
+    .description("the services' output, each line prefixed with its service")
+    .addArgument(new Argument('[service]', 'only this service (catalog, lms, nginx)'))
+    .option('-f, --follow', 'keep streaming until Ctrl-C')
+    .option('--tail <lines>', 'lines of history per service', '100')
+    .action(async function (this: Command, service: string | undefined) {
+      const g = globalOptions(this);
+      const opts = this.opts<{ follow?: boolean; tail: string }>();
+      const { logs } = await import('../commands/stack.js');
+      const width = 8;
+      await logs({
+        projectDir: g.projectDir,
+        service,
+        follow: Boolean(opts.follow),
+        tail: Number(opts.tail),
+        onLine: (svc, line) => process.stdout.write(g.json ? `${JSON.stringify({ service: svc, line })}\n` : `${svc.padEnd(width)}| ${line}\n`),
+      });
+    });
+
+  program
+    .command('stop')
+    .description('stop the containers, keeping them and their data')
+    .action(async function (this: Command) {
+      const g = globalOptions(this);
+      const { stop } = await import('../commands/stack.js');
+      const result = await stop({ projectDir: g.projectDir });
+      finish(g, result, () => (result.stopped.length ? `Stopped: ${result.stopped.join(', ')}` : 'Nothing was running.'));
+    });
+
+  program
+    .command('down')
+    .description("remove the project's containers and networks (--volumes: also its volumes)")
+    .option('--volumes', 'also remove the volumes (enrollments, synced course runs)')
+    .action(async function (this: Command) {
+      const g = globalOptions(this);
+      const opts = this.opts<{ volumes?: boolean }>();
+      const { down } = await import('../commands/stack.js');
+      const result = await down({ projectDir: g.projectDir, volumes: Boolean(opts.volumes) });
+      finish(g, result, () => `Removed ${result.containers.length} containers, ${result.networks.length} networks${opts.volumes ? `, ${result.volumes.length} volumes` : ''}.`);
+    });
+}

@@ -1,0 +1,82 @@
+/**
+ * The stack's lifecycle: status, logs, stop and down — only ever on containers, networks and
+ * volumes that carry this project's labels.
+ */
+import { X509Certificate } from 'node:crypto';
+import { configuredHosts } from '../config.js';
+import { UserError } from '../errors.js';
+import { readIfExists } from '../fsutil.js';
+import { hostCertPaths, projectPaths } from '../paths.js';
+import { readState } from '../state.js';
+import { LABEL } from '../stack/project.js';
+import { downAll, statusAll, stopAll } from '../stack/stack.js';
+import { stackContext } from './run.js';
+
+export interface StackOptions {
+  projectDir: string;
+  env?: NodeJS.ProcessEnv;
+  stackFile?: string;
+}
+
+export async function stop(options: StackOptions): Promise<{ stopped: string[] }> {
+  const ctx = await stackContext(options);
+  return { stopped: await stopAll(ctx) };
+}
+
+export async function down(options: StackOptions & { volumes: boolean }): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
+  const ctx = await stackContext(options);
+  return downAll(ctx, { volumes: options.volumes });
+}
+
+export interface StatusResult {
+  project: string;
+  services: { name: string; state: string; health: string; image: string; ports: string[] }[];
+  urls: { catalog: string; lms: string } | null;
+  backend: string | null;
+  certificate: { notAfter: string; daysLeft: number } | null;
+}
+
+export async function status(options: StackOptions): Promise<StatusResult> {
+  const ctx = await stackContext(options);
+  const containers = await statusAll(ctx);
+  const state = await readState(options.projectDir);
+  const hosts = configuredHosts(ctx.config);
+  const scheme = state.mode === 'tls' ? 'https' : 'http';
+  const host = (h: string) => (state.mode === 'tls' ? h : 'localhost');
+  const pem = await readIfExists(hostCertPaths(projectPaths(options.projectDir), hosts[0]!).cert);
+  const notAfter = pem ? new Date(new X509Certificate(pem).validTo) : undefined;
+  return {
+    project: ctx.project,
+    services: ctx.stack.services.map((s) => {
+      const c = containers.find((x) => x.labels[LABEL.service] === s.name);
+      return {
+        name: s.name,
+        state: c ? c.status : 'not created',
+        health: c?.health ?? '-',
+        image: c?.image ?? s.image,
+        ports: (c?.ports ?? []).map((p) => `${p.hostIp}:${p.hostPort}->${p.containerPort}`),
+      };
+    }),
+    urls: state.mode ? { catalog: `${scheme}://${host(ctx.config.catalog.host)}:${ctx.config.catalog.port}`, lms: `${scheme}://${host(ctx.config.lms.host)}:${ctx.config.lms.port}` } : null,
+    backend: state.lms ?? null,
+    certificate: notAfter ? { notAfter: notAfter.toISOString(), daysLeft: Math.floor((notAfter.getTime() - Date.now()) / 86_400_000) } : null,
+  };
+}
+
+/** Stream (or print the tail of) the services' output, each line prefixed with its service. */
+export async function logs(options: StackOptions & { service?: string | undefined; follow: boolean; tail: number; onLine: (service: string, line: string) => void }): Promise<void> {
+  const ctx = await stackContext(options);
+  const containers = (await statusAll(ctx)).filter((c) => !options.service || c.labels[LABEL.service] === options.service);
+  if (options.service && containers.length === 0) {
+    throw new UserError(`No container for service "${options.service}" (services: ${ctx.stack.services.map((s) => s.name).join(', ')}).`, { fix: 'Start the stack with "richie-dev run" or "richie-dev run-ssl".' });
+  }
+  if (!options.follow) {
+    for (const c of containers) {
+      const service = c.labels[LABEL.service] ?? c.name;
+      for (const line of (await ctx.engine.logs(c.id, options.tail)).split('\n').filter(Boolean)) options.onLine(service, line);
+    }
+    return;
+  }
+  const stops = await Promise.all(containers.map((c) => ctx.engine.followLogs(c.id, options.tail, (line) => options.onLine(c.labels[LABEL.service] ?? c.name, line))));
+  await new Promise<void>((resolve) => process.once('SIGINT', () => (stops.forEach((s) => s()), resolve())));
+}
