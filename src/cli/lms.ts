@@ -1,13 +1,20 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { finish, globalOptions } from './shared.js';
 
 export function register(program: Command): void {
   program
     .command('lms')
-    .description('show the LMS backend (fake or real) the project is rendered with')
-    .action(async function (this: Command) {
+    .description('show the LMS backend (fake or real), or switch the running stack to another')
+    .addArgument(new Argument('[backend]', 'switch to this backend').choices(['fake', 'real']))
+    .addHelpText('after', '\nSwitching re-renders the settings and recreates only the containers whose configuration changed.')
+    .action(async function (this: Command, backend: 'fake' | 'real' | undefined) {
       const g = globalOptions(this);
-      const { show } = await import('../commands/lms.js');
+      const { show, switchTo } = await import('../commands/lms.js');
+      if (backend) {
+        const result = await switchTo({ projectDir: g.projectDir, backend, progress: g.progress });
+        finish(g, result, () => `LMS backend: ${result.backend}\n${result.services.map((s) => `  ${s.name}: ${s.action === 'keep' ? 'unchanged' : s.action}`).join('\n')}`);
+        return;
+      }
       const result = await show({ projectDir: g.projectDir });
       finish(g, result, () =>
         result.backend ? `${result.backend} (${result.mode === 'tls' ? 'TLS' : 'HTTP'})` : 'not rendered yet: run "richie-dev run" or "richie-dev run-ssl"',

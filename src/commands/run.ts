@@ -3,7 +3,7 @@
  * networks, images and containers with a config hash, recreating only what changed, starts
  * them in dependency order and waits until each is healthy, with a line per service.
  */
-import { copyFile, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { readCa } from '../certs/ca.js';
@@ -83,6 +83,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
 
   let hosts: RunResult['hosts'] = null;
   if (options.tls) {
+    // Bad input changes nothing: check the hosts file is there before creating certificates.
+    await access(hostsFilePath({ flag: options.hostsFile }, env)).catch(() => {
+      throw new UserError(`The hosts file ${hostsFilePath({ flag: options.hostsFile }, env)} does not exist.`, { fix: 'Check --hosts-file or RICHIE_DEV_HOSTS_FILE.' });
+    });
     const ssl = await setupSsl({ projectDir: options.projectDir, caRoot: options.caRoot, progress, env, trust: 'report' });
     warnings.push(...ssl.warnings);
     const untrusted = ssl.trust.filter((t) => t.after === 'not-trusted').map((t) => t.label);
@@ -125,12 +129,11 @@ export async function run(options: RunOptions): Promise<RunResult> {
 /** The apps trust the project's CA through a copy in .richie-dev/ssl (mounted read-only). */
 async function stageCa(paths: ProjectPaths, config: ProjectConfig, options: RunOptions, env: NodeJS.ProcessEnv): Promise<void> {
   const target = join(paths.sslDir, 'ca.pem');
+  await mkdir(paths.sslDir, { recursive: true });
   const ca = await readCa(caRoot({ flag: options.caRoot, configValue: config.caRoot, projectDir: paths.projectDir }, env).dir).catch(() => undefined);
   if (ca) {
     if ((await readIfExists(target)) !== ca.certPem) await copyFile(ca.certFile, target);
   } else if ((await readIfExists(target)) === undefined) {
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(paths.sslDir, { recursive: true });
     // Over HTTP there may be no CA at all: the apps then trust nothing extra.
     await writeFile(target, '');
   }

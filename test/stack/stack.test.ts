@@ -1,0 +1,180 @@
+/**
+ * The stack against a real Docker engine (.ci/run starts dockerd): up, an idempotent re-run
+ * with no engine writes, a backend switch that recreates only the apps, failures with their
+ * logs and exit codes, a held port reported before anything is created, Ctrl-C cleaning up,
+ * and down leaving no labelled resource. No registry: the images are built from the host.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/commands/run.js';
+import { CLI, cli, hasTool, removeDir, sh, tempDir } from '../helpers.js';
+
+const docker = (args: string[]) => sh('docker', args);
+
+async function labelled(project: string): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
+  const filter = `label=com.docker.compose.project=${project}`;
+  const list = async (args: string[]) => (await docker(args)).stdout.split('\n').filter(Boolean);
+  return {
+    containers: await list(['ps', '-aq', '--filter', filter]),
+    networks: await list(['network', 'ls', '-q', '--filter', filter]),
+    volumes: await list(['volume', 'ls', '-q', '--filter', filter]),
+  };
+}
+
+describe('the stack on a real Docker engine', () => {
+  const root = tempDir();
+  const env = { CAROOT: join(root, 'ca'), HOME: root, TRUST_STORES: 'nss' };
+  const projects: string[] = [];
+
+  function project(name: string, catalogPort: number, lmsPort: number): string {
+    const dir = join(root, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: catalogPort }, lms: { port: lmsPort } }));
+    writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n');
+    projects.push(dir);
+    return dir;
+  }
+
+  beforeAll(async () => {
+    expect(hasTool('docker')).toBe(true);
+    const info = await docker(['info', '--format', '{{.ServerVersion}}']);
+    expect(info.exitCode, `no Docker engine: ${info.stderr}`).toBe(0);
+  });
+  afterAll(async () => {
+    for (const dir of projects) await cli(['--project-dir', dir, 'down', '--volumes']);
+    removeDir(root);
+  });
+
+  it('up, a no-op re-run, a backend switch, then down', async () => {
+    const dir = project('stackmain', 18070, 18073);
+    const first = await run({ projectDir: dir, tls: true, hostsFile: join(dir, 'hosts'), env: { ...process.env, ...env } });
+    expect(first.services.map((s) => [s.name, s.state])).toEqual([
+      ['catalog', 'healthy'],
+      ['lms', 'healthy'],
+      ['nginx', 'healthy'],
+    ]);
+    expect(first.urls).toEqual({ catalog: 'https://richie.local.dev:18070', lms: 'https://edx.local.dev:18073' });
+    const curl = await sh('curl', ['-sS', '--cacert', join(root, 'ca', 'rootCA.pem'), '--resolve', 'richie.local.dev:18070:127.0.0.1', 'https://richie.local.dev:18070/']);
+    expect(curl.stdout).toContain('openedx-hawthorn');
+
+    // A second run-ssl on a healthy stack: no engine writes at all.
+    const again = await run({ projectDir: dir, tls: true, hostsFile: join(dir, 'hosts'), env: { ...process.env, ...env } });
+    expect(again.engine.writes).toBe(0);
+    expect(again.services.map((s) => s.action)).toEqual(['keep', 'keep', 'keep']);
+
+    // Switching the backend recreates only the catalog: the LMS's settings and nginx's config do not change.
+    const switched = await cli(['--project-dir', dir, '--json', 'lms', 'fake'], { env });
+    expect(switched.exitCode, switched.stdout + switched.stderr).toBe(0);
+    expect(JSON.parse(switched.stdout).services.map((s: { name: string; action: string }) => `${s.name}:${s.action}`)).toEqual(['catalog:recreate', 'lms:keep', 'nginx:keep']);
+    expect((await cli(['--project-dir', dir, 'lms'])).stdout.trim()).toBe('fake (TLS)');
+
+    // Compose sees our containers by their labels.
+    const ps = await sh('docker-compose', ['-p', 'stackmain', '-f', join(process.cwd(), 'docker-compose.richie.yml'), 'ps', '-q'], { RICHIE_DEV_STATE_DIR: join(dir, '.richie-dev') });
+    expect(ps.stdout.split('\n').filter(Boolean)).toHaveLength(3);
+
+    const status = JSON.parse((await cli(['--project-dir', dir, '--json', 'status'])).stdout);
+    expect(status.services.map((s: { health: string }) => s.health)).toEqual(['healthy', 'healthy', 'healthy']);
+    expect(status.backend).toBe('fake');
+    expect(status.certificate.daysLeft).toBeGreaterThan(800);
+
+    const logs = await cli(['--project-dir', dir, 'logs', 'nginx', '--tail', '5']);
+    expect(logs.exitCode).toBe(0);
+
+    const down = await cli(['--project-dir', dir, '--json', 'down', '--volumes']);
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(await labelled('stackmain')).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+
+  it('reports a held port, naming its holder, before creating anything', async () => {
+    const dir = project('stackport', 28070, 28073);
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(28073, '127.0.0.1', resolve));
+    try {
+      const result = await cli(['--project-dir', dir, 'run'], { env });
+      expect(result.exitCode, result.stderr).toBe(8);
+      expect(result.stderr).toMatch(/Port 28073 \(service nginx\) is held by node \(pid \d+\); nothing was created\./);
+      expect((await labelled('stackport')).containers).toEqual([]);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('a service that exits fails fast with its last log lines and exit 9', async () => {
+    const dir = project('stackexit', 38070, 38073);
+    const file = join(dir, 'stack.yml');
+    writeFileSync(
+      file,
+      `services:
+  app:
+    image: richie-dev/demo-catalog:latest
+    command: ["node", "-e", "console.log('boot failed: missing DATABASE_URL'); process.exit(3)"]
+    healthcheck:
+      test: ["CMD", "node", "/app/healthcheck.mjs"]
+      interval: 1s
+      retries: 3
+    init: true
+    stop_grace_period: 1s
+`,
+    );
+    const { stackContext, up } = await import('../../src/commands/run.js');
+    const ctx = await stackContext({ projectDir: dir, stackFile: file });
+    const error = await up(ctx, 'silent').then(
+      () => undefined,
+      (e: { message: string; exitCode: number; fix: string }) => e,
+    );
+    expect(error?.exitCode).toBe(9);
+    expect(error?.message).toContain('Service app exited with code 3.');
+    expect(error?.message).toContain('  | boot failed: missing DATABASE_URL');
+    expect(error?.fix).toContain('richie-dev logs app');
+  });
+
+  it('a service that never turns healthy fails with exit 9 too', async () => {
+    const dir = project('stackunhealthy', 38170, 38173);
+    const file = join(dir, 'stack.yml');
+    writeFileSync(
+      file,
+      `services:
+  app:
+    image: richie-dev/demo-catalog:latest
+    healthcheck:
+      test: ["CMD", "node", "-e", "console.log('db not ready'); process.exit(1)"]
+      interval: 1s
+      retries: 2
+    init: true
+    stop_grace_period: 1s
+`,
+    );
+    const { stackContext, up } = await import('../../src/commands/run.js');
+    const ctx = await stackContext({ projectDir: dir, stackFile: file });
+    const error = await up(ctx, 'silent').then(
+      () => undefined,
+      (e: { message: string; exitCode: number }) => e,
+    );
+    expect(error?.exitCode).toBe(9);
+    expect(error?.message).toContain('Service app is unhealthy');
+  });
+
+  it('Ctrl-C during up removes what the run created', async () => {
+    const dir = project('stacksigint', 48070, 48073);
+    const child = spawn(process.execPath, [CLI, '--project-dir', dir, 'run'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr.on('data', (chunk) => (output += chunk));
+    // Interrupt once the first containers are being waited on.
+    for (let i = 0; i < 200 && !/catalog: (starting|healthy|running)/.test(output); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect((await labelled('stacksigint')).containers).toEqual([]);
+  });
+
+  it('an unreachable engine: says how to start it, exit 7', async () => {
+    const dir = project('stacknoengine', 58070, 58073);
+    const result = await cli(['--project-dir', dir, 'run'], { env: { DOCKER_HOST: `unix://${join(root, 'no.sock')}` } });
+    expect(result.exitCode).toBe(7);
+    expect(result.stderr).toContain(`The Docker engine at unix://${join(root, 'no.sock')} cannot be reached`);
+    expect(result.stderr).toContain('dockerd');
+  });
+});
