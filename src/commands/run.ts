@@ -16,7 +16,7 @@ import { caRoot, hostsFilePath, projectPaths, type ProjectPaths } from '../paths
 import { listrOptions, type ProgressMode } from '../steps.js';
 import { readStack } from '../stack/compose.js';
 import { Engine } from '../stack/engine.js';
-import { projectName } from '../stack/project.js';
+import { projectLabels, projectName } from '../stack/project.js';
 import { apply, checkPorts, ensureImages, ensureNetworksAndVolumes, plan, rollback, waitHealthy, type StackContext } from '../stack/stack.js';
 import { run as render } from './render.js';
 import { run as setupSsl } from './setup-ssl.js';
@@ -148,7 +148,6 @@ export async function up(ctx: StackContext, progress: ProgressMode): Promise<Run
   const plans = await plan(ctx);
   await checkPorts(ctx, plans);
   const createdNetworks = (await ensureNetworksAndVolumes(ctx)).created;
-  const createdContainers: string[] = [];
   const ready = new Map<string, { resolve: () => void; reject: (e: unknown) => void; promise: Promise<void> }>();
   for (const p of plans) {
     let resolve!: () => void;
@@ -158,11 +157,18 @@ export async function up(ctx: StackContext, progress: ProgressMode): Promise<Run
     ready.set(p.service.name, { resolve, reject, promise });
   }
 
-  // Ctrl-C: remove what this run created, so no half-made container or network is left.
+  // Ctrl-C: let in-flight engine calls settle, then remove every container this run made
+  // (all of the project's that were not there before) and the networks it created.
   let interrupted = false;
+  const preexisting = new Set(plans.flatMap((p) => (p.existing ? [p.existing.id] : [])));
+  const inflight = new Set<Promise<unknown>>();
   const onSigint = () => {
     interrupted = true;
-    void rollback(ctx, createdContainers, createdNetworks).finally(() => process.exit(ExitCode.interrupted));
+    void (async () => {
+      await Promise.allSettled([...inflight]);
+      const now = await ctx.engine.containers(projectLabels(ctx.project)).catch(() => []);
+      await rollback(ctx, now.filter((c) => !preexisting.has(c.id)).map((c) => c.id), createdNetworks);
+    })().finally(() => process.exit(ExitCode.interrupted));
   };
   process.once('SIGINT', onSigint);
   const results: RunResult['services'] = [];
@@ -177,8 +183,10 @@ export async function up(ctx: StackContext, progress: ProgressMode): Promise<Run
             for (const dep of p.service.dependsOn) await ready.get(dep.service)!.promise;
             if (interrupted) return;
             show(p.action === 'keep' ? 'running, unchanged' : `${p.action === 'recreate' ? 'recreating' : p.action === 'create' ? 'creating' : 'starting'}`);
-            const id = await apply(ctx, p);
-            if (p.action === 'create' || p.action === 'recreate') createdContainers.push(id);
+            const operation = apply(ctx, p);
+            inflight.add(operation);
+            const id = await operation.finally(() => inflight.delete(operation));
+            if (interrupted) return;
             let last = 'starting';
             await waitHealthy(ctx, p.service, id, { onState: (state) => show((last = state)) });
             results.push({ name: p.service.name, action: p.action, state: last, seconds: (Date.now() - started) / 1000 });

@@ -160,12 +160,15 @@ describe('the stack on a real Docker engine', () => {
   it('Ctrl-C during up removes what the run created', async () => {
     const dir = project('stacksigint', 48070, 48073);
     const child = spawn(process.execPath, [CLI, '--project-dir', dir, 'run'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     let output = '';
     child.stderr.on('data', (chunk) => (output += chunk));
-    // Interrupt once the first containers are being waited on.
-    for (let i = 0; i < 200 && !/catalog: (starting|healthy|running)/.test(output); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    // Interrupt once the services' tasks have begun: containers are being created and started.
+    for (let i = 0; i < 400 && !output.includes('catalog: waiting'); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(output).toContain('catalog: waiting');
+    await new Promise((resolve) => setTimeout(resolve, 400));
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const code = await exited;
     expect(code).toBe(130);
     expect((await labelled('stacksigint')).containers).toEqual([]);
   });
