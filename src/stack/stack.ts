@@ -259,20 +259,12 @@ export async function downAll(ctx: StackContext, options: { volumes: boolean }):
       await ctx.engine.remove(c.id);
     }),
   );
-  const networks: string[] = [];
-  for (const net of await ctx.engine.networks(labels)) {
-    // A shared network (edx-lms-outside) another project still uses stays.
-    if (net.containers > 0) continue;
-    await ctx.engine.removeNetwork(net.id);
-    networks.push(net.name);
-  }
-  const volumes: string[] = [];
-  if (options.volumes) {
-    for (const name of await ctx.engine.volumes(labels)) {
-      await ctx.engine.removeVolume(name);
-      volumes.push(name);
-    }
-  }
+  // A shared network (edx-lms-outside) that another project still uses stays.
+  const unused = (await ctx.engine.networks(labels)).filter((net) => net.containers === 0);
+  const volumeNames = options.volumes ? await ctx.engine.volumes(labels) : [];
+  await Promise.all([...unused.map((net) => ctx.engine.removeNetwork(net.id)), ...volumeNames.map((name) => ctx.engine.removeVolume(name))]);
+  const networks = unused.map((net) => net.name);
+  const volumes = volumeNames;
   return { containers: containers.map((c) => c.name), networks, volumes };
 }
 
