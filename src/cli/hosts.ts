@@ -1,45 +1,54 @@
 import type { Command } from 'commander';
-import { formatArgv } from '../errors.js';
 import type { HostsChange } from '../hosts/index.js';
+import type { HostsCheckResult } from '../commands/hosts.js';
 import { finish, globalOptions, type Colors } from './shared.js';
 
 const FILE_HELP = 'the hosts file (default: RICHIE_DEV_HOSTS_FILE, else /etc/hosts; Windows: %SystemRoot%\\System32\\drivers\\etc\\hosts)';
 
-/** The command line as typed, with sudo: what to run when rights are missing. */
-function sudoCommand(): string {
-  return `sudo ${formatArgv(['richie-dev', ...process.argv.slice(2)])}`;
+const ABOUT = `
+The entries live in one block between two marker lines that name richie-dev and the project
+dir; every byte outside it is kept (line endings, tabs, comments, other encodings), and
+add-then-remove gives back the original file. The file is replaced atomically (temp file,
+fsync, rename, owner and mode kept); a bind-mounted file (Docker, WSL) is rewritten in place
+after a backup to <file>.richie-dev.bak. Entries for these hosts outside the block are
+reported with their line numbers and left alone.
+
+WSL: browsers running on Windows read the Windows hosts file, not the Linux one. From a WSL
+shell started as Administrator, also run:
+  richie-dev hosts add --hosts-file /mnt/c/Windows/System32/drivers/etc/hosts
+and add "[network]" / "generateHosts = false" to /etc/wsl.conf, or WSL rewrites /etc/hosts
+at its next start.`;
+
+/** What to suggest when rights are missing: the user's own command, runnable under sudo. */
+async function suggestions(hostsFile: string | undefined): Promise<{ sudoCommand: string; printCommand: string }> {
+  const { sudoCommandLine, printCommandLine } = await import('../hosts/sudo.js');
+  const { hostsFilePath } = await import('../paths.js');
+  const inv = { args: process.argv.slice(2), hostsFile: hostsFilePath({ flag: hostsFile }) };
+  return { sudoCommand: sudoCommandLine(inv), printCommand: printCommandLine(inv) };
 }
 
 export function register(program: Command): void {
   const hosts = program
     .command('hosts')
     .description('manage the loopback entries for the configured hosts in the hosts file')
-    .addHelpText(
-      'after',
-      `
-The entries live in one block between marker lines naming richie-dev and the project dir;
-every byte outside it is kept. WSL: browsers on Windows read the Windows hosts file, so run
-"richie-dev hosts add --hosts-file /mnt/c/Windows/System32/drivers/etc/hosts" from an
-elevated shell as well.`,
-    );
+    .addHelpText('after', ABOUT);
 
   hosts
     .command('add')
     .description('add (or update) the block mapping each host to 127.0.0.1 and ::1')
     .option('--hosts-file <path>', FILE_HELP)
-    .option('--print', 'print the block for manual editing and change nothing')
-    .addHelpText('after', '\nExit codes: 0 done or already there, 3 bad input, 4 no permission (the sudo command is printed).')
+    .option('--print', 'print the block for manual editing, and change nothing')
+    .addHelpText('after', '\nExit codes: 0 done or already there, 3 bad input, 4 no permission (the sudo command to run is printed).')
     .action(async function (this: Command) {
       const g = globalOptions(this);
       const opts = this.opts<{ hostsFile?: string; print?: boolean }>();
       const cmd = await import('../commands/hosts.js');
-      const options = { projectDir: g.projectDir, hostsFile: opts.hostsFile, sudoCommand: sudoCommand() };
       if (opts.print) {
-        const printed = await cmd.print(options);
+        const printed = await cmd.print({ projectDir: g.projectDir, hostsFile: opts.hostsFile });
         finish(g, printed, () => `# Add these lines to ${printed.file}:\n${printed.block}`);
         return;
       }
-      const result = await cmd.add(options);
+      const result = await cmd.add({ projectDir: g.projectDir, hostsFile: opts.hostsFile, ...(await suggestions(opts.hostsFile)) });
       finish(g, result, (c) => formatChange(result, c));
     });
 
@@ -47,12 +56,12 @@ elevated shell as well.`,
     .command('remove')
     .description("remove this project's block, and nothing else")
     .option('--hosts-file <path>', FILE_HELP)
-    .addHelpText('after', '\nExit codes: 0 done or nothing to remove, 4 no permission (the sudo command is printed).')
+    .addHelpText('after', '\nExit codes: 0 done or nothing to remove, 4 no permission (the sudo command to run is printed).')
     .action(async function (this: Command) {
       const g = globalOptions(this);
       const opts = this.opts<{ hostsFile?: string }>();
       const { remove } = await import('../commands/hosts.js');
-      const result = await remove({ projectDir: g.projectDir, hostsFile: opts.hostsFile, sudoCommand: sudoCommand() });
+      const result = await remove({ projectDir: g.projectDir, hostsFile: opts.hostsFile, ...(await suggestions(opts.hostsFile)) });
       finish(g, result, (c) => formatChange(result, c));
     });
 
@@ -60,41 +69,44 @@ elevated shell as well.`,
     .command('check')
     .description('show what the file says and what the system resolver returns for each host')
     .option('--hosts-file <path>', FILE_HELP)
-    .addHelpText('after', '\nExit codes: 0 every host resolves to loopback, 5 otherwise.')
+    .addHelpText('after', '\nExit codes: 0 every host resolves to loopback only, 5 otherwise.')
     .action(async function (this: Command) {
       const g = globalOptions(this);
       const opts = this.opts<{ hostsFile?: string }>();
       const { check } = await import('../commands/hosts.js');
       const result = await check({ projectDir: g.projectDir, hostsFile: opts.hostsFile });
-      finish(
-        g,
-        result,
-        (c) =>
-          result.hosts
-            .map((h) => {
-              const mark = h.ok ? c.green('✔') : c.red('✖');
-              const file = h.entries.length
-                ? h.entries.map((e) => `${e.address} (line ${e.line}${e.inBlock ? ', ours' : ''})`).join(', ')
-                : 'no entry';
-              const resolver = h.error ? `does not resolve (${h.error})` : h.resolved.join(', ');
-              const fix = h.ok ? '' : `\n    → ${h.entries.some((e) => e.inBlock) ? 'an entry earlier in the file or another resolver wins; see the lines above' : 'richie-dev hosts add'}`;
-              return `${mark} ${h.host}\n    file: ${file}\n    resolver: ${resolver}${fix}`;
-            })
-            .join('\n'),
-        result.exitCode,
-      );
+      finish(g, result, (c) => formatCheck(result, c), result.exitCode);
     });
 }
 
 function formatChange(result: HostsChange, c: Colors): string {
-  const lines = [
-    result.changed ? `${c.green('✔')} ${result.file}: block ${result.action}${result.method === 'in-place' ? ' (in place)' : ''}` : `${c.green('✔')} ${result.file}: nothing to change`,
-  ];
-  for (const conflict of result.conflicts) {
-    lines.push(
-      `${c.yellow('!')} line ${conflict.line}: ${conflict.host} → ${conflict.address}${conflict.shadows ? ' comes first and shadows our entry' : ''} (not changed; edit it yourself)`,
-    );
-  }
+  const how = result.method === 'in-place' ? ' (rewritten in place)' : '';
+  const lines = [result.changed ? `${c.green('✔')} ${result.file}: block ${result.action}${how}` : `${c.green('✔')} ${result.file}: nothing to change`];
+  for (const conflict of result.conflicts) lines.push(`${c.yellow('!')} ${conflictText(conflict)}`);
+  for (const warning of result.warnings) lines.push(`${c.yellow('!')} ${warning}`);
+  return lines.join('\n');
+}
+
+function conflictText(conflict: HostsChange['conflicts'][number]): string {
+  const where = conflict.shadows ? ', before our block: first-match lookups get it instead' : '';
+  return `line ${conflict.line} also maps ${conflict.host} to ${conflict.address}${where} (left alone; edit it yourself)`;
+}
+
+function formatCheck(result: HostsCheckResult, c: Colors): string {
+  const lines = result.hosts.map((h) => {
+    const mark = h.ok ? c.green('✔') : c.red('✖');
+    const file = h.entries.length ? h.entries.map((e) => `${e.address} (line ${e.line}${e.inBlock ? ', ours' : ''})`).join(', ') : 'no entry';
+    const resolver = h.error ? `does not resolve (${h.error})` : h.resolved.join(', ');
+    let fix = '';
+    if (!h.ok) {
+      const others = h.entries.filter((e) => !e.inBlock);
+      if (!h.entries.some((e) => e.inBlock)) fix = 'richie-dev hosts add';
+      else if (others.length) fix = `remove or comment out line ${others.map((e) => e.line).join(', ')} of ${result.file}`;
+      else fix = 'the resolver does not answer from this file: see the notes below, and "hosts:" in /etc/nsswitch.conf';
+    }
+    return `${mark} ${h.host}\n    file: ${file}\n    resolver: ${resolver}${fix ? `\n    → ${fix}` : ''}`;
+  });
+  lines.push(`block in ${result.file}: ${result.block}${result.block === 'current' ? '' : ' (run "richie-dev hosts add")'}`);
   for (const warning of result.warnings) lines.push(`${c.yellow('!')} ${warning}`);
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@
  */
 import { configuredHosts, loadConfig } from '../config.js';
 import { ExitCode } from '../errors.js';
-import { addBlock, checkHosts, removeBlock, renderBlock, type HostCheck, type HostsChange, type HostsTarget } from '../hosts/index.js';
+import { addBlock, checkHosts, removeBlock, renderBlock, type HostsChange, type HostsReport, type HostsTarget } from '../hosts/index.js';
 import { hostsFilePath, projectPaths } from '../paths.js';
 
 export interface HostsOptions {
@@ -13,6 +13,8 @@ export interface HostsOptions {
   env?: NodeJS.ProcessEnv;
   /** The command line to suggest with sudo when rights are missing. */
   sudoCommand?: string;
+  /** The command that prints the block for manual editing, for the same message. */
+  printCommand?: string;
   /** Where the hosts point: loopback, unless the Docker engine is remote. */
   addresses?: string[];
 }
@@ -24,6 +26,7 @@ export async function target(options: HostsOptions): Promise<HostsTarget> {
     projectDir: projectPaths(options.projectDir).projectDir,
     hosts: configuredHosts(config),
     ...(options.sudoCommand ? { sudoCommand: options.sudoCommand } : {}),
+    ...(options.printCommand ? { printCommand: options.printCommand } : {}),
     ...(options.addresses ? { addresses: options.addresses } : {}),
   };
 }
@@ -36,19 +39,17 @@ export async function remove(options: HostsOptions): Promise<HostsChange> {
   return removeBlock(await target(options));
 }
 
+/** The block for manual editing; reads nothing but the config. */
 export async function print(options: HostsOptions): Promise<{ file: string; block: string }> {
   const t = await target(options);
   return { file: t.file, block: renderBlock(t) };
 }
 
-export interface HostsCheckResult {
-  file: string;
-  hosts: HostCheck[];
+export interface HostsCheckResult extends HostsReport {
   exitCode: ExitCode;
 }
 
 export async function check(options: HostsOptions): Promise<HostsCheckResult> {
-  const t = await target(options);
-  const hosts = await checkHosts(t);
-  return { file: t.file, hosts, exitCode: hosts.every((h) => h.ok) ? ExitCode.ok : ExitCode.checkFailed };
+  const report = await checkHosts(await target(options));
+  return { ...report, exitCode: report.hosts.every((h) => h.ok) ? ExitCode.ok : ExitCode.checkFailed };
 }

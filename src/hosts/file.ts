@@ -1,53 +1,172 @@
 /**
- * Writing a system file safely: a lock beside it, a temp file, fsync, rename — owner and mode
- * kept — and, when rename cannot replace the file (a bind-mounted /etc/hosts in a container or
- * WSL gives EBUSY or EXDEV), an in-place rewrite after a backup.
+ * Reading and replacing a system file safely: a temp file beside it, fsync, rename — owner
+ * and mode kept — and, when rename cannot replace the file (a bind-mounted /etc/hosts in a
+ * container or WSL gives EBUSY or EXDEV), an in-place rewrite after a backup.
+ *
+ * write-file-atomic does the first half, but it cannot write from pieces of the old buffer,
+ * does not fall back on EBUSY, and silently changes the owner when chown is refused; the
+ * steps are few enough to own here.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isRunning } from './lock.js';
 
 export interface WriteOutcome {
   method: 'rename' | 'in-place';
   /** Set for in-place rewrites: where the previous content was saved first. */
   backup?: string;
+  /** Why rename was not used (the error code), for in-place rewrites. */
+  reason?: string;
 }
 
-export async function writeSystemFile(target: string, data: Buffer): Promise<WriteOutcome> {
-  const info = await stat(target);
-  const tmp = join(dirname(target), `.${basename(target)}.richie-dev-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, info.mode & 0o7777);
+/** The whole file in one read of its known size (fs.promises.readFile reads 512 KiB chunks). */
+export async function readWhole(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
   try {
-    await handle.writeFile(data);
-    // Same owner as before (only root can give a file away; as anyone else it is ours anyway).
-    if (process.getuid?.() === 0) await handle.chown(info.uid, info.gid);
-    await handle.chmod(info.mode & 0o7777);
+    const { size } = await handle.stat();
+    let buffer = Buffer.allocUnsafe(size);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        // The file grew since stat (or reports size 0, like /proc files): keep reading.
+        const bigger = Buffer.allocUnsafe(Math.max(buffer.length * 2, 64 * 1024));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+export function backupPath(target: string): string {
+  return `${target}.richie-dev.bak`;
+}
+
+const TEMP = /^\.(.+)\.richie-dev-(\d+)-[0-9a-f]+\.tmp$/;
+
+function tempPath(target: string): string {
+  return join(dirname(target), `.${basename(target)}.richie-dev-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Replace `target` (a real path, not a symlink) with `pieces` concatenated. Call it holding
+ * the lock. `unchangedPrefix` bytes at the start are known to be the same as on disk, so an
+ * in-place rewrite can start after them.
+ */
+export async function replaceFile(target: string, pieces: readonly Buffer[], length: number, unchangedPrefix: number): Promise<WriteOutcome> {
+  const info = await stat(target);
+  const mode = info.mode & 0o7777;
+  await removeStaleTemps(target);
+  const tmp = tempPath(target);
+  const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  let keepsOwner = true;
+  try {
+    await writeAll(handle, pieces, 0);
+    if (process.getuid && process.getgid && (info.uid !== process.getuid() || info.gid !== process.getgid())) {
+      // Root can give the file back to its owner; anyone else can only write it in place.
+      await handle.chown(info.uid, info.gid).catch(() => (keepsOwner = false));
+    }
+    await handle.chmod(mode); // the umask may have narrowed it at open
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  let reason = 'EPERM (chown)';
+  if (keepsOwner) {
+    try {
+      await rename(tmp, target);
+      await syncDir(dirname(target));
+      return { method: 'rename' };
+    } catch (error) {
+      reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      // A mount point cannot be renamed over: EBUSY (bind mount), EXDEV (some overlay setups).
+      if (reason !== 'EBUSY' && reason !== 'EXDEV') {
+        await unlink(tmp).catch(() => undefined);
+        throw error;
+      }
+    }
+  }
+  await unlink(tmp).catch(() => undefined);
+  const backup = await rewriteInPlace(target, pieces, length, unchangedPrefix, mode);
+  return { method: 'in-place', backup, reason };
+}
+
+/**
+ * Save the current content to the backup (synced), then write only what changed: adding a
+ * block appends, removing the last block truncates, so even a crash mid-write leaves every
+ * line before the block intact — and the backup has the rest.
+ */
+async function rewriteInPlace(target: string, pieces: readonly Buffer[], length: number, unchangedPrefix: number, mode: number): Promise<string> {
+  const backup = backupPath(target);
+  const current = await readWhole(target);
+  const copy = await open(backup, 'w', mode);
+  try {
+    await copy.writeFile(current);
+    await copy.sync();
+  } finally {
+    await copy.close();
+  }
+  const handle = await open(target, 'r+');
+  try {
+    await writeAll(handle, pieces, unchangedPrefix);
+    await handle.truncate(length);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  try {
-    await rename(tmp, target);
-    await syncDir(dirname(target));
-    return { method: 'rename' };
-  } catch (error) {
-    await unlink(tmp).catch(() => undefined);
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EBUSY' && code !== 'EXDEV') throw error;
+  return backup;
+}
+
+/** Write the concatenation of `pieces`, skipping its first `from` bytes, at file offset `from`. */
+async function writeAll(handle: FileHandle, pieces: readonly Buffer[], from: number): Promise<void> {
+  let skip = from;
+  const rest: Buffer[] = [];
+  for (const piece of pieces) {
+    if (skip >= piece.length) {
+      skip -= piece.length;
+      continue;
+    }
+    rest.push(skip ? piece.subarray(skip) : piece);
+    skip = 0;
   }
-  // A mount point cannot be renamed over: rewrite in place, after keeping a copy.
-  const backup = `${target}.richie-dev.bak`;
-  await copyFile(target, backup);
-  const inPlace = await open(target, 'r+');
-  try {
-    await inPlace.write(data, 0, data.length, 0);
-    await inPlace.truncate(data.length);
-    await inPlace.sync();
-  } finally {
-    await inPlace.close();
+  let position = from;
+  while (rest.length) {
+    // writev may write less than asked (and takes at most IOV_MAX buffers): loop on the rest.
+    const batch = rest.slice(0, 512);
+    const { bytesWritten } = await handle.writev(batch, position);
+    position += bytesWritten;
+    let done = bytesWritten;
+    while (done > 0 && rest.length) {
+      const first = rest[0]!;
+      if (done >= first.length) {
+        done -= first.length;
+        rest.shift();
+      } else {
+        rest[0] = first.subarray(done);
+        done = 0;
+      }
+    }
   }
-  return { method: 'in-place', backup };
+}
+
+/** Temp files left beside the target by runs that were killed before their rename. */
+async function removeStaleTemps(target: string): Promise<void> {
+  const name = basename(target);
+  const entries = await readdir(dirname(target)).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const match = TEMP.exec(entry);
+    if (match && match[1] === name && !isRunning(Number(match[2]))) await unlink(join(dirname(target), entry)).catch(() => undefined);
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -56,68 +175,4 @@ async function syncDir(dir: string): Promise<void> {
   if (!handle) return;
   await handle.sync().catch(() => undefined);
   await handle.close();
-}
-
-export interface LockOptions {
-  /** How long to wait for another richie-dev before giving up. */
-  timeoutMs?: number;
-}
-
-/**
- * An exclusive lock file beside the target (O_EXCL), holding the owner's pid. A lock whose pid
- * is no longer running (a killed run) is stale and taken over; a live one is waited for.
- * proper-lockfile judges staleness by mtime instead, which makes a killed run block others for
- * its whole stale period: the pid says at once whether the owner is gone.
- */
-export async function withLock<T>(target: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
-  const lock = `${target}.richie-dev.lock`;
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
-  let delay = 5;
-  for (;;) {
-    try {
-      const handle = await open(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = await readFile(lock, 'utf8').catch(() => '');
-    const pid = Number(owner);
-    // An empty file is a lock being written this instant: wait for it like a live one.
-    if (owner !== '' && (!Number.isInteger(pid) || !isRunning(pid))) {
-      // Stale: remove it only if it still is the same stale lock.
-      if ((await readFile(lock, 'utf8').catch(() => undefined)) === owner) await unlink(lock).catch(() => undefined);
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new LockBusyError(lock, pid);
-    }
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 100);
-  }
-  try {
-    return await work();
-  } finally {
-    await unlink(lock).catch(() => undefined);
-  }
-}
-
-export class LockBusyError extends Error {
-  constructor(
-    readonly lock: string,
-    readonly pid: number,
-  ) {
-    super(`${lock} is held by process ${pid}`);
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -1,16 +1,25 @@
 /**
  * Hosts entries for the configured hosts: one managed block per project, written safely, and
- * the system resolver's view of each host. hostile reads and queries the file (conflicting
- * entries and their lines); the block itself is written here, byte-exact (DESIGN.md: hostile's
- * writer rewrites every line and has no temp file or lock).
+ * the system resolver's view of each host. hostile reads and queries the file (the entries
+ * for our hosts and their lines); the block itself is written here, byte-exact (DESIGN.md:
+ * hostile's writer rewrites every line and has no temp file or lock).
+ *
+ * Every function returns data (changed, method, backup, conflicts, warnings) and throws
+ * UserError; nothing here prints or exits, so run-ssl and doctor call the same functions.
  */
-import { lookup } from 'node:dns/promises';
-import { access, constants, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, realpath, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { isIP } from 'node:net';
 import { assertHostName } from '../domains.js';
 import { ExitCode, UserError } from '../errors.js';
-import { blockLineRange, blockLines, findBlock, withBlock, withoutBlock, type BlockSpec } from './block.js';
-import { LockBusyError, withLock, writeSystemFile, type WriteOutcome } from './file.js';
+import { applyEdit, blockLineRanges, blockLines, lineNumberAt, planAdd, planRemove, scanBlocks, type BlockSpec, type Edit } from './block.js';
+import { readWhole, replaceFile, type WriteOutcome } from './file.js';
+import { LockBusyError, withLock } from './lock.js';
+import { findConflicts, isLoopback, readEntries, resolveHost, type Conflict } from './query.js';
+
+export { isLoopback, resolveHost, type Conflict, type Resolution } from './query.js';
+export { sudoCommandLine, printCommandLine } from './sudo.js';
 
 export const LOOPBACK = ['127.0.0.1', '::1'] as const;
 
@@ -23,146 +32,189 @@ export interface HostsTarget {
   addresses?: readonly string[];
   /** The command line that would work with root rights, for permission errors. */
   sudoCommand?: string;
-}
-
-export interface Conflict {
-  host: string;
-  /** 1-based line number in the hosts file. */
-  line: number;
-  address: string;
-  /** True when the line comes before the block, so the resolver finds it first. */
-  shadows: boolean;
+  /** The command that prints the block for manual editing, for permission errors. */
+  printCommand?: string;
 }
 
 export interface HostsChange {
+  /** The file as given (a symlink is followed; its target is what changes). */
   file: string;
   action: 'added' | 'updated' | 'removed' | 'none';
   changed: boolean;
   method?: WriteOutcome['method'];
   backup?: string;
+  /** Entries for our hosts outside the block: reported, never touched. */
   conflicts: Conflict[];
   warnings: string[];
 }
 
-function spec(target: HostsTarget): BlockSpec {
+/** Validates names and addresses: invalid ones are refused before anything is read. */
+function blockSpec(target: HostsTarget): BlockSpec {
+  if (target.hosts.length === 0) throw new UserError('No hosts to map.', { fix: 'Set catalog.host and lms.host in richie-dev.config.json.' });
   for (const host of target.hosts) assertHostName(host, 'host');
-  return { projectDir: target.projectDir, hosts: target.hosts, addresses: target.addresses ?? LOOPBACK };
+  const addresses = target.addresses ?? LOOPBACK;
+  for (const address of addresses) {
+    if (isIP(address) === 0) throw new UserError(`"${address}" is not an IP address; hosts entries need one.`, { fix: 'Pass IPv4 or IPv6 addresses, like 127.0.0.1 or ::1.' });
+  }
+  return { projectDir: target.projectDir, hosts: target.hosts, addresses };
 }
 
 /** The block as text, for `--print` and manual editing. */
 export function renderBlock(target: HostsTarget): string {
-  return `${blockLines(spec(target)).join('\n')}\n`;
+  return `${blockLines(blockSpec(target)).join('\n')}\n`;
 }
 
 export async function addBlock(target: HostsTarget): Promise<HostsChange> {
-  const block = spec(target); // invalid names are refused before anything is read
-  return change(target, (file) => withBlock(file, block), (before) => (before.includes(Buffer.from(blockLines(block)[0]!)) ? 'updated' : 'added'));
+  const spec = blockSpec(target);
+  return change(target, 'add', (file) => planAdd(file, spec));
 }
 
 export async function removeBlock(target: HostsTarget): Promise<HostsChange> {
-  spec(target);
-  return change(target, (file) => withoutBlock(file, target.projectDir), () => 'removed');
+  blockSpec(target);
+  return change(target, 'remove', (file) => planRemove(file, target.projectDir));
 }
 
-async function change(
-  target: HostsTarget,
-  edit: (file: Buffer) => Buffer | undefined,
-  verb: (before: Buffer) => 'added' | 'updated' | 'removed',
-): Promise<HostsChange> {
-  const first = await readHostsFile(target.file);
+async function change(target: HostsTarget, verb: 'add' | 'remove', plan: (file: Buffer) => Edit | undefined): Promise<HostsChange> {
+  const real = await resolveFile(target.file);
+  let content = await readHostsFile(target.file, real);
   const result: HostsChange = { file: target.file, action: 'none', changed: false, conflicts: [], warnings: [] };
-  let final = first;
-  if (edit(first) !== undefined) {
-    await assertWritable(target);
+  // Decided without the lock or any rights: a second add with nothing to change writes
+  // nothing (not even a lock file), so it also works for a user who cannot write the file.
+  if (plan(content)) {
+    await assertWritable(target, real, verb);
     try {
-      await withLock(target.file, async () => {
+      await withLock(real, async () => {
         // Read again under the lock: another run may have written meanwhile.
-        const current = await readHostsFile(target.file);
-        const next = edit(current);
-        if (next === undefined) return;
-        const outcome = await writeSystemFile(target.file, next);
-        final = next;
-        result.action = verb(current);
+        const current = await readWhole(real);
+        const edit = plan(current);
+        content = current;
+        if (!edit) return;
+        const outcome = await replaceFile(real, edit.pieces, edit.length, edit.unchangedPrefix);
+        content = applyEdit(edit);
         result.changed = true;
         result.method = outcome.method;
+        result.action = verb === 'remove' ? 'removed' : scanBlocks(current, target.projectDir).blocks.length ? 'updated' : 'added';
+        if (verb === 'add' && edit.duplicatesRemoved) result.warnings.push(`Removed ${edit.duplicatesRemoved} extra copy of the richie-dev block for ${target.projectDir} (copied by hand?).`);
         if (outcome.backup) {
           result.backup = outcome.backup;
           result.warnings.push(
-            `${target.file} could not be replaced atomically (it is a mount point, as in a container or WSL); it was rewritten in place after saving a copy to ${outcome.backup}.`,
+            `${target.file} could not be replaced atomically (${outcome.reason}: it is a mount point, as in a container or WSL); it was rewritten in place after saving a copy to ${outcome.backup}.`,
           );
         }
+        // Still under the lock, so hostile reads exactly what was written.
+        result.conflicts = await findConflicts(real, content, target.projectDir, target.hosts);
       });
     } catch (error) {
       if (error instanceof LockBusyError) {
-        throw new UserError(`Another richie-dev (pid ${error.pid}) is changing ${target.file}.`, {
+        throw new UserError(`Another richie-dev (pid ${error.pid}) has been changing ${target.file} for 15 seconds.`, {
           fix: `Wait for it to finish, or remove ${error.lock} if that process is stuck.`,
         });
       }
-      throw permissionError(error, target) ?? error;
+      throw permissionError(error, target, verb) ?? error;
     }
   }
-  result.conflicts = await findConflicts(target, final);
+  if (!result.changed) result.conflicts = await findConflicts(real, content, target.projectDir, target.hosts);
+  result.warnings.push(...fileWarnings(content, target));
   return result;
 }
 
-async function readHostsFile(file: string): Promise<Buffer> {
+async function resolveFile(file: string): Promise<string> {
   try {
-    return await readFile(file);
+    // Renaming over a symlink would replace the link with a file: write where it points.
+    return await realpath(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new UserError(`The hosts file ${file} does not exist.`, { fix: 'Check --hosts-file or RICHIE_DEV_HOSTS_FILE.' });
-    }
-    throw error;
+    throw readError(error, file) ?? error;
   }
 }
 
-async function assertWritable(target: HostsTarget): Promise<void> {
+async function readHostsFile(file: string, real = file): Promise<Buffer> {
+  let content: Buffer;
   try {
-    await access(target.file, constants.W_OK);
-    await access(dirname(target.file), constants.W_OK);
+    content = await readWhole(real);
   } catch (error) {
-    throw permissionError(error, target) ?? error;
+    throw readError(error, file) ?? error;
+  }
+  if ((content[0] === 0xff && content[1] === 0xfe) || (content[0] === 0xfe && content[1] === 0xff)) {
+    throw new UserError(`${file} is UTF-16 text, which resolvers do not read; nothing was changed.`, {
+      fix: `Save ${file} as ANSI or UTF-8 (in Notepad: Save As, Encoding), then run the command again.`,
+    });
+  }
+  return content;
+}
+
+function readError(error: unknown, file: string): UserError | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new UserError(`The hosts file ${file} does not exist.`, { fix: 'Check --hosts-file or RICHIE_DEV_HOSTS_FILE.' });
+  if (code === 'EISDIR') return new UserError(`The hosts file ${file} is a directory.`, { fix: 'Point --hosts-file or RICHIE_DEV_HOSTS_FILE at a file.' });
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new UserError(`No permission to read ${file} (${code}).`, { exitCode: ExitCode.permission, fix: `Check the file's permissions: ls -l ${file}` });
+  }
+  return undefined;
+}
+
+async function assertWritable(target: HostsTarget, real: string, verb: 'add' | 'remove'): Promise<void> {
+  const info = await stat(real);
+  if ((info.mode & 0o222) === 0) {
+    // No write bit for anyone: someone protected the file on purpose. Root could write it
+    // anyway; a careful tool does not.
+    throw new UserError(`${target.file} is read-only (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}); nothing was changed.`, {
+      exitCode: ExitCode.permission,
+      fix: `Make it writable first (sudo chmod u+w ${real}) and run the command again, or ${manualFix(target, verb)}`,
+    });
+  }
+  try {
+    await access(real, constants.W_OK);
+    await access(dirname(real), constants.W_OK);
+  } catch (error) {
+    throw permissionError(error, target, verb) ?? error;
   }
 }
 
-function permissionError(error: unknown, target: HostsTarget): UserError | undefined {
+function manualFix(target: HostsTarget, verb: 'add' | 'remove'): string {
+  return verb === 'add'
+    ? `add the block yourself: ${target.printCommand ?? 'richie-dev hosts add --print'}`
+    : `delete the lines from "# >>> richie-dev" to "# <<< richie-dev" (this project's dir) yourself.`;
+}
+
+function permissionError(error: unknown, target: HostsTarget, verb: 'add' | 'remove'): UserError | undefined {
   const code = (error as NodeJS.ErrnoException).code;
   if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return undefined;
+  const root = process.getuid?.() === 0;
+  if (code === 'EROFS' || root) {
+    // sudo would not help: a read-only mount, or an immutable file (chattr +i).
+    const why = code === 'EROFS' ? 'it is on a read-only file system' : `even root may not write it (${code}; immutable? see lsattr)`;
+    return new UserError(`Cannot change ${target.file}: ${why}; nothing was changed.`, {
+      exitCode: ExitCode.permission,
+      fix: `Make it writable where it is mounted or created, or ${manualFix(target, verb)}`,
+    });
+  }
   return new UserError(`No permission to change ${target.file} (${code}); nothing was changed.`, {
     exitCode: ExitCode.permission,
-    fix: `Run: ${target.sudoCommand ?? 'sudo richie-dev hosts add'}\n  or add the block yourself: richie-dev hosts add --print`,
+    fix: `Run: ${target.sudoCommand ?? `sudo richie-dev hosts ${verb}`}\n  or ${manualFix(target, verb)}`,
   });
 }
 
-/**
- * Entries for our hosts outside our block. A fast byte search first: only when a host name
- * occurs outside the block does hostile parse the file (a 250,000-line blocklist then costs
- * nothing). Lines come from hostile's own reading, numbered as it splits them.
- */
-export async function findConflicts(target: HostsTarget, content?: Buffer): Promise<Conflict[]> {
-  const file = content ?? (await readHostsFile(target.file));
-  const block = findBlock(file, target.projectDir);
-  const outside = block ? [file.subarray(0, block.start), file.subarray(block.end)] : [file];
-  if (!target.hosts.some((host) => outside.some((part) => part.includes(host)))) return [];
-  const range = blockLineRange(file, target.projectDir);
-  const { default: hostile } = await import('hostile');
-  const lines = hostile.getFile(target.file, true);
-  const conflicts: Conflict[] = [];
-  lines.forEach((entry, index) => {
-    const line = index + 1;
-    if (!Array.isArray(entry) || (range && line >= range[0] && line <= range[1])) return;
-    const [address, names] = entry;
-    for (const host of target.hosts) {
-      if (names.split(/\s+/).includes(host)) conflicts.push({ host, line, address, shadows: !range || line < range[0] });
-    }
-  });
-  return conflicts;
+/** Things worth knowing about the file that do not stop the change. */
+function fileWarnings(content: Buffer, target: HostsTarget): string[] {
+  const warnings: string[] = [];
+  const scan = scanBlocks(content, target.projectDir);
+  for (const stray of scan.strays) {
+    warnings.push(`${target.file} line ${lineNumberAt(content, stray)}: a richie-dev marker for ${target.projectDir} without its partner (edited by hand?); left as it is.`);
+  }
+  // WSL rewrites /etc/hosts at every start unless told not to.
+  if (content.includes('automatically generated by WSL')) {
+    warnings.push(
+      `${target.file} is regenerated by WSL at every start, which drops these entries: add "[network]" and "generateHosts = false" to /etc/wsl.conf. Browsers on Windows read the Windows hosts file: run "richie-dev hosts add --hosts-file /mnt/c/Windows/System32/drivers/etc/hosts" from a shell with Administrator rights.`,
+    );
+  }
+  return warnings;
 }
+
+export type BlockState = 'current' | 'outdated' | 'missing';
 
 export interface HostCheck {
   host: string;
-  /** What the file says: the entries for this host, ours and others. */
+  /** What the file says: every entry for this host, ours and others. */
   entries: { line: number; address: string; inBlock: boolean }[];
   /** What the system resolver returns (getaddrinfo, like browsers and curl). */
   resolved: string[];
@@ -171,33 +223,41 @@ export interface HostCheck {
   ok: boolean;
 }
 
-export function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.') || address === '::ffff:127.0.0.1';
+export interface HostsReport {
+  file: string;
+  /** Whether this project's block is there and maps exactly the configured hosts. */
+  block: BlockState;
+  hosts: HostCheck[];
+  conflicts: Conflict[];
+  warnings: string[];
 }
 
-export async function checkHosts(target: HostsTarget): Promise<HostCheck[]> {
-  spec(target);
-  const file = await readHostsFile(target.file);
-  const range = blockLineRange(file, target.projectDir);
-  const { default: hostile } = await import('hostile');
-  const lines = hostile.getFile(target.file, true);
-  return Promise.all(
-    target.hosts.map(async (host) => {
-      const entries: HostCheck['entries'] = [];
-      lines.forEach((entry, index) => {
-        if (Array.isArray(entry) && entry[1].split(/\s+/).includes(host)) {
-          const line = index + 1;
-          entries.push({ line, address: entry[0], inBlock: Boolean(range && line >= range[0] && line <= range[1]) });
-        }
-      });
-      const expected = target.addresses ?? LOOPBACK;
-      try {
-        const resolved = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
-        const ok = resolved.length > 0 && resolved.every((a) => (target.addresses ? expected.includes(a) : isLoopback(a)));
-        return { host, entries, resolved, ok };
-      } catch (error) {
-        return { host, entries, resolved: [], error: (error as NodeJS.ErrnoException).code ?? String(error), ok: false };
-      }
+/**
+ * Per host: the file's entries (through hostile) and what the system resolver returns. ok
+ * means the resolver answers, and with expected addresses only: loopback, or `addresses`.
+ */
+export async function checkHosts(target: HostsTarget, options: { timeoutMs?: number } = {}): Promise<HostsReport> {
+  const spec = blockSpec(target);
+  const real = await resolveFile(target.file);
+  const content = await readHostsFile(target.file, real);
+  const ranges = blockLineRanges(content, target.projectDir);
+  const inBlock = (line: number) => ranges.some(([first, last]) => line >= first && line <= last);
+  const entries = await readEntries(real);
+  const hosts = await Promise.all(
+    target.hosts.map(async (host): Promise<HostCheck> => {
+      const mine = entries
+        .filter((e) => e.names.some((n) => n.toLowerCase() === host))
+        .map((e) => ({ line: e.line, address: e.address, inBlock: inBlock(e.line) }));
+      const { addresses, error } = await resolveHost(host, options);
+      const expected = (a: string) => (target.addresses ? target.addresses.includes(a) : isLoopback(a));
+      return { host, entries: mine, resolved: addresses, ...(error ? { error } : {}), ok: addresses.length > 0 && addresses.every(expected) };
     }),
   );
+  const block: BlockState = ranges.length === 0 ? 'missing' : planAdd(content, spec) ? 'outdated' : 'current';
+  const warnings = fileWarnings(content, target);
+  const systemFile = await realpath('/etc/hosts').catch(() => '/etc/hosts');
+  if (real !== systemFile && process.platform !== 'win32') {
+    warnings.push(`The system resolver reads /etc/hosts, not ${target.file}: what it returns does not come from this file.`);
+  }
+  return { file: target.file, block, hosts, conflicts: await findConflicts(real, content, target.projectDir, target.hosts), warnings };
 }

@@ -1,61 +1,137 @@
 /**
- * hosts against the real system: the resolver (getent, Node's dns.lookup) reading /etc/hosts
- * in a private mount namespace, concurrent and killed writers, and missing rights. The
- * machine's own /etc is never written: the namespace sees a copy of /etc bind-mounted over it.
+ * hosts against the real system through the CLI: the resolver (getent, Node's dns.lookup)
+ * reading /etc/hosts in a private mount namespace, concurrent and killed writers, missing
+ * rights. The machine's own /etc is never written: the namespace sees a copy bind-mounted
+ * over it, and the test checks the real /etc/hosts is unchanged.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cli, hasTool, inMountNamespace, isRoot, removeDir, tempDir } from '../helpers.js';
+import { blocklist } from './fixtures.js';
 
 const ORIGINAL = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n# keep me\n';
+const LOOKUP = `node -e "require('dns').lookup(process.argv[1],{all:true},(e,a)=>console.log(e?e.code:a.map(x=>x.address).sort().join(',')))"`;
 
-describe('hosts and the system resolver', () => {
+let realHosts: Buffer;
+beforeAll(() => {
+  realHosts = readFileSync('/etc/hosts');
+});
+afterAll(() => {
+  expect(readFileSync('/etc/hosts')).toEqual(realHosts);
+});
+
+describe('hosts and the system resolver (private mount namespace)', () => {
   const root = tempDir();
   afterAll(() => removeDir(root));
 
-  it('add makes getent and dns.lookup return loopback; remove makes them fail again', async () => {
+  /** A namespace whose /etc is a copy; with `mountPoint`, /etc/hosts is itself a bind mount, as in a container. */
+  function namespace(name: string, body: string, mountPoint: boolean): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const base = join(root, name);
+    mkdirSync(join(base, 'project'), { recursive: true });
+    writeFileSync(join(base, 'hosts.original'), ORIGINAL);
+    return inMountNamespace(`
+      cd "${base}"
+      cp -a /etc etc
+      cp hosts.original etc/hosts
+      mount --bind etc /etc
+      ${mountPoint ? `cp hosts.original hosts.mounted; mount --bind hosts.mounted /etc/hosts` : ''}
+      rd() { node "${CLI}" --project-dir "${base}/project" "$@"; }
+      names() { echo "getent=$(getent ahosts "$1" | awk '{print $1}' | sort -u | paste -sd, || true) lookup=$(${LOOKUP} "$1")"; }
+      ${body}
+    `);
+  }
+
+  it.each([
+    ['a plain file (rename)', false],
+    ['a bind-mounted file, as in a container (in place)', true],
+  ])('%s: add makes getent and dns.lookup return loopback; remove makes them fail again', async (_, mountPoint) => {
     expect(isRoot).toBe(true);
     expect(hasTool('unshare')).toBe(true);
-    const project = join(root, 'project');
-    mkdirSync(project);
-    const etc = join(root, 'etc');
-    const realHosts = readFileSync('/etc/hosts');
-    const lookup = `node -e "require('dns').lookup('edx.local.dev',{all:true},(e,a)=>console.log(e?e.code:a.map(x=>x.address).sort().join(',')))"`;
-    const result = await inMountNamespace(`
-      cp -a /etc "${etc}"
-      printf '${ORIGINAL.replaceAll('\t', '\\t').replaceAll('\n', '\\n')}' > "${etc}/hosts"
-      cp "${etc}/hosts" "${root}/hosts.mounted"
-      mount --bind "${etc}" /etc
-      # As in a container: /etc/hosts itself is a mount point, so rename over it fails (EBUSY).
-      mount --bind "${root}/hosts.mounted" /etc/hosts
-      echo "before getent=$(getent hosts edx.local.dev || echo none) lookup=$(${lookup})"
-      node "${CLI}" --project-dir "${project}" --json hosts add > "${root}/add.json"
-      echo "after getent=$(getent ahosts edx.local.dev | awk '{print $1}' | sort -u | paste -sd,) lookup=$(${lookup})"
-      node "${CLI}" --project-dir "${project}" hosts check > "${root}/check.txt"; echo "check-exit=$?"
-      node "${CLI}" --project-dir "${project}" hosts remove > /dev/null
-      echo "removed getent=$(getent hosts edx.local.dev || echo none) lookup=$(${lookup})"
-      node "${CLI}" --project-dir "${project}" hosts check > /dev/null || echo "check-exit-after-remove=$?"
-      echo "backup=$(ls /etc/hosts.richie-dev.bak)"
-    `);
+    expect(hasTool('getent')).toBe(true);
+    const name = mountPoint ? 'mounted' : 'plain';
+    const result = await namespace(
+      name,
+      `
+      echo "before $(names edx.local.dev)"
+      rd --json hosts add > add.json
+      echo "added $(names edx.local.dev) $(names richie.local.dev)"
+      rd hosts check > check.txt && echo "check-exit=0"
+      rd hosts remove > /dev/null
+      echo "removed $(names edx.local.dev)"
+      rd hosts check > /dev/null || echo "check-exit-after-remove=$?"
+      cp /etc/hosts final
+      ls /etc > etc.list
+    `,
+      mountPoint,
+    );
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toContain('before getent=none lookup=ENOTFOUND');
-    expect(result.stdout).toContain('after getent=127.0.0.1,::1 lookup=127.0.0.1,::1');
+    expect(result.stdout).toContain('before getent= lookup=ENOTFOUND');
+    expect(result.stdout).toContain('added getent=127.0.0.1,::1 lookup=127.0.0.1,::1 getent=127.0.0.1,::1 lookup=127.0.0.1,::1');
     expect(result.stdout).toContain('check-exit=0');
-    expect(result.stdout).toContain('removed getent=none lookup=ENOTFOUND');
+    expect(result.stdout).toContain('removed getent= lookup=ENOTFOUND');
     expect(result.stdout).toContain('check-exit-after-remove=5');
-    // The bind-mounted file could not be renamed over: rewritten in place after a backup, and said so.
-    const add = JSON.parse(readFileSync(join(root, 'add.json'), 'utf8'));
-    expect(add).toMatchObject({ changed: true, method: 'in-place', backup: '/etc/hosts.richie-dev.bak' });
-    expect(add.warnings[0]).toContain('rewritten in place after saving a copy');
-    expect(readFileSync(join(root, 'check.txt'), 'utf8')).toMatch(/✔ edx\.local\.dev\n {4}file: 127\.0\.0\.1 \(line \d+, ours\), ::1 \(line \d+, ours\)\n {4}resolver: /);
-    expect(readFileSync(join(root, 'hosts.mounted'), 'utf8')).toBe(ORIGINAL);
-    // Each in-place write first saves what it replaces: the last one (remove) saved the file with the block.
-    const backup = readFileSync(join(etc, 'hosts.richie-dev.bak'), 'utf8');
-    expect(backup.startsWith(ORIGINAL)).toBe(true);
-    expect(backup).toContain(`# >>> richie-dev ${project} >>>`);
-    expect(readFileSync('/etc/hosts')).toEqual(realHosts);
+    const base = join(root, name);
+    expect(readFileSync(join(base, 'final'), 'utf8')).toBe(ORIGINAL);
+    expect(readFileSync(join(base, 'check.txt'), 'utf8')).toMatch(/✔ edx\.local\.dev\n {4}file: 127\.0\.0\.1 \(line 7, ours\), ::1 \(line 8, ours\)\n {4}resolver: .*127\.0\.0\.1/);
+    const add = JSON.parse(readFileSync(join(base, 'add.json'), 'utf8'));
+    if (mountPoint) {
+      // rename onto a mount point fails (EBUSY): rewritten in place after a backup, and said so.
+      expect(add).toMatchObject({ ok: true, changed: true, method: 'in-place', backup: '/etc/hosts.richie-dev.bak' });
+      expect(add.warnings[0]).toContain('(EBUSY: it is a mount point, as in a container or WSL); it was rewritten in place after saving a copy to /etc/hosts.richie-dev.bak');
+      expect(readFileSync(join(base, 'hosts.mounted'), 'utf8')).toBe(ORIGINAL);
+      // The last in-place write (remove) first saved the file with the block.
+      expect(readFileSync(join(base, 'etc', 'hosts.richie-dev.bak'), 'utf8')).toContain(`${ORIGINAL}# >>> richie-dev ${base}/project >>>`);
+    } else {
+      expect(add).toMatchObject({ ok: true, changed: true, method: 'rename', action: 'added' });
+      expect(add.backup).toBeUndefined();
+    }
+    // No lock, temp or stray file left in /etc.
+    expect(readFileSync(join(base, 'etc.list'), 'utf8')).not.toMatch(/richie-dev\.(lock|tmp)|\.tmp$/m);
+  });
+
+  it('an earlier entry for our host is reported with its line, left alone, and makes check fail', async () => {
+    const result = await namespace(
+      'conflict',
+      `
+      printf '10.9.9.9 edx.local.dev\\n' >> /etc/hosts
+      rd hosts add > add.txt
+      echo "added $(names edx.local.dev)"
+      rd hosts check > check.txt || echo "check-exit=$?"
+      rd --json hosts check > check.json || true
+      rd hosts remove > /dev/null
+      cp /etc/hosts final
+    `,
+      false,
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    const base = join(root, 'conflict');
+    expect(readFileSync(join(base, 'add.txt'), 'utf8')).toContain('line 4 also maps edx.local.dev to 10.9.9.9, before our block');
+    expect(result.stdout).toContain('added getent=10.9.9.9,127.0.0.1,::1');
+    expect(result.stdout).toContain('check-exit=5');
+    expect(readFileSync(join(base, 'check.txt'), 'utf8')).toContain('✖ edx.local.dev\n    file: 10.9.9.9 (line 4), 127.0.0.1 (line 8, ours), ::1 (line 9, ours)');
+    expect(readFileSync(join(base, 'check.txt'), 'utf8')).toContain('→ remove or comment out line 4 of /etc/hosts');
+    const json = JSON.parse(readFileSync(join(base, 'check.json'), 'utf8'));
+    expect(json).toMatchObject({ ok: false, exitCode: 5, block: 'current', conflicts: [{ host: 'edx.local.dev', line: 4, address: '10.9.9.9', shadows: true }] });
+    expect(readFileSync(join(base, 'final'), 'utf8')).toBe(`${ORIGINAL}10.9.9.9 edx.local.dev\n`);
+  });
+
+  it('a read-only mount: nothing changes, exit 4, no sudo offered (it would not help)', async () => {
+    const result = await namespace(
+      'rofs',
+      `
+      mount -o remount,ro,bind /etc
+      rd hosts add 2> err.txt || echo "exit=$?"
+    `,
+      false,
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('exit=4');
+    const err = readFileSync(join(root, 'rofs', 'err.txt'), 'utf8');
+    expect(err).toContain('✖ Cannot change /etc/hosts: it is on a read-only file system; nothing was changed.');
+    expect(err).toContain('hosts add --print');
+    expect(err).not.toContain('sudo');
   });
 });
 
@@ -63,87 +139,132 @@ describe('hosts under faults', () => {
   const root = tempDir();
   afterAll(() => removeDir(root));
 
-  function hostsFile(name: string, content = ORIGINAL): string {
-    const file = join(root, name);
+  function hostsFile(name: string, content: string | Buffer = ORIGINAL): string {
+    const dir = join(root, name);
+    mkdirSync(dir);
+    const file = join(dir, 'hosts');
     writeFileSync(file, content);
     return file;
   }
 
-  it('20 concurrent adds leave exactly one block and every other line', async () => {
+  it('20 concurrent adds leave exactly one block, every other line, and no lock or temp file', async () => {
     const file = hostsFile('concurrent');
-    const runs = await Promise.all(Array.from({ length: 20 }, () => cli(['--project-dir', '/srv/p', 'hosts', 'add', '--hosts-file', file])));
+    const runs = await Promise.all(Array.from({ length: 20 }, () => cli(['--project-dir', '/srv/p', '--json', 'hosts', 'add', '--hosts-file', file])));
     for (const run of runs) expect(run.exitCode, run.stderr).toBe(0);
+    expect(runs.filter((r) => JSON.parse(r.stdout).changed)).toHaveLength(1);
     const content = readFileSync(file, 'utf8');
     expect(content.startsWith(ORIGINAL)).toBe(true);
-    expect(content.split('# >>> richie-dev /srv/p >>>').length).toBe(2);
-    expect(content.match(/\tedx\.local\.dev/g)).toHaveLength(2);
+    expect(content.split('# >>> richie-dev /srv/p >>>')).toHaveLength(2);
+    expect(content.match(/\tedx\.local\.dev\n/g)).toHaveLength(2);
+    expect(readdirSync(join(root, 'concurrent'))).toEqual(['hosts']);
   });
 
-  it('a writer killed with SIGKILL leaves the old or the new file, never a truncated one', async () => {
-    const lines = [ORIGINAL];
-    for (let i = 0; i < 100_000; i++) lines.push(`0.0.0.0 ads${i}.example\n`);
-    const original = lines.join('');
+  it('a writer killed with SIGKILL leaves the old or the new file, never a truncated one; the next run cleans up', async () => {
+    const original = blocklist(150_000).toString();
     const file = hostsFile('killed', original);
-    const added = `${original}# >>> richie-dev /srv/k >>>`;
+    const reference = hostsFile('reference', original);
+    const done = await cli(['--project-dir', '/srv/k', 'hosts', 'add', '--hosts-file', reference]);
+    expect(done.exitCode, done.stderr).toBe(0);
+    const added = readFileSync(reference, 'utf8');
+    const seen = { old: 0, new: 0 };
     for (let i = 0; i < 12; i++) {
       writeFileSync(file, original);
       const child = spawn(process.execPath, [CLI, '--project-dir', '/srv/k', 'hosts', 'add', '--hosts-file', file], { stdio: 'ignore' });
-      await new Promise((resolve) => setTimeout(resolve, 80 + i * 15));
+      await new Promise((resolve) => setTimeout(resolve, 60 + i * 12));
       const exited = new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.on('exit', resolve)));
       child.kill('SIGKILL');
       await exited;
       const content = readFileSync(file, 'utf8');
-      expect(content === original || content.startsWith(added)).toBe(true);
+      if (content === original) seen.old++;
+      else if (content === added) seen.new++;
+      else expect.fail(`run ${i}: the file is neither the old nor the new one (${content.length} bytes)`);
     }
-    // A killed writer may leave its lock behind: the dead pid makes it stale, and the next run recovers.
-    const next = await cli(['--project-dir', '/srv/k', 'hosts', 'add', '--hosts-file', file]);
+    expect(seen.old + seen.new).toBe(12);
+    // A killed writer may leave its lock and temp file: the dead pid makes both stale.
+    const next = await cli(['--project-dir', '/srv/k', 'hosts', 'remove', '--hosts-file', file]);
     expect(next.exitCode, next.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(original);
+    expect(readdirSync(join(root, 'killed'))).toEqual(['hosts']);
   });
 
-  it('recovers a stale lock whose pid is dead, and waits for a live one', async () => {
-    const file = hostsFile('stale');
-    const dead = spawn('true');
-    await new Promise((resolve) => dead.on('exit', resolve));
-    expect(dead.pid).toBeGreaterThan(0);
-    writeFileSync(`${file}.richie-dev.lock`, String(dead.pid));
-    const result = await cli(['--project-dir', '/srv/s', 'hosts', 'add', '--hosts-file', file]);
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(readFileSync(file, 'utf8')).toContain('richie-dev /srv/s');
-
-    const sleeper = spawn('sleep', ['30']);
-    try {
-      writeFileSync(`${file}.richie-dev.lock`, String(sleeper.pid));
-      const waiting = cli(['--project-dir', '/srv/s', 'hosts', 'remove', '--hosts-file', file]);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(readFileSync(file, 'utf8')).toContain('richie-dev /srv/s'); // still waiting
-      sleeper.kill('SIGKILL');
-      const done = await waiting;
-      expect(done.exitCode, done.stderr).toBe(0);
-      expect(readFileSync(file, 'utf8')).toBe(ORIGINAL);
-    } finally {
-      sleeper.kill('SIGKILL');
-    }
-  });
-
-  it('without write permission: nothing changes, exit 4, the sudo command and --print are offered', async () => {
+  it('without write permission: nothing changes, exit 4, the exact sudo command and --print are offered', async () => {
     expect(isRoot).toBe(true);
-    chmodSync(root, 0o755);
     const file = hostsFile('readonly');
-    chmodSync(file, 0o644);
+    chmodSync(join(root, 'readonly'), 0o755);
+    chmodSync(root, 0o755);
     const result = await cli(['--project-dir', '/srv/r', 'hosts', 'add', '--hosts-file', file], { uid: 65534 });
     expect(result.exitCode).toBe(4);
     expect(result.stderr).toContain(`No permission to change ${file} (EACCES); nothing was changed.`);
-    expect(result.stderr).toContain(`sudo richie-dev --project-dir /srv/r hosts add --hosts-file ${file}`);
-    expect(result.stderr).toContain('richie-dev hosts add --print');
+    expect(result.stderr).toContain(`Run: sudo ${process.execPath} ${CLI} --project-dir /srv/r hosts add --hosts-file ${file}`);
+    expect(result.stderr).toContain(`or add the block yourself: ${process.execPath} ${CLI} --project-dir /srv/r hosts add --hosts-file ${file} --print`);
     expect(readFileSync(file, 'utf8')).toBe(ORIGINAL);
-    const printed = await cli(['--project-dir', '/srv/r', 'hosts', 'add', '--print', '--hosts-file', file], { uid: 65534 });
+    expect(readdirSync(join(root, 'readonly'))).toEqual(['hosts']);
+    // The suggested --print works for that user, and the suggested sudo command works as root.
+    const printed = await cli(['--project-dir', '/srv/r', 'hosts', 'add', '--hosts-file', file, '--print'], { uid: 65534 });
     expect(printed.exitCode).toBe(0);
     expect(printed.stdout).toContain('127.0.0.1\trichie.local.dev');
+    const elevated = await cli(['--project-dir', '/srv/r', 'hosts', 'add', '--hosts-file', file]);
+    expect(elevated.exitCode, elevated.stderr).toBe(0);
+    // With the block already there, the same user's add has nothing to do and needs no rights.
+    const again = await cli(['--project-dir', '/srv/r', 'hosts', 'add', '--hosts-file', file], { uid: 65534 });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toContain('nothing to change');
+    // remove gets the same treatment, with its own fix.
+    const remove = await cli(['--project-dir', '/srv/r', '--json', 'hosts', 'remove', '--hosts-file', file], { uid: 65534 });
+    expect(remove.exitCode).toBe(4);
+    expect(JSON.parse(remove.stdout).error.fix).toContain(`sudo ${process.execPath} ${CLI} --project-dir /srv/r --json hosts remove --hosts-file ${file}`);
   });
 
-  it('RICHIE_DEV_HOSTS_FILE points at another file', async () => {
+  it('a file with no write bit is read-only even for root: nothing changes, exit 4', async () => {
+    const file = hostsFile('mode444');
+    chmodSync(file, 0o444);
+    const result = await cli(['--project-dir', '/srv/m', 'hosts', 'add', '--hosts-file', file]);
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toContain(`✖ ${file} is read-only (mode 0444); nothing was changed.`);
+    expect(result.stderr).toContain(`sudo chmod u+w ${file}`);
+    expect(readFileSync(file, 'utf8')).toBe(ORIGINAL);
+  });
+
+  it('RICHIE_DEV_HOSTS_FILE points at another file, and the sudo command names it (sudo drops the variable)', async () => {
     const file = hostsFile('from-env');
-    const result = await cli(['--project-dir', '/srv/e', '--json', 'hosts', 'add'], { env: { RICHIE_DEV_HOSTS_FILE: file } });
-    expect(JSON.parse(result.stdout)).toMatchObject({ file, changed: true });
+    const added = await cli(['--project-dir', '/srv/e', '--json', 'hosts', 'add'], { env: { RICHIE_DEV_HOSTS_FILE: file } });
+    expect(JSON.parse(added.stdout)).toMatchObject({ file, changed: true });
+    chmodSync(root, 0o755);
+    chmodSync(join(root, 'from-env'), 0o755);
+    const denied = await cli(['--project-dir', '/srv/e', 'hosts', 'remove'], { env: { RICHIE_DEV_HOSTS_FILE: file }, uid: 65534 });
+    expect(denied.exitCode).toBe(4);
+    expect(denied.stderr).toContain(`--project-dir /srv/e hosts remove --hosts-file ${file}`);
+  });
+
+  it('an invalid host in the config is refused before the hosts file is read', async () => {
+    const project = join(root, 'bad-config');
+    mkdirSync(project);
+    writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ lms: { host: 'edx_local.dev' } }));
+    const result = await cli(['--project-dir', project, 'hosts', 'add', '--hosts-file', join(root, 'no-such-file')]);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('lms.host: got "edx_local.dev"; not a valid host name');
+    expect(result.stderr).not.toContain('no-such-file');
+  });
+
+  it('check --json on a file the resolver does not read: per-host report, exit 5', async () => {
+    const file = hostsFile('check');
+    const result = await cli(['--project-dir', '/srv/c', '--json', 'hosts', 'check', '--hosts-file', file]);
+    expect(result.exitCode).toBe(5);
+    const json = JSON.parse(result.stdout);
+    expect(json).toMatchObject({ ok: false, file, block: 'missing', exitCode: 5 });
+    expect(json.hosts.map((h: { host: string; ok: boolean; entries: unknown[] }) => [h.host, h.ok, h.entries])).toEqual([
+      ['richie.local.dev', false, []],
+      ['edx.local.dev', false, []],
+    ]);
+  });
+
+  it('hosts --help documents the block, the fallback and the WSL case', async () => {
+    const result = await cli(['hosts', '--help']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('--hosts-file /mnt/c/Windows/System32/drivers/etc/hosts');
+    expect(result.stdout).toContain('generateHosts = false');
+    const add = await cli(['hosts', 'add', '--help']);
+    expect(add.stdout).toContain('--print');
+    expect(add.stdout).toContain('RICHIE_DEV_HOSTS_FILE');
   });
 });

@@ -1,0 +1,160 @@
+/**
+ * One richie-dev at a time per hosts file: an exclusive lock file beside it.
+ *
+ * Why not proper-lockfile: it judges a lock stale by its mtime, so a run killed with SIGKILL
+ * blocks every other run for the whole stale period, and a slow but live run can be judged
+ * stale and overrun. The lock here records its owner (pid, and on Linux the process start
+ * time, so a recycled pid is not mistaken for the owner); it is stale exactly when that
+ * process is gone, which `kill(pid, 0)` answers at once.
+ *
+ * Taking over a stale lock is itself guarded: only the holder of `<lock>.takeover` may remove
+ * a lock, and it checks again, under that guard, that the lock is the same stale one it saw.
+ * Without the guard, two runs that both saw the same dead owner could each remove a lock —
+ * the second one removing the lock the first had just taken — and both would write.
+ */
+import { constants } from 'node:fs';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+
+export interface LockOptions {
+  /** How long to wait for another live richie-dev before giving up. */
+  timeoutMs?: number;
+}
+
+export class LockBusyError extends Error {
+  constructor(
+    readonly lock: string,
+    readonly pid: number,
+  ) {
+    super(`${lock} is held by process ${pid}`);
+    this.name = 'LockBusyError';
+  }
+}
+
+export function lockPath(target: string): string {
+  return `${target}.richie-dev.lock`;
+}
+
+/** Run `work` holding the lock for `target`; waits for a live holder, recovers a dead one's. */
+export async function withLock<T>(target: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const lock = lockPath(target);
+  const token = await ownerToken(process.pid);
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  let delay = 5;
+  for (;;) {
+    if (await tryCreate(lock, token)) break;
+    const seen = await readOwner(lock);
+    if (seen && (await isStale(seen))) {
+      await removeIfStillStale(lock, seen);
+      continue;
+    }
+    if (Date.now() > deadline) throw new LockBusyError(lock, seen?.pid ?? 0);
+    await sleep(delay + Math.random() * delay);
+    delay = Math.min(delay * 2, 100);
+  }
+  try {
+    return await work();
+  } finally {
+    // Only our own lock: never remove one we do not hold.
+    if ((await readOwner(lock))?.text === token) await unlink(lock).catch(() => undefined);
+  }
+}
+
+async function tryCreate(file: string, token: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(token);
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+interface Owner {
+  text: string;
+  pid: number;
+  startTime: string | undefined;
+  ino: number;
+  mtimeMs: number;
+}
+
+async function readOwner(lock: string): Promise<Owner | undefined> {
+  try {
+    const [text, info] = await Promise.all([readFile(lock, 'utf8'), stat(lock)]);
+    const [pid, startTime] = text.trim().split(/\s+/);
+    return { text, pid: Number(pid), startTime: startTime || undefined, ino: info.ino, mtimeMs: info.mtimeMs };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Empty for a moment while its creator writes it: stale only if it stays empty (creator died). */
+const EMPTY_GRACE_MS = 2_000;
+
+async function isStale(owner: Owner): Promise<boolean> {
+  if (owner.text === '') return Date.now() - owner.mtimeMs > EMPTY_GRACE_MS;
+  if (!Number.isInteger(owner.pid) || owner.pid <= 0) return true;
+  if (!isRunning(owner.pid)) return true;
+  // Alive, but is it the same process? A pid recycled after a crash has another start time.
+  if (owner.startTime !== undefined) {
+    const now = await startTimeOf(owner.pid);
+    if (now !== undefined && now !== owner.startTime) return true;
+  }
+  return false;
+}
+
+async function removeIfStillStale(lock: string, seen: Owner): Promise<void> {
+  const guard = `${lock}.takeover`;
+  if (!(await tryCreate(guard, await ownerToken(process.pid)))) {
+    // Someone else is taking over. Their guard lives for microseconds; one left by a process
+    // killed inside that window is stale by the same rule as the lock.
+    const other = await readOwner(guard);
+    if (other && (await isStale(other))) await unlink(guard).catch(() => undefined);
+    return;
+  }
+  try {
+    const now = await readOwner(lock);
+    if (now && now.ino === seen.ino && now.text === seen.text && (await isStale(now))) await unlink(lock).catch(() => undefined);
+  } finally {
+    await unlink(guard).catch(() => undefined);
+  }
+}
+
+/** "pid starttime" on Linux, "pid" elsewhere. */
+async function ownerToken(pid: number): Promise<string> {
+  const start = await startTimeOf(pid);
+  return start === undefined ? String(pid) : `${pid} ${start}`;
+}
+
+/** The process start time (clock ticks since boot, field 22 of /proc/<pid>/stat), Linux only. */
+async function startTimeOf(pid: number): Promise<string | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
