@@ -1,0 +1,160 @@
+/**
+ * Seamless enrollment proven in Chromium against the real stack: TLS and the real backend
+ * (CA installed by `richie-dev trust` in a fresh NSS database, hosts resolved through
+ * `richie-dev hosts add` in a private mount namespace), HTTP with the fake backend, and the
+ * ways it must fail: an untrusted CA, the real backend over HTTP, a catalog origin missing
+ * from the LMS whitelist. Then course run sync, from the LMS into the catalog page.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT, cli, hasTool, inMountNamespace, removeDir, sh, tempDir } from '../helpers.js';
+import { freshNssDb, hasChromium } from './chromium.js';
+
+const FLOW = join(ROOT, 'test', 'browser', 'flows', 'enroll.mjs');
+const CATALOG_PORT = 18570;
+const LMS_PORT = 18573;
+
+describe('enrollment in a real browser', () => {
+  const root = tempDir();
+  const home = join(root, 'home');
+  const project = join(root, 'enrollproj');
+  const env = { CAROOT: join(root, 'ca'), HOME: home, TRUST_STORES: 'nss' };
+  const courseUrl = `https://richie.local.dev:${CATALOG_PORT}/en/courses/demo/`;
+
+  /** curl against the stack, trusting only our CA, names resolved to loopback. */
+  const curl = (url: string, extra: string[] = []) =>
+    sh('curl', ['-sS', '--cacert', join(root, 'ca', 'rootCA.pem'), '--resolve', `richie.local.dev:${CATALOG_PORT}:127.0.0.1`, '--resolve', `edx.local.dev:${LMS_PORT}:127.0.0.1`, ...extra, url]);
+
+  /** The flow script in a private mount namespace: a copy of /etc, its hosts file filled by `richie-dev hosts add`. */
+  async function flow(mode: 'real' | 'fake' | 'untrusted' | 'cors', url: string, browserHome: string, screenshot = ''): Promise<Record<string, unknown>> {
+    const etc = join(root, `etc-${mode}`);
+    const result = await inMountNamespace(`
+      cp -a /etc "${etc}"
+      mount --bind "${etc}" /etc
+      node "${CLI}" --project-dir "${project}" hosts add >&2
+      node "${FLOW}" "${url}" "${browserHome}" "${screenshot}" ${mode}
+    `);
+    expect(result.exitCode, result.stderr).toBe(0);
+    return JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+  }
+
+  beforeAll(async () => {
+    expect(hasChromium()).toBe(true);
+    expect(hasTool('docker')).toBe(true);
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: CATALOG_PORT }, lms: { port: LMS_PORT }, courseRunSync: { noUpdateFields: ['languages'] } }));
+    writeFileSync(join(project, 'hosts'), '127.0.0.1 localhost\n');
+    await freshNssDb(home);
+    const up = await cli(['--project-dir', project, 'run-ssl', '--hosts-file', join(project, 'hosts')], { env });
+    expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+    const trust = await cli(['--project-dir', project, 'trust', 'install'], { env });
+    expect(trust.exitCode, trust.stdout + trust.stderr).toBe(0);
+  }, 300_000);
+  afterAll(async () => {
+    await cli(['--project-dir', project, 'down', '--volumes'], { env });
+    removeDir(root);
+  });
+
+  it('TLS + real backend: log in on the LMS, come back, enroll; the LMS records it', async () => {
+    const seen = await flow('real', courseUrl, home, join(root, 'enrolled.png'));
+    expect(seen.error, JSON.stringify(seen)).toBeUndefined();
+    expect(seen.loadError).toBeUndefined();
+    expect(seen.steps).toEqual([
+      ['anonymous', 'log in to enroll'],
+      ['logged-in', 'not enrolled'],
+      ['after-click', 'enrolled'],
+      ['after-reload', 'enrolled'],
+    ]);
+    expect(seen.loginUrl).toBe(`https://edx.local.dev:${LMS_PORT}/login?next=richie/en/courses/demo/`);
+    expect(seen.backOn).toBe(courseUrl);
+    expect(seen.user).toBe('student');
+    // The cross-domain CSRF cookie sits on the shared parent, Secure, SameSite=None.
+    expect(seen.cookies).toContainEqual({ name: 'edx_csrf_token', domain: '.local.dev', secure: true, sameSite: 'None' });
+    // Checked through the LMS API, not only the page.
+    const enrollments = JSON.parse((await curl(`https://edx.local.dev:${LMS_PORT}/api/enrollment/v1/enrollments`)).stdout);
+    expect(enrollments).toContainEqual(expect.objectContaining({ user: 'student', course_details: { course_id: 'course-v1:richie+demo+2026' }, is_active: true }));
+    // The screenshot the README shows.
+    const png = readFileSync(join(root, 'enrolled.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    if (process.env.RICHIE_DEV_SAVE_SCREENSHOT) writeFileSync(process.env.RICHIE_DEV_SAVE_SCREENSHOT, png);
+  });
+
+  it('an untrusted CA gives the browser a certificate error', async () => {
+    const untrusted = join(root, 'untrusted-home');
+    await freshNssDb(untrusted);
+    const seen = await flow('untrusted', courseUrl, untrusted);
+    expect(seen.loadError).toContain('net::ERR_CERT_AUTHORITY_INVALID');
+  });
+
+  it('course run sync: publishing from the LMS changes the catalog page; a no-update field keeps its first value; a wrong secret is refused', async () => {
+    const publish = (run: object) => sh('docker', ['exec', 'enrollproj_lms_1', 'node', '/app/server.mjs', 'publish', JSON.stringify(run)]);
+    const link = `https://edx.local.dev:${LMS_PORT}/courses/course-v1:richie+demo+2026/course/`;
+    const first = await publish({ resource_link: link, start: '2027-02-01T00:00:00Z', languages: ['fr'] });
+    // Signed, over TLS inside the stack, the certificate verified with our CA (verify: true).
+    expect(JSON.parse(first.stdout).results[0]).toMatchObject({ status: 200 });
+    const page = (await curl(courseUrl)).stdout;
+    expect(page).toContain('<dd id="run-start">2027-02-01T00:00:00Z</dd>');
+    expect(page).toContain('<dd id="run-languages">fr</dd>');
+    await publish({ resource_link: link, start: '2027-03-01T00:00:00Z', languages: ['de'] });
+    const again = (await curl(courseUrl)).stdout;
+    expect(again).toContain('<dd id="run-start">2027-03-01T00:00:00Z</dd>');
+    expect(again).toContain('<dd id="run-languages">fr</dd>'); // in noUpdateFields: first value kept
+    const forged = await curl(`https://richie.local.dev:${CATALOG_PORT}/api/v1.0/course-runs-sync`, ['-o', '/dev/null', '-w', '%{http_code}', '-X', 'POST', '-H', `Authorization: SIG-HMAC-SHA256 ${'0'.repeat(64)}`, '-d', JSON.stringify({ resource_link: link, start: '1999-01-01T00:00:00Z' })]);
+    expect(forged.stdout).toBe('403');
+    expect((await curl(courseUrl)).stdout).toContain('2027-03-01T00:00:00Z');
+  });
+
+  it('a catalog origin missing from the LMS whitelist: the enrollment call is blocked by CORS and the page says so', async () => {
+    const lmsEnv = join(project, '.richie-dev', 'env', 'lms.env');
+    const original = readFileSync(lmsEnv, 'utf8');
+    // The user takes the file over (first line removed) and breaks the whitelist.
+    writeFileSync(lmsEnv, original.split('\n').slice(1).join('\n').replace(/^CORS_ORIGIN_WHITELIST=.*$/m, 'CORS_ORIGIN_WHITELIST=["https://elsewhere.local.dev"]'));
+    try {
+      const restarted = await cli(['--project-dir', project, 'run-ssl', '--hosts-file', join(project, 'hosts')], { env });
+      expect(restarted.exitCode, restarted.stderr).toBe(0);
+      const seen = await flow('cors', courseUrl, home);
+      expect(seen.steps, JSON.stringify(seen)).toEqual([['first', 'cannot reach the LMS: Failed to fetch (blocked by CORS, or its certificate is not trusted)']]);
+    } finally {
+      writeFileSync(lmsEnv, original);
+    }
+  });
+});
+
+describe('HTTP and the fake backend', () => {
+  const root = tempDir();
+  const project = join(root, 'fakeproj');
+  const env = { CAROOT: join(root, 'ca'), HOME: root };
+  afterAll(async () => {
+    await cli(['--project-dir', project, 'down', '--volumes'], { env });
+    removeDir(root);
+  });
+
+  it('refuses the real backend over HTTP before starting anything', async () => {
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: 18670 }, lms: { port: 18673 } }));
+    const refused = await cli(['--project-dir', project, 'run', '--lms', 'real'], { env });
+    expect(refused.exitCode).toBe(3);
+    expect(refused.stderr).toContain('cannot work over plain HTTP');
+    expect((await sh('docker', ['ps', '-aq', '--filter', 'label=com.docker.compose.project=fakeproj'])).stdout.trim()).toBe('');
+  });
+
+  it('keeps the enrollment in the browser; the LMS receives no enrollment request', async () => {
+    const up = await cli(['--project-dir', project, 'run'], { env });
+    expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+    expect(up.stdout).toContain('Catalog: http://localhost:18670');
+    const home = join(root, 'home');
+    mkdirSync(home, { recursive: true });
+    const result = await sh(process.execPath, [FLOW, 'http://localhost:18670/en/courses/demo/', home, '', 'fake']);
+    const seen = JSON.parse(result.stdout.trim()) as { steps: string[][]; sessionStorage: Record<string, string>; lmsRequests: string[] };
+    expect(seen.steps).toEqual([
+      ['first', 'not enrolled'],
+      ['after-click', 'enrolled'],
+      ['after-reload', 'enrolled'],
+    ]);
+    expect(seen.sessionStorage).toEqual({ 'richie-dev-enrollment:course-v1:richie+demo+2026': 'true' });
+    expect(seen.lmsRequests).toEqual([]);
+    const enrollments = await sh('curl', ['-sS', 'http://localhost:18673/api/enrollment/v1/enrollments']);
+    expect(JSON.parse(enrollments.stdout)).toEqual([]);
+  });
+});

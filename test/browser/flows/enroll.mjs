@@ -1,0 +1,60 @@
+// Drives Debian's Chromium through the catalog -> LMS login -> back -> enroll round trip.
+// Run by test/browser/enrollment.test.ts inside a private mount namespace whose /etc/hosts got
+// its entries from `richie-dev hosts add`; prints one JSON line of what it saw.
+// argv: catalogCourseUrl homeDir screenshotPath mode(real|fake|untrusted|cors)
+import { chromium } from 'playwright-core';
+
+const [courseUrl, home, screenshot, mode] = process.argv.slice(2);
+const context = await chromium.launchPersistentContext(`${home}/chromium-profile-${mode}`, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  env: { ...process.env, HOME: home },
+});
+const seen = { mode, steps: [] };
+const page = await context.newPage();
+const status = async () => {
+  await page.waitForFunction(() => !['…', ''].includes(document.getElementById('status')?.textContent ?? ''), null, { timeout: 15000 });
+  return page.textContent('#status');
+};
+const lmsRequests = [];
+page.on('request', (request) => {
+  if (/\/api\/enrollment\//.test(request.url()) || /\/api\/user\//.test(request.url())) lmsRequests.push(`${request.method()} ${request.url()}`);
+});
+try {
+  const response = await page.goto(courseUrl).catch((error) => ({ error: error.message }));
+  if (response.error) {
+    seen.loadError = response.error.split('\n')[0];
+  } else if (mode === 'cors') {
+    seen.steps.push(['first', await status()]);
+  } else if (mode === 'fake') {
+    seen.steps.push(['first', await status()]);
+    await page.click('#enroll');
+    seen.steps.push(['after-click', await status()]);
+    await page.reload();
+    seen.steps.push(['after-reload', await status()]);
+    seen.sessionStorage = await page.evaluate(() => ({ ...sessionStorage }));
+  } else {
+    seen.steps.push(['anonymous', await status()]);
+    await Promise.all([page.waitForURL(/\/login/), page.click('#login')]);
+    seen.loginUrl = page.url();
+    await page.fill('#username', 'student');
+    await page.fill('#password', 'student');
+    await Promise.all([page.waitForURL((url) => url.href.startsWith(new URL(courseUrl).origin)), page.click('#login-submit')]);
+    seen.backOn = page.url();
+    seen.steps.push(['logged-in', await status()]);
+    seen.user = await page.textContent('#user');
+    await page.click('#enroll');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'not enrolled', null, { timeout: 15000 });
+    seen.steps.push(['after-click', await page.textContent('#status')]);
+    await page.reload();
+    seen.steps.push(['after-reload', await status()]);
+    seen.cookies = (await context.cookies()).map((c) => ({ name: c.name, domain: c.domain, secure: c.secure, sameSite: c.sameSite }));
+    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  }
+} catch (error) {
+  seen.error = error.message.split('\n')[0];
+}
+seen.lmsRequests = lmsRequests;
+await context.close();
+console.log(JSON.stringify(seen));
