@@ -24,6 +24,7 @@ async function freePort(): Promise<number> {
 describe('demo catalog: course run sync', () => {
   const root = tempDir();
   const children: ChildProcess[] = [];
+  let count = 0;
   afterAll(() => {
     for (const child of children) child.kill();
     removeDir(root);
@@ -32,7 +33,7 @@ describe('demo catalog: course run sync', () => {
   async function catalog(mode: string, noUpdate: string[] = []): Promise<string> {
     const port = await freePort();
     const child = spawn(process.execPath, [SERVER], {
-      env: { ...process.env, PORT: String(port), RICHIE_DEV_DATA_DIR: join(root, mode), DEFAULT_COURSE_RUN_SYNC_MODE: mode, RICHIE_COURSE_RUN_SYNC_SECRETS: `other,${SECRET}`, COURSE_RUN_SYNC_NO_UPDATE_FIELDS: JSON.stringify(noUpdate), RICHIE_DEV_SAMPLE_COURSE_URL: LINK },
+      env: { ...process.env, PORT: String(port), RICHIE_DEV_DATA_DIR: join(root, `${mode}-${count++}`), DEFAULT_COURSE_RUN_SYNC_MODE: mode, RICHIE_COURSE_RUN_SYNC_SECRETS: `other,${SECRET}`, COURSE_RUN_SYNC_NO_UPDATE_FIELDS: JSON.stringify(noUpdate), RICHIE_DEV_SAMPLE_COURSE_URL: LINK },
       stdio: 'ignore',
     });
     children.push(child);
