@@ -23,23 +23,53 @@ export interface WriteOutcome {
 
 /** The whole file in one read of its known size (fs.promises.readFile reads 512 KiB chunks). */
 export async function readWhole(path: string): Promise<Buffer> {
+  return (await readWithStamp(path)).content;
+}
+
+/**
+ * What identifies one version of a file: a rename gives a new inode, any write changes the
+ * size or the change time. Read it from the same open file as the content.
+ */
+export interface Stamp {
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+export function sameStamp(a: Stamp, b: Stamp): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
+export async function stampOf(path: string): Promise<Stamp> {
+  const { ino, size, mtimeNs, ctimeNs } = await stat(path, { bigint: true });
+  return { ino, size, mtimeNs, ctimeNs };
+}
+
+export async function readWithStamp(path: string): Promise<{ content: Buffer; stamp: Stamp }> {
   const handle = await open(path, 'r');
   try {
-    const { size } = await handle.stat();
-    let buffer = Buffer.allocUnsafe(size);
+    const { ino, size: bigSize, mtimeNs, ctimeNs } = await handle.stat({ bigint: true });
+    const stamp = { ino, size: bigSize, mtimeNs, ctimeNs };
+    const size = Number(bigSize);
+    const buffer = Buffer.allocUnsafe(size);
     let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        // The file grew since stat (or reports size 0, like /proc files): keep reading.
-        const bigger = Buffer.allocUnsafe(Math.max(buffer.length * 2, 64 * 1024));
-        buffer.copy(bigger, 0, 0, length);
-        buffer = bigger;
-      }
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+    while (length < size) {
+      const { bytesRead } = await handle.read(buffer, length, size - length, length);
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    return buffer.subarray(0, length);
+    if (length < size) return { content: buffer.subarray(0, length), stamp };
+    // The file grew since stat (or reports size 0, like /proc files): read what follows.
+    const more: Buffer[] = [buffer];
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, length);
+      if (bytesRead === 0) break;
+      more.push(chunk.subarray(0, bytesRead));
+      length += bytesRead;
+    }
+    return { content: more.length === 1 ? buffer : Buffer.concat(more, length), stamp };
   } finally {
     await handle.close();
   }

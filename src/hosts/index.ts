@@ -14,9 +14,9 @@ import { isIP } from 'node:net';
 import { assertHostName } from '../domains.js';
 import { ExitCode, UserError } from '../errors.js';
 import { applyEdit, blockLineRanges, blockLines, lineNumberAt, planAdd, planRemove, scanBlocks, type BlockSpec, type Edit } from './block.js';
-import { readWhole, replaceFile, type WriteOutcome } from './file.js';
+import { readWhole, readWithStamp, replaceFile, sameStamp, stampOf, type Stamp, type WriteOutcome } from './file.js';
 import { LockBusyError, withLock } from './lock.js';
-import { findConflicts, isLoopback, readEntries, resolveHost, type Conflict } from './query.js';
+import { findConflicts, isLoopback, mentionedOutside, readEntries, resolveHost, type Conflict } from './query.js';
 
 export { isLoopback, resolveHost, type Conflict, type Resolution } from './query.js';
 export { sudoCommandLine, printCommandLine } from './sudo.js';
@@ -76,7 +76,9 @@ export async function removeBlock(target: HostsTarget): Promise<HostsChange> {
 
 async function change(target: HostsTarget, verb: 'add' | 'remove', plan: (file: Buffer) => Edit | undefined): Promise<HostsChange> {
   const real = await resolveFile(target.file);
-  let content = await readHostsFile(target.file, real);
+  const first = await readHostsFile(target.file, real);
+  let content = first.content;
+  let written: Edit | undefined;
   const result: HostsChange = { file: target.file, action: 'none', changed: false, conflicts: [], warnings: [] };
   // Decided without the lock or any rights: a second add with nothing to change writes
   // nothing (not even a lock file), so it also works for a user who cannot write the file.
@@ -84,13 +86,13 @@ async function change(target: HostsTarget, verb: 'add' | 'remove', plan: (file: 
     await assertWritable(target, real, verb);
     try {
       await withLock(real, async () => {
-        // Read again under the lock: another run may have written meanwhile.
-        const current = await readWhole(real);
+        // Another run may have written since the first read: read again under the lock,
+        // unless the file is provably the same version (its inode, size and times).
+        const current = sameStamp(await stampOf(real), first.stamp) ? first.content : await readWhole(real);
         const edit = plan(current);
         content = current;
         if (!edit) return;
         const outcome = await replaceFile(real, edit.pieces, edit.length, edit.unchangedPrefix);
-        content = applyEdit(edit);
         result.changed = true;
         result.method = outcome.method;
         result.action = verb === 'remove' ? 'removed' : scanBlocks(current, target.projectDir).blocks.length ? 'updated' : 'added';
@@ -101,8 +103,11 @@ async function change(target: HostsTarget, verb: 'add' | 'remove', plan: (file: 
             `${target.file} could not be replaced atomically (${outcome.reason}: it is a mount point, as in a container or WSL); it was rewritten in place after saving a copy to ${outcome.backup}.`,
           );
         }
-        // Still under the lock, so hostile reads exactly what was written.
-        result.conflicts = await findConflicts(real, content, target.projectDir, target.hosts);
+        // The bytes outside our block are the same before and after the edit, so the search
+        // runs on the buffer in hand; only a hit needs the new file as one buffer (and hostile
+        // reads it now, still under the lock, so it sees exactly what was written).
+        written = edit;
+        if (mentionedOutside(current, target.projectDir, target.hosts)) result.conflicts = await findConflicts(real, applyEdit(edit), target.projectDir, target.hosts);
       });
     } catch (error) {
       if (error instanceof LockBusyError) {
@@ -113,8 +118,9 @@ async function change(target: HostsTarget, verb: 'add' | 'remove', plan: (file: 
       throw permissionError(error, target, verb) ?? error;
     }
   }
-  if (!result.changed) result.conflicts = await findConflicts(real, content, target.projectDir, target.hosts);
-  result.warnings.push(...fileWarnings(content, target));
+  if (!written) result.conflicts = await findConflicts(real, content, target.projectDir, target.hosts);
+  const edit = written;
+  result.warnings.push(...fileWarnings(content, target, edit && (() => applyEdit(edit))));
   return result;
 }
 
@@ -127,19 +133,20 @@ async function resolveFile(file: string): Promise<string> {
   }
 }
 
-async function readHostsFile(file: string, real = file): Promise<Buffer> {
-  let content: Buffer;
+async function readHostsFile(file: string, real = file): Promise<{ content: Buffer; stamp: Stamp }> {
+  let read: { content: Buffer; stamp: Stamp };
   try {
-    content = await readWhole(real);
+    read = await readWithStamp(real);
   } catch (error) {
     throw readError(error, file) ?? error;
   }
+  const { content } = read;
   if ((content[0] === 0xff && content[1] === 0xfe) || (content[0] === 0xfe && content[1] === 0xff)) {
     throw new UserError(`${file} is UTF-16 text, which resolvers do not read; nothing was changed.`, {
       fix: `Save ${file} as ANSI or UTF-8 (in Notepad: Save As, Encoding), then run the command again.`,
     });
   }
-  return content;
+  return read;
 }
 
 function readError(error: unknown, file: string): UserError | undefined {
@@ -194,15 +201,20 @@ function permissionError(error: unknown, target: HostsTarget, verb: 'add' | 'rem
   });
 }
 
-/** Things worth knowing about the file that do not stop the change. */
-function fileWarnings(content: Buffer, target: HostsTarget): string[] {
+/**
+ * Things worth knowing about the file that do not stop the change. `content` is the file as
+ * read; `after` gives the file as written, needed only to number lines of stray markers.
+ */
+function fileWarnings(content: Buffer, target: HostsTarget, after?: () => Buffer): string[] {
   const warnings: string[] = [];
-  const scan = scanBlocks(content, target.projectDir);
-  for (const stray of scan.strays) {
-    warnings.push(`${target.file} line ${lineNumberAt(content, stray)}: a richie-dev marker for ${target.projectDir} without its partner (edited by hand?); left as it is.`);
+  if (scanBlocks(content, target.projectDir).strays.length) {
+    const final = after ? after() : content;
+    for (const stray of scanBlocks(final, target.projectDir).strays) {
+      warnings.push(`${target.file} line ${lineNumberAt(final, stray)}: a richie-dev marker for ${target.projectDir} without its partner (edited by hand?); left as it is.`);
+    }
   }
-  // WSL rewrites /etc/hosts at every start unless told not to.
-  if (content.includes('automatically generated by WSL')) {
+  // WSL rewrites /etc/hosts at every start unless told not to; it says so in its first lines.
+  if (content.subarray(0, 1024).includes('automatically generated by WSL')) {
     warnings.push(
       `${target.file} is regenerated by WSL at every start, which drops these entries: add "[network]" and "generateHosts = false" to /etc/wsl.conf. Browsers on Windows read the Windows hosts file: run "richie-dev hosts add --hosts-file /mnt/c/Windows/System32/drivers/etc/hosts" from a shell with Administrator rights.`,
     );
@@ -239,7 +251,7 @@ export interface HostsReport {
 export async function checkHosts(target: HostsTarget, options: { timeoutMs?: number } = {}): Promise<HostsReport> {
   const spec = blockSpec(target);
   const real = await resolveFile(target.file);
-  const content = await readHostsFile(target.file, real);
+  const { content } = await readHostsFile(target.file, real);
   const ranges = blockLineRanges(content, target.projectDir);
   const inBlock = (line: number) => ranges.some(([first, last]) => line >= first && line <= last);
   const entries = await readEntries(real);

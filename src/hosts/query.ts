@@ -4,6 +4,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { commonParent } from '../domains.js';
 import { blockLineRanges, scanBlocks } from './block.js';
 
 export interface HostsEntry {
@@ -49,20 +50,40 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+// What separates names on a hosts line for glibc (isspace in the C locale), and a comment.
+const SEPARATOR = /[ \t\n\v\f\r#]/;
+
 /**
  * Whether any host name occurs, in any letter case (resolvers compare names case-blind),
- * outside this project's blocks. A plain search over the bytes: on a 250,000-line blocklist
- * that names none of our hosts, nothing is parsed. One regular expression for all hosts.
+ * outside this project's blocks. A plain search, so a 250,000-line blocklist that names none
+ * of our hosts is never parsed. Our hosts are siblings (the LMS cookie needs a shared parent
+ * domain), so one case-blind search for ".<parent>" finds every mention; each hit is then
+ * checked as a whole name. Hosts without a shared parent are searched one by one.
  */
 export function mentionedOutside(file: Buffer, projectDir: string, hosts: readonly string[]): boolean {
   if (hosts.length === 0) return false;
-  const pattern = new RegExp(hosts.map(escapeRegExp).join('|'), 'i');
+  const wanted = new Set(hosts.map((h) => h.toLowerCase()));
+  const parent = commonParent([...wanted]);
+  const needles = parent ? [`.${parent}`] : [...wanted];
+  const pattern = new RegExp(needles.map(escapeRegExp).join('|'), 'gi');
+  const search = (text: string): boolean => {
+    pattern.lastIndex = 0;
+    let match: RegExpExecArray | null;
+    while ((match = pattern.exec(text))) {
+      let start = match.index;
+      while (start > 0 && !SEPARATOR.test(text[start - 1]!)) start--;
+      const end = match.index + match[0].length;
+      if ((end === text.length || SEPARATOR.test(text[end]!)) && wanted.has(text.slice(start, end).toLowerCase())) return true;
+      pattern.lastIndex = match.index + 1;
+    }
+    return false;
+  };
   let at = 0;
   for (const block of scanBlocks(file, projectDir).blocks) {
-    if (pattern.test(file.toString('latin1', at, block.start))) return true;
+    if (search(file.toString('latin1', at, block.start))) return true;
     at = block.end;
   }
-  return pattern.test(file.toString('latin1', at));
+  return search(file.toString('latin1', at));
 }
 
 /**
