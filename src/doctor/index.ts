@@ -4,13 +4,24 @@
 import { configuredHosts, loadConfig } from '../config.js';
 import { caRoot, projectPaths } from '../paths.js';
 import { CERT_CHECKS } from './certs.js';
+import { E2E_CHECKS } from './e2e.js';
+import { NAME_CHECKS } from './names.js';
+import { ENGINE_CHECKS, PORT_CHECKS, STACK_CHECKS } from './stack.js';
 import { TOOL_CHECKS } from './tools.js';
 import type { Check, CheckResult, DoctorContext } from './types.js';
 
 export type { Check, CheckResult, CheckStatus, DoctorContext } from './types.js';
 
-/** Every check, in report order: tools, certificates, trust, then the rest as they land. */
-export const ALL_CHECKS: readonly Check[] = [...TOOL_CHECKS, ...CERT_CHECKS];
+/** Every check, in report order: tools, certificates, trust, names, ports, stack, end to end. */
+export const ALL_CHECKS: readonly Check[] = [
+  ...TOOL_CHECKS,
+  ...ENGINE_CHECKS,
+  ...CERT_CHECKS,
+  ...NAME_CHECKS,
+  ...PORT_CHECKS,
+  ...STACK_CHECKS,
+  ...E2E_CHECKS,
+];
 
 export async function doctorContext(options: { projectDir: string; caRoot?: string | undefined; env?: NodeJS.ProcessEnv; now?: Date }): Promise<DoctorContext> {
   const env = options.env ?? process.env;

@@ -210,6 +210,20 @@ export class Engine {
     await this.docker.getVolume(name).remove();
   }
 
+  /** Run a command in a running container; its exit code and output (doctor's `nginx -t`). */
+  async exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }> {
+    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, output: demux(Buffer.concat(chunks)) };
+  }
+
   /** The last lines of a container's output, stdout and stderr interleaved. */
   async logs(id: string, tail: number): Promise<string> {
     const buffer = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;

@@ -1,0 +1,145 @@
+/**
+ * Doctor's end-to-end checks, from outside the containers, as a browser sees the stack: TLS
+ * verified against the system trust store, the CORS preflight for the enrollment call, the
+ * cross-domain CSRF cookie, the course regex, and the agreement of both apps' settings.
+ */
+import { join } from 'node:path';
+import { command, run } from '../exec.js';
+import { readIfExists } from '../fsutil.js';
+import { checkCourseUrl } from '../lms/regex.js';
+import { parseEnvFile } from '../render/files.js';
+import { readState } from '../state.js';
+import { memo, type Check, type CheckOutcome, type DoctorContext } from './types.js';
+
+interface Envs {
+  catalog: Record<string, string>;
+  lms: Record<string, string>;
+}
+
+function envs(ctx: DoctorContext): Promise<Envs | undefined> {
+  return memo(ctx, 'envs', async () => {
+    const [catalog, lms] = await Promise.all(['catalog.env', 'lms.env'].map((f) => readIfExists(join(ctx.paths.envDir, f))));
+    return catalog && lms ? { catalog: parseEnvFile(catalog), lms: parseEnvFile(lms) } : undefined;
+  });
+}
+
+const notRendered: CheckOutcome = { status: 'fail', seen: 'the settings are not rendered yet', fix: 'richie-dev run-ssl' };
+
+async function tlsMode(ctx: DoctorContext): Promise<boolean> {
+  return (await readState(ctx.paths.projectDir)).mode === 'tls';
+}
+
+/** curl as the browser does it: names pinned to loopback so this checks trust, not names. */
+function curl(ctx: DoctorContext, url: string, args: string[], trust: 'system' | 'ca'): ReturnType<typeof run> {
+  const resolve = [`${ctx.config.catalog.host}:${ctx.config.catalog.port}:127.0.0.1`, `${ctx.config.lms.host}:${ctx.config.lms.port}:127.0.0.1`].flatMap((r) => ['--resolve', r]);
+  const ca = trust === 'ca' ? ['--cacert', join(ctx.paths.sslDir, 'ca.pem')] : [];
+  return run(command('curl', ['-sS', '--max-time', '5', ...resolve, ...ca, ...args, url]), { reject: false });
+}
+
+export const httpsCheck: Check = {
+  id: 'https',
+  group: 'end-to-end',
+  title: 'HTTPS to each host, trusted by the system store',
+  async run(ctx) {
+    if (!(await tlsMode(ctx))) return { status: 'skip', seen: 'the stack runs over plain HTTP' };
+    const failures: string[] = [];
+    for (const site of [ctx.config.catalog, ctx.config.lms]) {
+      const result = await curl(ctx, `https://${site.host}:${site.port}/`, ['-o', '/dev/null', '-w', '%{http_code}'], 'system');
+      if (result.exitCode !== 0) failures.push(`${site.host}:${site.port}: ${result.stderr.trim().replace(/^curl: \(\d+\) /, '')}`);
+    }
+    if (failures.length) return { status: 'fail', seen: failures.join('; '), fix: 'richie-dev trust install (and richie-dev run-ssl if the stack is down)' };
+    return { status: 'pass', seen: 'both hosts answer over TLS with a certificate the system trusts' };
+  },
+};
+
+export const corsCheck: Check = {
+  id: 'cors',
+  group: 'end-to-end',
+  title: 'CORS preflight from the catalog to the LMS enrollment API',
+  async run(ctx) {
+    const e = await envs(ctx);
+    if (!e) return notRendered;
+    const origin = e.catalog.CSRF_TRUSTED_ORIGINS ?? '';
+    const url = `${e.catalog.EDX_BASE_URL}/api/enrollment/v1/enrollment`;
+    const result = await curl(ctx, url, ['-D', '-', '-o', '/dev/null', '-X', 'OPTIONS', '-H', `Origin: ${origin}`, '-H', 'Access-Control-Request-Method: POST', '-H', 'Access-Control-Request-Headers: content-type, x-csrftoken'], 'ca');
+    if (result.exitCode !== 0) return { status: 'fail', seen: `the LMS did not answer: ${result.stderr.trim()}`, fix: 'richie-dev run-ssl' };
+    const headers = result.stdout.toLowerCase();
+    const allowOrigin = /access-control-allow-origin: (.*)\r?\n/.exec(headers)?.[1]?.trim();
+    const credentials = /access-control-allow-credentials: (.*)\r?\n/.exec(headers)?.[1]?.trim();
+    if (allowOrigin !== origin.toLowerCase() || credentials !== 'true') {
+      return {
+        status: 'fail',
+        seen: `the LMS answers ${origin} with allow-origin ${allowOrigin ?? '(none)'} and allow-credentials ${credentials ?? '(none)'}: the browser will block enrollment`,
+        fix: `Put exactly "${origin}" in the LMS's CORS_ORIGIN_WHITELIST (richie-dev render --ssl rewrites .richie-dev/env/lms.env), then richie-dev run-ssl`,
+      };
+    }
+    return { status: 'pass', seen: `allow-origin ${origin}, credentials allowed` };
+  },
+};
+
+export const csrfCookieCheck: Check = {
+  id: 'csrf-cookie',
+  group: 'end-to-end',
+  title: "LMS's CSRF cookie on the shared parent domain, Secure",
+  async run(ctx) {
+    const e = await envs(ctx);
+    if (!e) return notRendered;
+    if (!(await tlsMode(ctx))) return { status: 'skip', seen: 'plain HTTP: the fake backend needs no cookie' };
+    const domain = e.lms.CROSS_DOMAIN_CSRF_COOKIE_DOMAIN ?? '';
+    const hosts = [ctx.config.catalog.host, ctx.config.lms.host];
+    const features = JSON.parse(e.lms.FEATURES || '{}') as Record<string, boolean>;
+    if (!features.ENABLE_CROSS_DOMAIN_CSRF_COOKIE || !domain || !hosts.every((h) => h.endsWith(domain))) {
+      return { status: 'fail', seen: `the LMS sets its cookie on "${domain}" (enabled: ${Boolean(features.ENABLE_CROSS_DOMAIN_CSRF_COOKIE)}), not on a parent of ${hosts.join(' and ')}`, fix: 'richie-dev render --ssl && richie-dev run-ssl' };
+    }
+    // With the demo LMS, log in as its demo user and look at the cookie it really sets.
+    const login = await curl(ctx, `${e.lms.LMS_ROOT_URL}/login`, ['-D', '-', '-o', '/dev/null', '-c', '-', '-d', 'username=student&password=student&next=/'], 'ca');
+    const session = /edx_session=([0-9a-f]+)/.exec(login.stdout)?.[1];
+    if (!session) return { status: 'pass', seen: `configured for ${domain} (Secure under TLS); no demo login to observe it` };
+    const me = await curl(ctx, `${e.lms.LMS_ROOT_URL}/api/user/v1/me`, ['-D', '-', '-o', '/dev/null', '-H', `Origin: ${e.catalog.CSRF_TRUSTED_ORIGINS}`, '-H', `Cookie: ${e.lms.SESSION_COOKIE_NAME}=${session}`], 'ca');
+    const cookie = /set-cookie: (edx_csrf_token=[^\r\n]*)/i.exec(me.stdout)?.[1];
+    if (!cookie || !new RegExp(`Domain=${domain.replace(/\./g, '\\.')}(;|$)`, 'i').test(cookie) || !/;\s*Secure/i.test(cookie)) {
+      return { status: 'fail', seen: `after login the LMS set ${cookie ?? 'no edx_csrf_token cookie'}`, fix: 'richie-dev render --ssl && richie-dev run-ssl' };
+    }
+    return { status: 'pass', seen: cookie.split(';').slice(1).map((p) => p.trim()).join('; ') };
+  },
+};
+
+export const courseRegexCheck: Check = {
+  id: 'course-regex',
+  group: 'end-to-end',
+  title: 'The demo course URL matches COURSE_REGEX and JS_COURSE_REGEX',
+  async run(ctx) {
+    const e = await envs(ctx);
+    if (!e) return notRendered;
+    const url = e.catalog.RICHIE_DEV_SAMPLE_COURSE_URL ?? '';
+    try {
+      const id = checkCourseUrl({ python: e.catalog.EDX_COURSE_REGEX ?? '', javascript: e.catalog.EDX_JS_COURSE_REGEX ?? '' }, url);
+      return { status: 'pass', seen: `${url} → ${id}` };
+    } catch (error) {
+      return { status: 'fail', seen: (error as Error).message.split('\n')[0]!, fix: 'Fix courseRegex / jsCourseRegex in richie-dev.config.json, then richie-dev render --ssl' };
+    }
+  },
+};
+
+export const agreementCheck: Check = {
+  id: 'agreement',
+  group: 'end-to-end',
+  title: "The catalog's and the LMS's settings agree",
+  async run(ctx) {
+    const e = await envs(ctx);
+    if (!e) return notRendered;
+    const problems: string[] = [];
+    const origin = e.catalog.CSRF_TRUSTED_ORIGINS;
+    const whitelist = JSON.parse(e.lms.CORS_ORIGIN_WHITELIST || '[]') as string[];
+    if (!origin || !whitelist.includes(origin)) problems.push(`the LMS whitelist ${JSON.stringify(whitelist)} lacks the catalog origin ${origin}`);
+    if (e.catalog.EDX_BASE_URL !== e.lms.LMS_ROOT_URL) problems.push(`the catalog calls the LMS at ${e.catalog.EDX_BASE_URL}, the LMS says it is ${e.lms.LMS_ROOT_URL}`);
+    const hooks = JSON.parse(e.lms.COURSE_HOOKS || '[]') as { url: string; secret: string; verify: boolean }[];
+    const secrets = (e.catalog.RICHIE_COURSE_RUN_SYNC_SECRETS ?? '').split(',');
+    if (!hooks.length || !hooks.every((h) => secrets.includes(h.secret))) problems.push('the course hook secret is not one the catalog accepts');
+    if (hooks.some((h) => h.verify === false)) problems.push('a course hook has verify: false');
+    if (problems.length) return { status: 'fail', seen: problems.join('; '), fix: 'richie-dev render --ssl (restore the marker line of any env file you took over), then richie-dev run-ssl' };
+    return { status: 'pass', seen: 'origin, LMS URL and course-hook secret agree' };
+  },
+};
+
+export const E2E_CHECKS: readonly Check[] = [httpsCheck, corsCheck, csrfCookieCheck, courseRegexCheck, agreementCheck];
