@@ -6,7 +6,9 @@ export default defineConfig({
     // Real-tool tests (openssl, certutil, nginx, docker) take seconds, not milliseconds.
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // RSA key generation and real subprocesses compete for two cores; keep runs predictable.
-    maxWorkers: 2,
+    // One file at a time: the stack, doctor and browser tests share one Docker engine, and
+    // Chromium aborts navigations (ERR_NETWORK_CHANGED) when another test adds or removes a
+    // Docker network mid-page.
+    fileParallelism: false,
   },
 });
