@@ -197,8 +197,10 @@ export async function apply(ctx: StackContext, p: ServicePlan): Promise<string> 
   const id = await ctx.engine.create(p.options);
   const [, ...others] = p.service.networks;
   for (const net of others) {
+    // On a second network (the shared edx-lms-outside) only the explicit aliases: the service
+    // name there would collide with every other project's service of the same name.
     const found = await ctx.engine.networkByName(networkName(ctx, net.key));
-    if (found) await ctx.engine.connect(found.id, id, [p.service.name, ...net.aliases]);
+    if (found) await ctx.engine.connect(found.id, id, net.aliases);
   }
   await ctx.engine.start(id);
   return id;

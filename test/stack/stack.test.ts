@@ -57,8 +57,8 @@ describe('the stack on a real Docker engine', () => {
       ['nginx', 'healthy'],
     ]);
     expect(first.urls).toEqual({ catalog: 'https://richie.local.dev:18070', lms: 'https://edx.local.dev:18073' });
-    const curl = await sh('curl', ['-sS', '--cacert', join(root, 'ca', 'rootCA.pem'), '--resolve', 'richie.local.dev:18070:127.0.0.1', 'https://richie.local.dev:18070/']);
-    expect(curl.stdout).toContain('openedx-hawthorn');
+    const curlMain = () => sh('curl', ['-sS', '--cacert', join(root, 'ca', 'rootCA.pem'), '--resolve', 'richie.local.dev:18070:127.0.0.1', 'https://richie.local.dev:18070/']);
+    expect((await curlMain()).stdout).toContain('openedx-hawthorn');
 
     // A second run-ssl on a healthy stack: no engine writes at all.
     const again = await run({ projectDir: dir, tls: true, hostsFile: join(dir, 'hosts'), env: { ...process.env, ...env } });
@@ -79,6 +79,17 @@ describe('the stack on a real Docker engine', () => {
     expect(status.services.map((s: { health: string }) => s.health)).toEqual(['healthy', 'healthy', 'healthy']);
     expect(status.backend).toBe('fake');
     expect(status.certificate.daysLeft).toBeGreaterThan(800);
+
+    // A second project up at the same time: each nginx reaches its own apps, though both
+    // nginx containers share the edx-lms-outside network.
+    const other = project('stackother', 18170, 18173);
+    const otherUp = await cli(['--project-dir', other, 'run'], { env });
+    expect(otherUp.exitCode, otherUp.stderr).toBe(0);
+    for (let i = 0; i < 6; i++) {
+      expect((await sh('curl', ['-sS', 'http://localhost:18170/'])).stdout).toContain('LMS backend: dummy at http://localhost:18173');
+      expect((await curlMain()).stdout).toContain('LMS backend: dummy at https://edx.local.dev:18073');
+    }
+    expect((await cli(['--project-dir', other, 'down'], { env })).exitCode).toBe(0);
 
     const logs = await cli(['--project-dir', dir, 'logs', 'nginx', '--tail', '5']);
     expect(logs.exitCode).toBe(0);
