@@ -99,7 +99,8 @@ export async function replaceFile(target: string, pieces: readonly Buffer[], len
   let keepsOwner = true;
   try {
     await writeAll(handle, pieces, 0);
-    if (process.getuid && process.getgid && (info.uid !== process.getuid() || info.gid !== process.getgid())) {
+    const [uid, gid] = [process.getuid?.(), process.getgid?.()];
+    if (uid !== undefined && gid !== undefined && (info.uid !== uid || info.gid !== gid)) {
       // Root can give the file back to its owner; anyone else can only write it in place.
       await handle.chown(info.uid, info.gid).catch(() => (keepsOwner = false));
     }
@@ -190,7 +191,7 @@ async function writeAll(handle: FileHandle, pieces: readonly Buffer[], from: num
 }
 
 /** Temp files left beside the target by runs that were killed before their rename. */
-async function removeStaleTemps(target: string): Promise<void> {
+export async function removeStaleTemps(target: string): Promise<void> {
   const name = basename(target);
   const entries = await readdir(dirname(target)).catch(() => [] as string[]);
   for (const entry of entries) {

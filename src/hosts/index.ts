@@ -14,8 +14,8 @@ import { isIP } from 'node:net';
 import { assertHostName } from '../domains.js';
 import { ExitCode, UserError } from '../errors.js';
 import { applyEdit, blockLineRanges, blockLines, lineNumberAt, planAdd, planRemove, scanBlocks, type BlockSpec, type Edit } from './block.js';
-import { readWhole, readWithStamp, replaceFile, sameStamp, stampOf, type Stamp, type WriteOutcome } from './file.js';
-import { LockBusyError, withLock } from './lock.js';
+import { readWhole, readWithStamp, removeStaleTemps, replaceFile, sameStamp, stampOf, type Stamp, type WriteOutcome } from './file.js';
+import { LockBusyError, removeStaleLock, withLock } from './lock.js';
 import { findConflicts, isLoopback, mentionedOutside, readEntries, resolveHost, type Conflict } from './query.js';
 
 export { isLoopback, resolveHost, type Conflict, type Resolution } from './query.js';
@@ -118,7 +118,12 @@ async function change(target: HostsTarget, verb: 'add' | 'remove', plan: (file: 
       throw permissionError(error, target, verb) ?? error;
     }
   }
-  if (!written) result.conflicts = await findConflicts(real, content, target.projectDir, target.hosts);
+  if (!written) {
+    result.conflicts = await findConflicts(real, content, target.projectDir, target.hosts);
+    // Litter of a dead run (its lock, its temp file) goes now, where this user may remove it.
+    await removeStaleLock(real);
+    await removeStaleTemps(real).catch(() => undefined);
+  }
   const edit = written;
   result.warnings.push(...fileWarnings(content, target, edit && (() => applyEdit(edit))));
   return result;

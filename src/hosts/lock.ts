@@ -7,7 +7,7 @@
  * time, so a recycled pid is not mistaken for the owner); it is stale exactly when that
  * process is gone, which `kill(pid, 0)` answers at once.
  *
- * Taking over a stale lock is itself guarded: only the holder of `<lock>.takeover` may remove
+ * Taking over a stale lock is itself guarded: only the holder of a takeover guard may remove
  * a lock, and it checks again, under that guard, that the lock is the same stale one it saw.
  * Without the guard, two runs that both saw the same dead owner could each remove a lock —
  * the second one removing the lock the first had just taken — and both would write.
@@ -56,6 +56,20 @@ export async function withLock<T>(target: string, work: () => Promise<T>, option
   } finally {
     // Only our own lock: never remove one we do not hold.
     if ((await readOwner(lock))?.text === token) await unlink(lock).catch(() => undefined);
+  }
+}
+
+/**
+ * Remove the lock left by a dead run, if there is one and this user may (best effort): a run
+ * with nothing to write takes no lock, but should not leave a dead run's litter behind.
+ */
+export async function removeStaleLock(target: string): Promise<void> {
+  const lock = lockPath(target);
+  try {
+    const seen = await readOwner(lock);
+    if (seen && (await isStale(seen))) await removeIfStillStale(lock, seen);
+  } catch {
+    // Not ours to clean (no rights): the next writer recovers it anyway.
   }
 }
 
@@ -110,17 +124,47 @@ async function isStale(owner: Owner): Promise<boolean> {
 }
 
 async function removeIfStillStale(lock: string, seen: Owner): Promise<void> {
+  await underTakeoverGuard(lock, async () => {
+    // Only guard holders remove a lock, and a stale lock's owner is gone: between this read
+    // and the unlink nobody else can remove or replace it.
+    const now = await readOwner(lock);
+    if (now && now.ino === seen.ino && now.text === seen.text && (await isStale(now))) await unlink(lock).catch(() => undefined);
+  });
+}
+
+/**
+ * Run `work` if this process gets the takeover guard; return without running it otherwise
+ * (someone else is taking over: the caller looks again). On Linux the guard is an abstract
+ * Unix socket name, which the kernel frees when its holder dies, so the guard itself can never
+ * be stale. Elsewhere it is a `<lock>.takeover` file, held for microseconds; one left by a
+ * process killed inside that window is removed once its pid is gone.
+ */
+async function underTakeoverGuard(lock: string, work: () => Promise<void>): Promise<void> {
+  if (process.platform === 'linux') {
+    const { createServer } = await import('node:net');
+    const { createHash } = await import('node:crypto');
+    const name = `\0richie-dev-takeover-${createHash('sha256').update(lock).digest('hex').slice(0, 40)}`;
+    const server = createServer();
+    const held = await new Promise<boolean>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error)));
+      server.listen({ path: name }, () => resolve(true));
+    });
+    if (!held) return;
+    try {
+      await work();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    return;
+  }
   const guard = `${lock}.takeover`;
   if (!(await tryCreate(guard, await ownerToken(process.pid)))) {
-    // Someone else is taking over. Their guard lives for microseconds; one left by a process
-    // killed inside that window is stale by the same rule as the lock.
     const other = await readOwner(guard);
     if (other && (await isStale(other))) await unlink(guard).catch(() => undefined);
     return;
   }
   try {
-    const now = await readOwner(lock);
-    if (now && now.ino === seen.ino && now.text === seen.text && (await isStale(now))) await unlink(lock).catch(() => undefined);
+    await work();
   } finally {
     await unlink(guard).catch(() => undefined);
   }

@@ -26,7 +26,9 @@ function startTime(pid: number): string {
 const WORKER = `
 import { appendFileSync } from 'node:fs';
 import { withLock } from ${JSON.stringify(join(ROOT, 'dist', 'hosts', 'lock.js'))};
-const [target, log] = process.argv.slice(1);
+const [target, log, startAt] = process.argv.slice(1);
+// All workers start at one instant, so they find the stale lock together.
+while (Date.now() < Number(startAt)) await new Promise((r) => setTimeout(r, 1));
 await withLock(target, async () => {
   appendFileSync(log, 'in ' + process.pid + '\\n');
   await new Promise((r) => setTimeout(r, 5));
@@ -34,21 +36,21 @@ await withLock(target, async () => {
 });
 `;
 
-function worker(target: string, log: string): Promise<number | null> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', WORKER, target, log], { stdio: 'inherit' });
+function worker(target: string, log: string, startAt: number): Promise<number | null> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', WORKER, target, log, String(startAt)], { stdio: 'inherit' });
   return new Promise((resolve) => child.on('exit', resolve));
 }
 
 describe('the hosts lock', () => {
-  it('20 processes recovering the same stale lock at once still take turns', async () => {
-    const target = join(dir, 'hosts-turns');
-    const log = join(dir, 'turns.log');
+  it.each([1, 2, 3, 4])('20 processes recovering the same stale lock at one instant still take turns (round %d)', async (round) => {
+    const target = join(dir, `hosts-turns-${round}`);
+    const log = join(dir, `turns-${round}.log`);
     writeFileSync(target, '');
     writeFileSync(log, '');
-    // A lock and a takeover guard left by runs killed with SIGKILL.
-    writeFileSync(lockPath(target), `${await deadPid()}`);
-    writeFileSync(`${lockPath(target)}.takeover`, `${await deadPid()}`);
-    const codes = await Promise.all(Array.from({ length: 20 }, () => worker(target, log)));
+    // A lock left by a run killed with SIGKILL; in the last round, one whose pid was recycled.
+    writeFileSync(lockPath(target), round === 4 ? `${process.pid} 1` : `${await deadPid()}`);
+    const startAt = Date.now() + 1_500;
+    const codes = await Promise.all(Array.from({ length: 20 }, () => worker(target, log, startAt)));
     expect(codes).toEqual(Array(20).fill(0));
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(40);

@@ -4,7 +4,7 @@
  * rights. The machine's own /etc is never written: the namespace sees a copy bind-mounted
  * over it, and the test checks the real /etc/hosts is unchanged.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,32 +159,77 @@ describe('hosts under faults', () => {
     expect(readdirSync(join(root, 'concurrent'))).toEqual(['hosts']);
   });
 
-  it('a writer killed with SIGKILL leaves the old or the new file, never a truncated one; the next run cleans up', async () => {
-    const original = blocklist(150_000).toString();
+  it('a writer killed with SIGKILL leaves the old or the new file, never a truncated one; readers never see a partial file', async () => {
+    const original = blocklist(150_000);
     const file = hostsFile('killed', original);
     const reference = hostsFile('reference', original);
-    const done = await cli(['--project-dir', '/srv/k', 'hosts', 'add', '--hosts-file', reference]);
+    const args = ['--project-dir', '/srv/k', 'hosts', 'add', '--hosts-file'];
+    const started = Date.now();
+    const done = await cli([...args, reference]);
+    const duration = Date.now() - started;
     expect(done.exitCode, done.stderr).toBe(0);
-    const added = readFileSync(reference, 'utf8');
-    const seen = { old: 0, new: 0 };
-    for (let i = 0; i < 12; i++) {
+    const added = readFileSync(reference);
+    const states = { old: 0, new: 0 };
+    /** Every state of the file anyone can see must be one of the two. */
+    const look = (when: string) => {
+      const content = readFileSync(file);
+      if (content.equals(original)) return 'old';
+      if (content.equals(added)) return 'new';
+      return expect.fail(`${when}: the file is neither the old nor the new one (${content.length} bytes)`);
+    };
+    const runs = 16;
+    for (let i = 0; i < runs; i++) {
       writeFileSync(file, original);
-      const child = spawn(process.execPath, [CLI, '--project-dir', '/srv/k', 'hosts', 'add', '--hosts-file', file], { stdio: 'ignore' });
-      await new Promise((resolve) => setTimeout(resolve, 60 + i * 12));
-      const exited = new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.on('exit', resolve)));
+      const child = spawn(process.execPath, [CLI, ...args, file], { stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      // Kills spread over a whole run's length, watching the file until then.
+      const killAt = Date.now() + (duration * (i + 0.5)) / runs;
+      while (Date.now() < killAt && child.exitCode === null) {
+        look(`run ${i}, while writing`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       child.kill('SIGKILL');
       await exited;
-      const content = readFileSync(file, 'utf8');
-      if (content === original) seen.old++;
-      else if (content === added) seen.new++;
-      else expect.fail(`run ${i}: the file is neither the old nor the new one (${content.length} bytes)`);
+      states[look(`run ${i}, after SIGKILL`)]++;
     }
-    expect(seen.old + seen.new).toBe(12);
+    expect(states.old + states.new).toBe(runs);
     // A killed writer may leave its lock and temp file: the dead pid makes both stale.
     const next = await cli(['--project-dir', '/srv/k', 'hosts', 'remove', '--hosts-file', file]);
     expect(next.exitCode, next.stderr).toBe(0);
-    expect(readFileSync(file, 'utf8')).toBe(original);
+    expect(readFileSync(file).equals(original)).toBe(true);
     expect(readdirSync(join(root, 'killed'))).toEqual(['hosts']);
+  });
+
+  // Deterministic faults: strace stops the writer with SIGKILL at the entry of one system call
+  // of the write (the call does not run), at each step of temp file, fsync, rename.
+  it.each([
+    ['pwritev', 1, 'old', 'writing the temp file'],
+    ['fchmod', 1, 'old', 'setting its mode'],
+    ['fsync', 1, 'old', 'syncing it'],
+    ['rename', 1, 'old', 'replacing the file'],
+    ['fsync', 2, 'new', 'syncing the directory after the rename'],
+    ['unlink', 1, 'new', 'releasing the lock'],
+  ])('SIGKILL at %s (call %d) leaves the %s file (%s); the next run recovers', async (call, nth, expected) => {
+    expect(hasTool('strace')).toBe(true);
+    const original = blocklist(1_000);
+    const file = hostsFile(`strace-${call}-${nth}`, original);
+    const argv = ['--project-dir', '/srv/st', 'hosts', 'add', '--hosts-file', file];
+    const killed = spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', '-e', `trace=${call}`, '-e', `inject=${call}:signal=SIGKILL:when=${nth}`, process.execPath, CLI, ...argv], {
+      stdio: 'ignore',
+      // strace counts calls per thread: one libuv pool thread makes "call 2" the second call.
+      env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
+    });
+    // strace ends itself the way its tracee ended: killed by SIGKILL.
+    expect(killed.signal ?? killed.status).toBe(killed.signal ? 'SIGKILL' : 128 + 9);
+    const after = readFileSync(file);
+    if (expected === 'old') expect(after.equals(original)).toBe(true);
+    else expect(after.toString()).toMatch(/^127\.0\.0\.1 localhost\n[^]*\n# >>> richie-dev \/srv\/st >>> [^\n]*\n(.*\t.*\n){4}# <<< richie-dev \/srv\/st <<<\n$/);
+    const next = await cli(argv);
+    expect(next.exitCode, next.stderr).toBe(0);
+    expect(readFileSync(file).subarray(0, original.length).equals(original)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toContain('# <<< richie-dev /srv/st <<<\n');
+    // The dead writer's lock and temp file are gone.
+    expect(readdirSync(join(root, `strace-${call}-${nth}`))).toEqual(['hosts']);
   });
 
   it('without write permission: nothing changes, exit 4, the exact sudo command and --print are offered', async () => {
