@@ -121,7 +121,9 @@ export async function replaceFile(target: string, pieces: readonly Buffer[], len
     } catch (error) {
       reason = (error as NodeJS.ErrnoException).code ?? String(error);
       // A mount point cannot be renamed over: EBUSY (bind mount), EXDEV (some overlay setups).
-      if (reason !== 'EBUSY' && reason !== 'EXDEV') {
+      // Windows refuses to replace a file another process holds open (EPERM).
+      const inPlace = reason === 'EBUSY' || reason === 'EXDEV' || (process.platform === 'win32' && reason === 'EPERM');
+      if (!inPlace) {
         await unlink(tmp).catch(() => undefined);
         throw error;
       }

@@ -99,9 +99,7 @@ async function change(target: HostsTarget, verb: 'add' | 'remove', plan: (file: 
         if (verb === 'add' && edit.duplicatesRemoved) result.warnings.push(`Removed ${edit.duplicatesRemoved} extra copy of the richie-dev block for ${target.projectDir} (copied by hand?).`);
         if (outcome.backup) {
           result.backup = outcome.backup;
-          result.warnings.push(
-            `${target.file} could not be replaced atomically (${outcome.reason}: it is a mount point, as in a container or WSL); it was rewritten in place after saving a copy to ${outcome.backup}.`,
-          );
+          result.warnings.push(`${target.file} could not be replaced atomically (${inPlaceReason(outcome.reason)}); it was rewritten in place after saving a copy to ${outcome.backup}.`);
         }
         // The bytes outside our block are the same before and after the edit, so the search
         // runs on the buffer in hand; only a hit needs the new file as one buffer (and hostile
@@ -111,7 +109,7 @@ async function change(target: HostsTarget, verb: 'add' | 'remove', plan: (file: 
       });
     } catch (error) {
       if (error instanceof LockBusyError) {
-        throw new UserError(`Another richie-dev (pid ${error.pid}) has been changing ${target.file} for 15 seconds.`, {
+        throw new UserError(`Another richie-dev (pid ${error.pid}) is still changing ${target.file} after 15 seconds of waiting; nothing was changed.`, {
           fix: `Wait for it to finish, or remove ${error.lock} if that process is stuck.`,
         });
       }
@@ -127,6 +125,12 @@ async function change(target: HostsTarget, verb: 'add' | 'remove', plan: (file: 
   const edit = written;
   result.warnings.push(...fileWarnings(content, target, edit && (() => applyEdit(edit))));
   return result;
+}
+
+function inPlaceReason(reason: string | undefined): string {
+  if (reason === 'EBUSY' || reason === 'EXDEV') return `${reason}: it is a mount point, as in a container or WSL`;
+  if (reason === 'EPERM (chown)') return 'a new file could not be given its owner back';
+  return `${reason}: Windows would not replace it while another program has it open`;
 }
 
 async function resolveFile(file: string): Promise<string> {

@@ -5,7 +5,7 @@
  * over it, and the test checks the real /etc/hosts is unchanged.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cli, hasTool, inMountNamespace, isRoot, removeDir, tempDir } from '../helpers.js';
@@ -258,6 +258,23 @@ describe('hosts under faults', () => {
     const remove = await cli(['--project-dir', '/srv/r', '--json', 'hosts', 'remove', '--hosts-file', file], { uid: 65534 });
     expect(remove.exitCode).toBe(4);
     expect(JSON.parse(remove.stdout).error.fix).toContain(`sudo ${process.execPath} ${CLI} --project-dir /srv/r --json hosts remove --hosts-file ${file}`);
+  });
+
+  it("a user who may write the file but not own it: rewritten in place, so the file keeps its owner", async () => {
+    chmodSync(root, 0o755);
+    const file = hostsFile('group-writable');
+    chownSync(join(root, 'group-writable'), 65534, 65534);
+    chownSync(file, 0, 65534);
+    chmodSync(file, 0o664);
+    const result = await cli(['--project-dir', '/srv/g', '--json', 'hosts', 'add', '--hosts-file', file], { uid: 65534 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json).toMatchObject({ changed: true, method: 'in-place', backup: `${file}.richie-dev.bak` });
+    expect(json.warnings[0]).toContain('a new file could not be given its owner back');
+    const info = statSync(file);
+    expect([info.uid, info.gid, info.mode & 0o777]).toEqual([0, 65534, 0o664]);
+    expect(readFileSync(file, 'utf8').startsWith(`${ORIGINAL}# >>> richie-dev /srv/g >>>`)).toBe(true);
+    expect(readFileSync(`${file}.richie-dev.bak`, 'utf8')).toBe(ORIGINAL);
   });
 
   it('a file with no write bit is read-only even for root: nothing changes, exit 4', async () => {
