@@ -2,6 +2,7 @@
  * `richie-dev hosts add|remove|check`: the project's managed block in the hosts file, and what
  * the system resolver makes of each configured host.
  */
+import { realpath } from 'node:fs/promises';
 import { configuredHosts, loadConfig } from '../config.js';
 import { ExitCode } from '../errors.js';
 import { addBlock, checkHosts, removeBlock, renderBlock, type HostsChange, type HostsReport, type HostsTarget } from '../hosts/index.js';
@@ -23,12 +24,17 @@ export async function target(options: HostsOptions): Promise<HostsTarget> {
   const { config } = await loadConfig(options.projectDir);
   return {
     file: hostsFilePath({ flag: options.hostsFile }, options.env ?? process.env),
-    projectDir: projectPaths(options.projectDir).projectDir,
+    projectDir: await canonicalDir(projectPaths(options.projectDir).projectDir),
     hosts: configuredHosts(config),
     ...(options.sudoCommand ? { sudoCommand: options.sudoCommand } : {}),
     ...(options.printCommand ? { printCommand: options.printCommand } : {}),
     ...(options.addresses ? { addresses: options.addresses } : {}),
   };
+}
+
+/** The marker names the project dir: the same dir reached through a symlink is the same project. */
+async function canonicalDir(dir: string): Promise<string> {
+  return realpath(dir).catch(() => dir);
 }
 
 export async function add(options: HostsOptions): Promise<HostsChange> {

@@ -5,7 +5,7 @@
  * over it, and the test checks the real /etc/hosts is unchanged.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cli, hasTool, inMountNamespace, isRoot, removeDir, tempDir } from '../helpers.js';
@@ -296,6 +296,16 @@ describe('hosts under faults', () => {
     const denied = await cli(['--project-dir', '/srv/e', 'hosts', 'remove'], { env: { RICHIE_DEV_HOSTS_FILE: file }, uid: 65534 });
     expect(denied.exitCode).toBe(4);
     expect(denied.stderr).toContain(`--project-dir /srv/e hosts remove --hosts-file ${file}`);
+  });
+
+  it('the same project reached through a symlink is the same block', async () => {
+    const file = hostsFile('symlinked-project');
+    const project = join(root, 'symlinked-project', 'real');
+    mkdirSync(project);
+    symlinkSync(project, join(root, 'symlinked-project', 'link'));
+    const first = await cli(['--project-dir', project, '--json', 'hosts', 'add', '--hosts-file', file]);
+    const second = await cli(['--project-dir', join(root, 'symlinked-project', 'link'), '--json', 'hosts', 'add', '--hosts-file', file]);
+    expect([JSON.parse(first.stdout).changed, JSON.parse(second.stdout).changed]).toEqual([true, false]);
   });
 
   it('an invalid host in the config is refused before the hosts file is read', async () => {
