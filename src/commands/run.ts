@@ -187,9 +187,8 @@ export async function up(ctx: StackContext, progress: ProgressMode): Promise<Run
             inflight.add(operation);
             const id = await operation.finally(() => inflight.delete(operation));
             if (interrupted) return;
-            let last = 'starting';
-            await waitHealthy(ctx, p.service, id, { onState: (state) => show((last = state)) });
-            results.push({ name: p.service.name, action: p.action, state: last, seconds: (Date.now() - started) / 1000 });
+            const state = await waitHealthy(ctx, p.service, id, { onState: show });
+            results.push({ name: p.service.name, action: p.action, state, seconds: (Date.now() - started) / 1000 });
             ready.get(p.service.name)!.resolve();
           } catch (error) {
             ready.get(p.service.name)!.reject(error);

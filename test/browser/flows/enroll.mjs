@@ -22,7 +22,14 @@ page.on('request', (request) => {
   if (/\/api\/enrollment\//.test(request.url()) || /\/api\/user\//.test(request.url())) lmsRequests.push(`${request.method()} ${request.url()}`);
 });
 try {
-  const response = await page.goto(courseUrl).catch((error) => ({ error: error.message }));
+  // Docker adds and removes host interfaces as containers come and go; Chromium then aborts
+  // the navigation in flight with ERR_NETWORK_CHANGED. That is the machine, not the stack: retry.
+  let response;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    response = await page.goto(courseUrl).catch((error) => ({ error: error.message }));
+    if (!response.error?.includes('ERR_NETWORK_CHANGED')) break;
+    await page.waitForTimeout(500);
+  }
   if (response.error) {
     seen.loadError = response.error.split('\n')[0];
   } else if (mode === 'cors') {
