@@ -1,10 +1,13 @@
 import { Argument, Option, type Command } from 'commander';
 import type { RunResult } from '../commands/run.js';
-import { formatArgv } from '../errors.js';
 import { finish, globalOptions, table, type Colors } from './shared.js';
 
-function sudoCommand(): string {
-  return `sudo ${formatArgv(['richie-dev', ...process.argv.slice(2)])}`;
+/** The hosts step alone, as a command that works under sudo (its PATH and environment). */
+async function hostsSudoCommand(projectDir: string, hostsFile: string | undefined): Promise<string> {
+  const { sudoCommandLine } = await import('../hosts/sudo.js');
+  const { hostsFilePath } = await import('../paths.js');
+  const args = ['--project-dir', projectDir, 'hosts', 'add', ...(hostsFile ? ['--hosts-file', hostsFile] : [])];
+  return sudoCommandLine({ args, hostsFile: hostsFilePath({ flag: hostsFile }) });
 }
 
 const EXIT_CODES = '\nExit codes: 0 up and healthy, 3 bad input, 7 Docker engine unreachable, 8 port taken, 9 a service exited or is unhealthy, 130 interrupted.';
@@ -32,7 +35,7 @@ export function register(program: Command): void {
         const g = globalOptions(this);
         const opts = this.opts<{ lms?: 'fake' | 'real'; caRoot?: string; hostsFile?: string }>();
         const { run } = await import('../commands/run.js');
-        const result = await run({ projectDir: g.projectDir, tls, backend: opts.lms, caRoot: opts.caRoot, hostsFile: opts.hostsFile, progress: g.progress, sudoCommand: sudoCommand() });
+        const result = await run({ projectDir: g.projectDir, tls, backend: opts.lms, caRoot: opts.caRoot, hostsFile: opts.hostsFile, progress: g.progress, sudoCommand: await hostsSudoCommand(g.projectDir, opts.hostsFile) });
         finish(g, result, (c) => formatRun(result, c));
       });
   }
