@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { UserError } from '../errors.js';
 
 export interface PortSpec {
@@ -210,7 +210,6 @@ export async function readStack(file: string, vars: Record<string, string | unde
       volumes.push({ key });
     }
   }
-  void isSeq;
   return { file, services, networks, volumes };
 }
 

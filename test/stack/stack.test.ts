@@ -119,28 +119,28 @@ describe('the stack on a real Docker engine', () => {
     }
   });
 
-  it('a service that exits fails fast with its last log lines and exit 9', async () => {
-    const dir = project('stackexit', 38070, 38073);
+  /** Up a one-service stack file of the test's own; return the error it fails with. */
+  async function failingUp(name: string, service: string): Promise<{ message: string; exitCode: number; fix: string } | undefined> {
+    const dir = project(name, 38070, 38073); // the ports are unused: the file publishes none
     const file = join(dir, 'stack.yml');
-    writeFileSync(
-      file,
-      `services:
-  app:
-    image: richie-dev/demo-catalog:latest
-    command: ["node", "-e", "console.log('boot failed: missing DATABASE_URL'); process.exit(3)"]
+    writeFileSync(file, `services:\n  app:\n    image: richie-dev/demo-catalog:latest\n${service}    init: true\n    stop_grace_period: 1s\n`);
+    const { stackContext, up } = await import('../../src/commands/run.js');
+    const ctx = await stackContext({ projectDir: dir, stackFile: file });
+    return up(ctx, 'silent').then(
+      () => undefined,
+      (e: { message: string; exitCode: number; fix: string }) => e,
+    );
+  }
+
+  it('a service that exits fails fast with its last log lines and exit 9', async () => {
+    const error = await failingUp(
+      'stackexit',
+      `    command: ["node", "-e", "console.log('boot failed: missing DATABASE_URL'); process.exit(3)"]
     healthcheck:
       test: ["CMD", "node", "/app/healthcheck.mjs"]
       interval: 1s
       retries: 3
-    init: true
-    stop_grace_period: 1s
 `,
-    );
-    const { stackContext, up } = await import('../../src/commands/run.js');
-    const ctx = await stackContext({ projectDir: dir, stackFile: file });
-    const error = await up(ctx, 'silent').then(
-      () => undefined,
-      (e: { message: string; exitCode: number; fix: string }) => e,
     );
     expect(error?.exitCode).toBe(9);
     expect(error?.message).toContain('Service app exited with code 3.');
@@ -149,26 +149,13 @@ describe('the stack on a real Docker engine', () => {
   });
 
   it('a service that never turns healthy fails with exit 9 too', async () => {
-    const dir = project('stackunhealthy', 38170, 38173);
-    const file = join(dir, 'stack.yml');
-    writeFileSync(
-      file,
-      `services:
-  app:
-    image: richie-dev/demo-catalog:latest
-    healthcheck:
+    const error = await failingUp(
+      'stackunhealthy',
+      `    healthcheck:
       test: ["CMD", "node", "-e", "console.log('db not ready'); process.exit(1)"]
       interval: 1s
       retries: 2
-    init: true
-    stop_grace_period: 1s
 `,
-    );
-    const { stackContext, up } = await import('../../src/commands/run.js');
-    const ctx = await stackContext({ projectDir: dir, stackFile: file });
-    const error = await up(ctx, 'silent').then(
-      () => undefined,
-      (e: { message: string; exitCode: number }) => e,
     );
     expect(error?.exitCode).toBe(9);
     expect(error?.message).toContain('Service app is unhealthy');
