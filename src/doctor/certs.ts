@@ -9,8 +9,15 @@ import { isPermitted } from '../certs/x509.js';
 import { isUserError } from '../errors.js';
 import { readIfExists } from '../fsutil.js';
 import { hostCertPaths } from '../paths.js';
+import { readState } from '../state.js';
 import { applyTrust, discoverStores } from '../trust/index.js';
 import { memo, type Check, type CheckOutcome, type DoctorContext } from './types.js';
+
+/** Over plain HTTP (`run`) the stack needs no certificate: these checks have nothing to say. */
+async function plainHttp(ctx: DoctorContext): Promise<CheckOutcome | undefined> {
+  const state = await memo(ctx, 'state', () => readState(ctx.paths.projectDir));
+  return state.mode === 'http' ? { status: 'skip', seen: 'the stack runs over plain HTTP (run-ssl creates the certificates)' } : undefined;
+}
 
 type CaLookup = { ca?: LocalCa; error?: string; fix?: string };
 
@@ -33,6 +40,8 @@ export const caFilesCheck: Check = {
   group: 'certificates',
   title: 'CA files and modes',
   async run(ctx) {
+    const http = await plainHttp(ctx);
+    if (http) return http;
     const lookup = await loadCa(ctx);
     if (!lookup.ca) return noCa(lookup);
     const keyMode = (await stat(lookup.ca.keyFile)).mode & 0o777;
@@ -48,6 +57,8 @@ export const caConstraintsCheck: Check = {
   group: 'certificates',
   title: 'CA name constraints cover the hosts',
   async run(ctx) {
+    const http = await plainHttp(ctx);
+    if (http) return http;
     const lookup = await loadCa(ctx);
     if (!lookup.ca) return noCa(lookup);
     const { constraints } = lookup.ca;
@@ -67,6 +78,8 @@ export const leafCheck: Check = {
   group: 'certificates',
   title: 'Certificate: key, names, dates, issuer',
   async run(ctx) {
+    const http = await plainHttp(ctx);
+    if (http) return http;
     const lookup = await loadCa(ctx);
     const names = leafNames(ctx.hosts);
     const problems: string[] = [];
@@ -96,6 +109,8 @@ export const trustCheck: Check = {
   group: 'trust',
   title: 'CA trusted by the system and browsers',
   async run(ctx) {
+    const http = await plainHttp(ctx);
+    if (http) return http;
     const lookup = await loadCa(ctx);
     if (!lookup.ca) return noCa(lookup);
     const reports = await applyTrust(lookup.ca, await discoverStores(ctx.env), 'status');

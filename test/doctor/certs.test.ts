@@ -2,7 +2,7 @@
  * doctor's certificate, trust and tool checks: break the real thing, see doctor name the
  * problem and the fix, apply the fix, see doctor pass.
  */
-import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as setupSsl } from '../../src/commands/setup-ssl.js';
@@ -112,5 +112,23 @@ describe('doctor: certificates, trust and tools', () => {
     expect(result.exitCode).toBe(5);
     expect(result.stdout).toMatch(/✖ CA files and modes: no CA in .*elsewhere\n {6}→ richie-dev setup-ssl/);
     expect(result.stdout).toMatch(/\d+ passed, \d+ warnings?, \d+ failed/);
+  });
+});
+
+describe('doctor on a plain-HTTP project', () => {
+  it('skips the certificate and trust checks instead of failing them', async () => {
+    const root = tempDir();
+    try {
+      const dir = join(root, 'httpproj');
+      mkdirSync(join(dir, '.richie-dev'), { recursive: true });
+      writeFileSync(join(dir, '.richie-dev', 'state.json'), JSON.stringify({ mode: 'http', lms: 'fake' }));
+      const result = await cli(['--project-dir', dir, '--json', 'doctor'], { env: { CAROOT: join(root, 'none'), HOME: root, TRUST_STORES: 'nss' } });
+      const checks = Object.fromEntries((JSON.parse(result.stdout).checks as Check[]).map((c) => [c.id, c]));
+      for (const id of ['ca-files', 'ca-constraints', 'certificate', 'trust']) {
+        expect(checks[id]).toMatchObject({ status: 'skip', seen: 'the stack runs over plain HTTP (run-ssl creates the certificates)' });
+      }
+    } finally {
+      removeDir(root);
+    }
   });
 });
