@@ -9,15 +9,10 @@ import { isPermitted } from '../certs/x509.js';
 import { isUserError } from '../errors.js';
 import { readIfExists } from '../fsutil.js';
 import { hostCertPaths } from '../paths.js';
-import { readState } from '../state.js';
 import { applyTrust, discoverStores } from '../trust/index.js';
 import { memo, type Check, type CheckOutcome, type DoctorContext } from './types.js';
 
-/** Over plain HTTP (`run`) the stack needs no certificate: these checks have nothing to say. */
-async function plainHttp(ctx: DoctorContext): Promise<CheckOutcome | undefined> {
-  const state = await memo(ctx, 'state', () => readState(ctx.paths.projectDir));
-  return state.mode === 'http' ? { status: 'skip', seen: 'the stack runs over plain HTTP (run-ssl creates the certificates)' } : undefined;
-}
+const NO_CERTIFICATES_OVER_HTTP = 'run-ssl creates the certificates';
 
 type CaLookup = { ca?: LocalCa; error?: string; fix?: string };
 
@@ -39,9 +34,8 @@ export const caFilesCheck: Check = {
   id: 'ca-files',
   group: 'certificates',
   title: 'CA files and modes',
+  tlsOnly: NO_CERTIFICATES_OVER_HTTP,
   async run(ctx) {
-    const http = await plainHttp(ctx);
-    if (http) return http;
     const lookup = await loadCa(ctx);
     if (!lookup.ca) return noCa(lookup);
     const keyMode = (await stat(lookup.ca.keyFile)).mode & 0o777;
@@ -56,9 +50,8 @@ export const caConstraintsCheck: Check = {
   id: 'ca-constraints',
   group: 'certificates',
   title: 'CA name constraints cover the hosts',
+  tlsOnly: NO_CERTIFICATES_OVER_HTTP,
   async run(ctx) {
-    const http = await plainHttp(ctx);
-    if (http) return http;
     const lookup = await loadCa(ctx);
     if (!lookup.ca) return noCa(lookup);
     const { constraints } = lookup.ca;
@@ -77,9 +70,8 @@ export const leafCheck: Check = {
   id: 'certificate',
   group: 'certificates',
   title: 'Certificate: key, names, dates, issuer',
+  tlsOnly: NO_CERTIFICATES_OVER_HTTP,
   async run(ctx) {
-    const http = await plainHttp(ctx);
-    if (http) return http;
     const lookup = await loadCa(ctx);
     const names = leafNames(ctx.hosts);
     const problems: string[] = [];
@@ -108,9 +100,8 @@ export const trustCheck: Check = {
   id: 'trust',
   group: 'trust',
   title: 'CA trusted by the system and browsers',
+  tlsOnly: NO_CERTIFICATES_OVER_HTTP,
   async run(ctx) {
-    const http = await plainHttp(ctx);
-    if (http) return http;
     const lookup = await loadCa(ctx);
     if (!lookup.ca) return noCa(lookup);
     const reports = await applyTrust(lookup.ca, await discoverStores(ctx.env), 'status');

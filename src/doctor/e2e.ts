@@ -8,7 +8,6 @@ import { command, run } from '../exec.js';
 import { readIfExists } from '../fsutil.js';
 import { checkCourseUrl } from '../lms/regex.js';
 import { parseEnvFile } from '../render/files.js';
-import { readState } from '../state.js';
 import { memo, type Check, type CheckOutcome, type DoctorContext } from './types.js';
 
 interface Envs {
@@ -25,10 +24,6 @@ function envs(ctx: DoctorContext): Promise<Envs | undefined> {
 
 const notRendered: CheckOutcome = { status: 'fail', seen: 'the settings are not rendered yet', fix: 'richie-dev run-ssl' };
 
-async function tlsMode(ctx: DoctorContext): Promise<boolean> {
-  return (await readState(ctx.paths.projectDir)).mode === 'tls';
-}
-
 /** curl as the browser does it: names pinned to loopback so this checks trust, not names. */
 function curl(ctx: DoctorContext, url: string, args: string[], trust: 'system' | 'ca'): ReturnType<typeof run> {
   const resolve = [`${ctx.config.catalog.host}:${ctx.config.catalog.port}:127.0.0.1`, `${ctx.config.lms.host}:${ctx.config.lms.port}:127.0.0.1`].flatMap((r) => ['--resolve', r]);
@@ -40,8 +35,8 @@ export const httpsCheck: Check = {
   id: 'https',
   group: 'end-to-end',
   title: 'HTTPS to each host, trusted by the system store',
+  tlsOnly: 'no TLS to check',
   async run(ctx) {
-    if (!(await tlsMode(ctx))) return { status: 'skip', seen: 'the stack runs over plain HTTP' };
     const failures: string[] = [];
     for (const site of [ctx.config.catalog, ctx.config.lms]) {
       const result = await curl(ctx, `https://${site.host}:${site.port}/`, ['-o', '/dev/null', '-w', '%{http_code}'], 'system');
@@ -81,10 +76,10 @@ export const csrfCookieCheck: Check = {
   id: 'csrf-cookie',
   group: 'end-to-end',
   title: "LMS's CSRF cookie on the shared parent domain, Secure",
+  tlsOnly: 'the fake backend needs no cookie',
   async run(ctx) {
     const e = await envs(ctx);
     if (!e) return notRendered;
-    if (!(await tlsMode(ctx))) return { status: 'skip', seen: 'plain HTTP: the fake backend needs no cookie' };
     const domain = e.lms.CROSS_DOMAIN_CSRF_COOKIE_DOMAIN ?? '';
     const hosts = [ctx.config.catalog.host, ctx.config.lms.host];
     const features = JSON.parse(e.lms.FEATURES || '{}') as Record<string, boolean>;

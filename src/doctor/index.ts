@@ -3,6 +3,7 @@
  */
 import { configuredHosts, loadConfig } from '../config.js';
 import { caRoot, projectPaths } from '../paths.js';
+import { readState } from '../state.js';
 import { CERT_CHECKS } from './certs.js';
 import { E2E_CHECKS } from './e2e.js';
 import { NAME_CHECKS } from './names.js';
@@ -39,9 +40,11 @@ export async function doctorContext(options: { projectDir: string; caRoot?: stri
 }
 
 export async function runChecks(ctx: DoctorContext, checks: readonly Check[] = ALL_CHECKS): Promise<CheckResult[]> {
+  const plainHttp = (await readState(ctx.paths.projectDir)).mode === 'http';
   return Promise.all(
     checks.map(async (check) => {
       const base = { id: check.id, group: check.group, title: check.title };
+      if (plainHttp && check.tlsOnly) return { ...base, status: 'skip' as const, seen: `the stack runs over plain HTTP (${check.tlsOnly})` };
       try {
         return { ...base, ...(await check.run(ctx)) };
       } catch (error) {

@@ -38,6 +38,8 @@ export interface Check {
   id: string;
   group: 'tools' | 'certificates' | 'trust' | 'names' | 'ports' | 'stack' | 'end-to-end';
   title: string;
+  /** Set for checks about TLS: over plain HTTP (`run`) they are skipped, with this reason. */
+  tlsOnly?: string;
   run(ctx: DoctorContext): Promise<CheckOutcome>;
 }
 
