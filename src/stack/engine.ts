@@ -63,26 +63,31 @@ export class Engine {
     return engine;
   }
 
-  async imageLabels(ref: string): Promise<Record<string, string> | undefined> {
-    try {
-      const info = await this.docker.getImage(ref).inspect();
-      return info.Config?.Labels ?? {};
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      throw error;
-    }
-  }
+  /** Images inspected in this run: the image step and the plan both need them. */
+  private readonly images = new Map<string, Promise<{ id: string; labels: Record<string, string> } | undefined>>();
 
-  async imageId(ref: string): Promise<string | undefined> {
-    try {
-      return (await this.docker.getImage(ref).inspect()).Id;
-    } catch {
-      return undefined;
+  /** An image's id and labels, or undefined when the engine does not have it. */
+  image(ref: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
+    let found = this.images.get(ref);
+    if (!found) {
+      found = this.docker
+        .getImage(ref)
+        .inspect()
+        .then(
+          (info) => ({ id: info.Id, labels: info.Config?.Labels ?? {} }),
+          (error: { statusCode?: number }) => {
+            if (error.statusCode === 404) return undefined;
+            throw error;
+          },
+        );
+      this.images.set(ref, found);
     }
+    return found;
   }
 
   async build(contextDir: string, tag: string, labels: Record<string, string>): Promise<void> {
     this.writes++;
+    this.images.delete(tag);
     const { readdir } = await import('node:fs/promises');
     const stream = await this.docker.buildImage({ context: contextDir, src: await readdir(contextDir) }, { t: tag, labels, rm: true, forcerm: true });
     await this.follow(stream, `building ${tag}`);
@@ -90,6 +95,7 @@ export class Engine {
 
   async pull(ref: string): Promise<void> {
     this.writes++;
+    this.images.delete(ref);
     const stream = await this.docker.pull(ref);
     await this.follow(stream, `pulling ${ref}`);
   }

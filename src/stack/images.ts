@@ -76,8 +76,7 @@ export async function ensureBuiltIn(engine: Engine, tag: keyof typeof BUILT_IN, 
   }
   const templates = await templateFiles(name);
   const inputs = await fingerprint(binaries, templates.map((t) => `${t.path}\n${t.content}`));
-  const labels = await engine.imageLabels(tag);
-  if (labels?.[INPUTS_LABEL] === inputs) return 'present';
+  if ((await engine.image(tag))?.labels[INPUTS_LABEL] === inputs) return 'present';
 
   onProgress?.(`building ${tag} from this machine's ${nginx ? 'nginx and Node' : 'Node'} runtime`);
   const context = await mkdtemp(join(tmpdir(), 'richie-dev-image-'));
@@ -114,7 +113,7 @@ export async function ensureBuiltIn(engine: Engine, tag: keyof typeof BUILT_IN, 
 /** Make a service's image available: present, built, or pulled — or say why not. */
 export async function ensureImage(engine: Engine, service: ServiceSpec, onProgress?: (text: string) => void): Promise<'present' | 'built' | 'pulled'> {
   if (service.image in BUILT_IN) return ensureBuiltIn(engine, service.image as keyof typeof BUILT_IN, onProgress);
-  if (await engine.imageId(service.image)) return 'present';
+  if (await engine.image(service.image)) return 'present';
   if (service.build) {
     onProgress?.(`building ${service.image} from ${service.build.context}`);
     await engine.build(service.build.context, service.image, {});

@@ -93,7 +93,7 @@ async function createOptions(ctx: StackContext, service: ServiceSpec): Promise<{
     },
     NetworkingConfig: { EndpointsConfig: { [networkName(ctx, first?.key ?? 'default')]: { Aliases: [service.name, ...(first?.aliases ?? [])] } } },
   };
-  const imageId = (await ctx.engine.imageId(service.image)) ?? service.image;
+  const imageId = (await ctx.engine.image(service.image))?.id ?? service.image;
   const hash = createHash('sha256')
     .update(JSON.stringify({ options, others, imageId }))
     .update(await mountedContent(binds.map((b) => b.source)))
