@@ -65,6 +65,8 @@ export const configSchema = z
       .prefault({}),
     /** Where the local CA lives; $CAROOT and --ca-root take precedence. */
     caRoot: z.string().min(1).optional(),
+    /** A Compose file of the project's own instead of richie-dev's docker-compose.richie.yml. */
+    stackFile: z.string().min(1).optional(),
   })
   .strict();
 

@@ -8,7 +8,9 @@ import type { Backend } from '../lms/site.js';
 import type { ProgressMode } from '../steps.js';
 import { readState } from '../state.js';
 import { run as render } from './render.js';
-import { stackContext, up, type RunResult } from './run.js';
+import { stackContext } from '../stack/context.js';
+import { up } from '../stack/up.js';
+import type { RunResult } from './run.js';
 
 export interface LmsShowResult {
   backend: 'fake' | 'real' | null;

@@ -3,14 +3,13 @@
  * volumes that carry this project's labels.
  */
 import { X509Certificate } from 'node:crypto';
-import { configuredHosts } from '../config.js';
 import { UserError } from '../errors.js';
 import { readIfExists } from '../fsutil.js';
 import { hostCertPaths, projectPaths } from '../paths.js';
 import { readState } from '../state.js';
-import { LABEL } from '../stack/project.js';
-import { downAll, statusAll, stopAll } from '../stack/stack.js';
-import { stackContext } from './run.js';
+import { Engine } from '../stack/engine.js';
+import { LABEL, projectName } from '../stack/project.js';
+import { downAll, statusAll, stopAll, type ProjectEngine } from '../stack/stack.js';
 
 export interface StackOptions {
   projectDir: string;
@@ -18,14 +17,17 @@ export interface StackOptions {
   stackFile?: string;
 }
 
+/** stop and down go by labels alone: neither reads the config or the stack file, so neither can be blocked by them. */
+async function projectEngine(options: StackOptions): Promise<ProjectEngine> {
+  return { engine: await Engine.connect(options.env ?? process.env), project: projectName(projectPaths(options.projectDir).projectDir) };
+}
+
 export async function stop(options: StackOptions): Promise<{ stopped: string[] }> {
-  const ctx = await stackContext(options);
-  return { stopped: await stopAll(ctx) };
+  return { stopped: await stopAll(await projectEngine(options)) };
 }
 
 export async function down(options: StackOptions & { volumes: boolean }): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
-  const ctx = await stackContext(options);
-  return downAll(ctx, { volumes: options.volumes });
+  return downAll(await projectEngine(options), { volumes: options.volumes });
 }
 
 export interface StatusResult {
@@ -37,6 +39,7 @@ export interface StatusResult {
 }
 
 export async function status(options: StackOptions): Promise<StatusResult> {
+  const [{ stackContext }, { configuredHosts }] = await Promise.all([import('../stack/context.js'), import('../config.js')]);
   const ctx = await stackContext(options);
   const containers = await statusAll(ctx);
   const state = await readState(options.projectDir);
@@ -65,6 +68,7 @@ export async function status(options: StackOptions): Promise<StatusResult> {
 
 /** Stream (or print the tail of) the services' output, each line prefixed with its service. */
 export async function logs(options: StackOptions & { service?: string | undefined; follow: boolean; tail: number; onLine: (service: string, line: string) => void }): Promise<void> {
+  const { stackContext } = await import('../stack/context.js');
   const ctx = await stackContext(options);
   const containers = (await statusAll(ctx)).filter((c) => !options.service || c.labels[LABEL.service] === options.service);
   if (options.service && containers.length === 0) {

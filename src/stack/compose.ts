@@ -54,6 +54,9 @@ export interface StackSpec {
   volumes: { key: string }[];
 }
 
+/** Seconds a container gets to stop after SIGTERM when the file does not say (Compose: 10). */
+export const DEFAULT_STOP_GRACE_S = 1;
+
 const SUPPORTED: Record<string, readonly string[]> = {
   top: ['version', 'services', 'networks', 'volumes'],
   service: ['image', 'build', 'command', 'environment', 'env_file', 'ports', 'volumes', 'networks', 'depends_on', 'healthcheck', 'labels', 'init', 'stop_grace_period'],
@@ -88,7 +91,11 @@ export function durationNs(text: string | number, where: string): number {
 }
 
 export async function readStack(file: string, vars: Record<string, string | undefined>): Promise<StackSpec> {
-  const text = await readFile(file, 'utf8');
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UserError(`The stack file ${file} cannot be read (${error.code ?? error.message}).`, {
+      fix: 'Check "stackFile" in richie-dev.config.json (a path relative to the project dir), or remove it to use richie-dev\'s own.',
+    });
+  });
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length) {
@@ -179,8 +186,11 @@ export async function readStack(file: string, vars: Record<string, string | unde
           }
         : {}),
       labels: Object.fromEntries(Object.entries((raw.labels as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, str(v)])),
-      init: raw.init === true,
-      stopGracePeriodS: raw.stop_grace_period === undefined ? 10 : durationNs(str(raw.stop_grace_period), `${where}.stop_grace_period`) / 1e9,
+      // richie-dev's defaults differ from Compose's on purpose: with an init process as PID 1 a
+      // main process that never installed a SIGTERM handler still stops at once, and a short
+      // grace period bounds one that ignores it. The file can say otherwise.
+      init: raw.init !== false,
+      stopGracePeriodS: raw.stop_grace_period === undefined ? DEFAULT_STOP_GRACE_S : durationNs(str(raw.stop_grace_period), `${where}.stop_grace_period`) / 1e9,
     };
     services.push(spec);
   }

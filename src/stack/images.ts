@@ -12,6 +12,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { command, run } from '../exec.js';
 import { TEMPLATES_DIR } from '../render/engine.js';
 import type { ServiceSpec } from './compose.js';
+import { stampHash } from './content.js';
 import type { Engine } from './engine.js';
 
 export const BUILT_IN = {
@@ -38,12 +39,8 @@ async function copyInto(rootfs: string, files: string[]): Promise<void> {
   }
 }
 
-async function fingerprint(paths: string[], extra: string[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const path of paths) {
-    const info = await stat(path);
-    hash.update(`${path}:${info.size}:${info.mtimeMs}\n`);
-  }
+async function fingerprint(binaries: string[], extra: string[]): Promise<string> {
+  const hash = createHash('sha256').update(await stampHash(binaries));
   for (const text of extra) hash.update(text);
   return hash.digest('hex').slice(0, 16);
 }

@@ -4,12 +4,12 @@
  * resources carrying this project's labels are ever stopped or removed.
  */
 import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
 import { ExitCode, UserError } from '../errors.js';
 import { parseEnvFile } from '../render/files.js';
 import type { ServiceSpec, StackSpec } from './compose.js';
+import { contentHash } from './content.js';
 import type { ContainerState, Engine } from './engine.js';
 import { ensureImage } from './images.js';
 import { portFree, portHolder } from './ports.js';
@@ -33,21 +33,6 @@ export interface ServicePlan {
 function networkName(ctx: StackContext, key: string): string {
   const net = ctx.stack.networks.find((n) => n.key === key);
   return net?.name ?? `${ctx.project}_${key}`;
-}
-
-/** Content of bind-mounted files and folders: nginx must be recreated when its config changes. */
-async function mountedContent(paths: string[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const path of paths.sort()) {
-    const info = await stat(path).catch(() => undefined);
-    if (!info) continue;
-    const files = info.isDirectory() ? (await readdir(path)).sort().map((f) => join(path, f)) : [path];
-    for (const file of files) {
-      const s = await stat(file).catch(() => undefined);
-      if (s?.isFile()) hash.update(`${file}\n`).update(await readFile(file));
-    }
-  }
-  return hash.digest('hex');
 }
 
 async function createOptions(ctx: StackContext, service: ServiceSpec): Promise<{ options: Dockerode.ContainerCreateOptions; hash: string }> {
@@ -96,7 +81,8 @@ async function createOptions(ctx: StackContext, service: ServiceSpec): Promise<{
   const imageId = (await ctx.engine.image(service.image))?.id ?? service.image;
   const hash = createHash('sha256')
     .update(JSON.stringify({ options, others, imageId }))
-    .update(await mountedContent(binds.map((b) => b.source)))
+    // nginx must be recreated when its config (a bind-mounted folder) changes.
+    .update(await contentHash(binds.map((b) => b.source)))
     .digest('hex');
   options.Labels = {
     ...service.labels,
@@ -134,7 +120,7 @@ export async function ensureImages(ctx: StackContext, onProgress?: (service: str
 }
 
 export async function plan(ctx: StackContext): Promise<ServicePlan[]> {
-  const existing = await ctx.engine.containers({ [LABEL.project]: ctx.project, [LABEL.managed]: 'true' });
+  const existing = await ctx.engine.containers(projectLabels(ctx.project));
   const plans: ServicePlan[] = [];
   for (const service of startOrder(ctx.stack.services)) {
     const { options, hash } = await createOptions(ctx, service);
@@ -191,7 +177,7 @@ export async function apply(ctx: StackContext, p: ServicePlan): Promise<string> 
     return p.existing!.id;
   }
   if (p.existing) {
-    await ctx.engine.stop(p.existing.id, 1);
+    await ctx.engine.stop(p.existing.id, p.service.stopGracePeriodS);
     await ctx.engine.remove(p.existing.id);
   }
   const id = await ctx.engine.create(p.options);
@@ -256,23 +242,22 @@ export async function rollback(ctx: StackContext, containers: string[], networks
   }
 }
 
-export async function stopAll(ctx: StackContext): Promise<string[]> {
-  const containers = (await ctx.engine.containers({ [LABEL.project]: ctx.project, [LABEL.managed]: 'true' })).filter((c) => c.running);
-  // In parallel, with each service's short grace period: init makes the main process stop at once.
-  await Promise.all(containers.map((c) => ctx.engine.stop(c.id, graceFor(ctx, c))));
+/** What stop and down need: they act on labels alone, so a broken config or stack file cannot block them. */
+export type ProjectEngine = Pick<StackContext, 'engine' | 'project'>;
+
+export async function stopAll(ctx: ProjectEngine): Promise<string[]> {
+  const containers = (await ctx.engine.containers(projectLabels(ctx.project))).filter((c) => c.running);
+  // In parallel, each with the grace period it was created with (richie-dev's default: 1 s).
+  await Promise.all(containers.map((c) => ctx.engine.stop(c.id)));
   return containers.map((c) => c.labels[LABEL.service] ?? c.name);
 }
 
-function graceFor(ctx: StackContext, c: ContainerState): number {
-  return ctx.stack.services.find((s) => s.name === c.labels[LABEL.service])?.stopGracePeriodS ?? 1;
-}
-
-export async function downAll(ctx: StackContext, options: { volumes: boolean }): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
-  const labels = { [LABEL.project]: ctx.project, [LABEL.managed]: 'true' };
+export async function downAll(ctx: ProjectEngine, options: { volumes: boolean }): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
+  const labels = projectLabels(ctx.project);
   const containers = await ctx.engine.containers(labels);
   await Promise.all(
     containers.map(async (c) => {
-      if (c.running) await ctx.engine.stop(c.id, graceFor(ctx, c));
+      if (c.running) await ctx.engine.stop(c.id);
       await ctx.engine.remove(c.id);
     }),
   );
@@ -280,11 +265,9 @@ export async function downAll(ctx: StackContext, options: { volumes: boolean }):
   const unused = (await ctx.engine.networks(labels)).filter((net) => net.containers === 0);
   const volumeNames = options.volumes ? await ctx.engine.volumes(labels) : [];
   await Promise.all([...unused.map((net) => ctx.engine.removeNetwork(net.id)), ...volumeNames.map((name) => ctx.engine.removeVolume(name))]);
-  const networks = unused.map((net) => net.name);
-  const volumes = volumeNames;
-  return { containers: containers.map((c) => c.name), networks, volumes };
+  return { containers: containers.map((c) => c.name), networks: unused.map((net) => net.name), volumes: volumeNames };
 }
 
-export async function statusAll(ctx: StackContext): Promise<ContainerState[]> {
-  return ctx.engine.containers({ [LABEL.project]: ctx.project, [LABEL.managed]: 'true' });
+export async function statusAll(ctx: ProjectEngine): Promise<ContainerState[]> {
+  return ctx.engine.containers(projectLabels(ctx.project));
 }

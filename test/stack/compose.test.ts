@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { STACK_FILE, stackVars } from '../../src/commands/run.js';
+import { STACK_FILE, stackFilePath, stackVars } from '../../src/stack/context.js';
 import { parseConfig } from '../../src/config.js';
 import { projectPaths } from '../../src/paths.js';
 import { durationNs, interpolate, readStack } from '../../src/stack/compose.js';
@@ -57,6 +57,24 @@ describe('docker-compose.richie.yml', () => {
     await expect(readStack(file, {})).rejects.toThrow(`${file}:6: unsupported key "disable" in services.app.healthcheck`);
     writeFileSync(file, 'secrets: {}\nservices: {}\n');
     await expect(readStack(file, {})).rejects.toThrow(`${file}:1: unsupported key "secrets" in the top level`);
+  });
+
+  it('defaults to an init process and a 1 s grace period, unless the file says otherwise', async () => {
+    const file = join(root, 'defaults.yml');
+    writeFileSync(file, 'services:\n  quiet:\n    image: x\n  explicit:\n    image: y\n    init: false\n    stop_grace_period: 1m30s\n');
+    const [quiet, explicit] = (await readStack(file, {})).services;
+    expect([quiet!.init, quiet!.stopGracePeriodS]).toEqual([true, 1]);
+    expect([explicit!.init, explicit!.stopGracePeriodS]).toEqual([false, 90]);
+  });
+
+  it('a project stack file that is missing is named, with the config key to fix', async () => {
+    const config = parseConfig({ stackFile: 'compose/mine.yml' });
+    const paths = projectPaths(root);
+    expect(stackFilePath(paths, config)).toBe(join(root, 'compose', 'mine.yml'));
+    expect(stackFilePath(paths, parseConfig({}))).toBe(STACK_FILE);
+    const error = await readStack(stackFilePath(paths, config), {}).catch((e: { message: string; fix: string }) => e);
+    expect(error).toMatchObject({ message: `The stack file ${join(root, 'compose', 'mine.yml')} cannot be read (ENOENT).` });
+    expect((error as { fix: string }).fix).toContain('"stackFile" in richie-dev.config.json');
   });
 
   it('interpolates like Compose and reads durations', () => {

@@ -124,13 +124,28 @@ describe('the stack on a real Docker engine', () => {
     const dir = project(name, 38070, 38073); // the ports are unused: the file publishes none
     const file = join(dir, 'stack.yml');
     writeFileSync(file, `services:\n  app:\n    image: richie-dev/demo-catalog:latest\n${service}    init: true\n    stop_grace_period: 1s\n`);
-    const { stackContext, up } = await import('../../src/commands/run.js');
+    const [{ stackContext }, { up }] = await Promise.all([import('../../src/stack/context.js'), import('../../src/stack/up.js')]);
     const ctx = await stackContext({ projectDir: dir, stackFile: file });
     return up(ctx, 'silent').then(
       () => undefined,
       (e: { message: string; exitCode: number; fix: string }) => e,
     );
   }
+
+  it('a file silent on init and stop_grace_period: an init process, and SIGTERM stops a PID-1-style process at once', async () => {
+    const dir = project('stackinit', 38170, 38173);
+    const file = join(dir, 'stack.yml');
+    // node without a SIGTERM handler: as PID 1 it would ignore SIGTERM and wait for SIGKILL.
+    writeFileSync(file, 'services:\n  app:\n    image: richie-dev/demo-catalog:latest\n    command: ["node", "-e", "setInterval(() => {}, 1000)"]\n');
+    const [{ stackContext }, { up }, { stopAll }] = await Promise.all([import('../../src/stack/context.js'), import('../../src/stack/up.js'), import('../../src/stack/stack.js')]);
+    const ctx = await stackContext({ projectDir: dir, stackFile: file });
+    await up(ctx, 'silent');
+    const inspect = async (format: string) => (await docker(['inspect', '--format', format, 'stackinit_app_1'])).stdout.trim();
+    expect(await inspect('{{.HostConfig.Init}} {{.Config.StopTimeout}}')).toBe('true 1');
+    expect(await stopAll(ctx)).toEqual(['app']);
+    // 143 = killed by SIGTERM (relayed by the init process); 137 would be SIGKILL after the grace.
+    expect(await inspect('{{.State.ExitCode}}')).toBe('143');
+  });
 
   it('a service that exits fails fast with its last log lines and exit 9', async () => {
     const error = await failingUp(

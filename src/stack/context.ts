@@ -1,0 +1,42 @@
+/**
+ * Which stack a project runs and with what values: richie-dev's docker-compose.richie.yml (or
+ * the project's own "stackFile"), read with the variables the project's config gives it.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type ProjectConfig } from '../config.js';
+import { projectPaths, type ProjectPaths } from '../paths.js';
+import { readStack } from './compose.js';
+import { Engine } from './engine.js';
+import { projectName } from './project.js';
+import type { StackContext } from './stack.js';
+
+export const STACK_FILE = fileURLToPath(new URL('../../docker-compose.richie.yml', import.meta.url));
+
+/** The project's own stack file ("stackFile", relative to the project dir), else richie-dev's. */
+export function stackFilePath(paths: ProjectPaths, config: ProjectConfig): string {
+  return config.stackFile ? resolve(paths.projectDir, config.stackFile) : STACK_FILE;
+}
+
+/** The variables docker-compose.richie.yml reads, from the project and its config. */
+export function stackVars(paths: ProjectPaths, config: ProjectConfig): Record<string, string> {
+  return {
+    RICHIE_DEV_STATE_DIR: paths.stateDir,
+    RICHIE_DEV_CATALOG_IMAGE: config.images.catalog,
+    RICHIE_DEV_LMS_IMAGE: config.images.lms,
+    RICHIE_DEV_NGINX_IMAGE: config.images.nginx,
+    RICHIE_DEV_CATALOG_PORT: String(config.catalog.port),
+    RICHIE_DEV_LMS_PORT: String(config.lms.port),
+    RICHIE_DEV_CATALOG_HOST: config.catalog.host,
+    RICHIE_DEV_LMS_HOST: config.lms.host,
+  };
+}
+
+export async function stackContext(options: { projectDir: string; env?: NodeJS.ProcessEnv; stackFile?: string }): Promise<StackContext & { config: ProjectConfig }> {
+  const { config } = await loadConfig(options.projectDir);
+  const paths = projectPaths(options.projectDir);
+  const engine = await Engine.connect(options.env ?? process.env);
+  const stack = await readStack(options.stackFile ?? stackFilePath(paths, config), stackVars(paths, config));
+  return { engine, stack, project: projectName(paths.projectDir), projectDir: paths.projectDir, config };
+}
+
