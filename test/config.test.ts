@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configuredHosts, loadConfig, parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config-schema.js';
+import { DEFAULT_CONFIG, configuredHosts, loadConfig } from '../src/config.js';
 import { UserError } from '../src/errors.js';
 import { removeDir, tempDir } from './helpers.js';
 
@@ -25,6 +26,16 @@ describe('project config', () => {
     expect(config.lms).toEqual({ host: 'edx.local.dev', port: 8073 });
     expect(config.courseRunSync).toEqual({ mode: 'sync_to_public', noUpdateFields: [] });
     expect(configuredHosts(config)).toEqual(['richie.local.dev', 'edx.local.dev']);
+  });
+
+  it('without a config file: the defaults as the schema gives them, a fresh copy each time', async () => {
+    const empty = join(dir, 'no-config');
+    mkdirSync(empty, { recursive: true });
+    const loaded = await loadConfig(empty);
+    expect(loaded).toEqual({ config: parseConfig({}), file: undefined });
+    expect(loaded.config).toEqual(DEFAULT_CONFIG);
+    loaded.config.courseRunSync.noUpdateFields.push('start');
+    expect((await loadConfig(empty)).config.courseRunSync.noUpdateFields).toEqual([]);
   });
 
   it('keeps defaults for keys a partial object leaves out', () => {

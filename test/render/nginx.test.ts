@@ -11,7 +11,7 @@ import { createServer as createNetServer, connect, type AddressInfo } from 'node
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as setupSsl } from '../../src/commands/setup-ssl.js';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config-schema.js';
 import { renderAll } from '../../src/render/index.js';
 import { hasTool, removeDir, sh, tempDir } from '../helpers.js';
 

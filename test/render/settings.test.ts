@@ -5,7 +5,7 @@
 import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config-schema.js';
 import { checkCourseUrl, courseRegexes, extractCourseId } from '../../src/lms/regex.js';
 import { parseEnvFile } from '../../src/render/files.js';
 import { renderAll } from '../../src/render/index.js';

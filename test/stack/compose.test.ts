@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STACK_FILE, stackFilePath, stackVars } from '../../src/stack/context.js';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config-schema.js';
 import { projectPaths } from '../../src/paths.js';
 import { durationNs, interpolate, readStack } from '../../src/stack/compose.js';
 import { startOrder } from '../../src/stack/stack.js';

@@ -1,0 +1,94 @@
+/**
+ * The schema of `richie-dev.config.json` (zod), loaded only when a project has that file: its
+ * errors name the key, the value and what is allowed. The defaults live in config.ts.
+ */
+import { z } from 'zod';
+import { DEFAULT_CONFIG, SYNC_MODES, type ProjectConfig } from './config.js';
+import { hostNameProblem } from './domains.js';
+import { UserError } from './errors.js';
+import { CONFIG_FILE_NAME } from './paths.js';
+
+const D = DEFAULT_CONFIG;
+
+const host = (fallback: string) =>
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = hostNameProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `not a valid host name: ${problem}` });
+    })
+    .default(fallback);
+
+const port = (fallback: number) =>
+  z
+    .number({ error: 'expected a port number (an integer from 1 to 65535)' })
+    .int({ error: 'expected a port number (an integer from 1 to 65535)' })
+    .min(1, { error: 'expected a port number (an integer from 1 to 65535)' })
+    .max(65535, { error: 'expected a port number (an integer from 1 to 65535)' })
+    .default(fallback);
+
+const image = (fallback: string) => z.string().min(1, { error: 'expected an image reference like "name:tag"' }).default(fallback);
+
+export const configSchema = z
+  .object({
+    catalog: z
+      .object({ host: host(D.catalog.host), port: port(D.catalog.port) })
+      .strict()
+      .prefault({}),
+    lms: z
+      .object({ host: host(D.lms.host), port: port(D.lms.port) })
+      .strict()
+      .prefault({}),
+    images: z
+      .object({
+        catalog: image(D.images.catalog),
+        lms: image(D.images.lms),
+        nginx: image(D.images.nginx),
+      })
+      .strict()
+      .prefault({}),
+    courseRegex: z.string().min(1).default(D.courseRegex),
+    jsCourseRegex: z.string().min(1).optional(),
+    sampleCourseUrl: z.string().url({ error: 'expected an absolute URL' }).optional(),
+    courseRunSync: z
+      .object({
+        mode: z.enum(SYNC_MODES).default(D.courseRunSync.mode),
+        noUpdateFields: z.array(z.string().min(1)).default(() => []),
+      })
+      .strict()
+      .prefault({}),
+    caRoot: z.string().min(1).optional(),
+    stackFile: z.string().min(1).optional(),
+  })
+  .strict();
+
+
+/** Validate a config object; throws a UserError listing every problem. */
+export function parseConfig(input: unknown, source = CONFIG_FILE_NAME): ProjectConfig {
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => describeIssue(issue, input));
+  throw new UserError(`${source} is not valid:\n${lines.map((l) => `  - ${l}`).join('\n')}`, {
+    fix: `Edit ${source}; the README lists every key with its default.`,
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const key = issue.path.map(String).join('.') || '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const where = issue.path.length ? `${key}: ` : '';
+    return `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; the README lists the keys)`;
+  }
+  const value = valueAt(input, issue.path);
+  const shown = value === undefined ? 'nothing' : JSON.stringify(value);
+  return `${key}: got ${shown}; ${issue.message}`;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = input;
+  for (const part of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[part];
+  }
+  return current;
+}
