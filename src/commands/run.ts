@@ -147,7 +147,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     ],
     // The runtimes the built-in images are made of.
     stamps: [process.execPath, '/usr/sbin/nginx'],
-    services: stack.services.map((s) => ({ name: s.name, healthcheck: s.healthcheck !== undefined })),
+    services: stack.services.map((s) => ({ name: s.name, healthcheck: s.healthcheck?.test ?? null })),
     result: { urls: rendered.urls, warnings: renderWarnings },
   });
   return result(rendered.urls, services);

@@ -90,7 +90,7 @@ export class Engine {
    * docker CLI does too), dockerode's own transport for tcp, tcp+TLS and ssh://. A 404 is
    * undefined for the caller to judge; 304 (already started / stopped) is a success.
    */
-  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: { query?: Record<string, unknown>; body?: object } = {}): Promise<T | undefined> {
+  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: { query?: Record<string, unknown>; body?: object; raw?: boolean } = {}): Promise<T | undefined> {
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) search.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
@@ -125,9 +125,11 @@ export class Engine {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
+          const body = Buffer.concat(chunks);
+          const text = body.toString();
           const status = res.statusCode ?? 0;
           if (status === 404) return resolve(undefined);
+          if (options.raw && status < 300) return resolve(body as T);
           if (status >= 300 && status !== 304) {
             const message = (() => {
               try {
@@ -315,6 +317,15 @@ export class Engine {
 
   /** Run a command in a running container; its exit code and output (doctor's `nginx -t`). */
   async exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }> {
+    if (this.socket) {
+      // Without an Upgrade header the engine answers the start with the raw output stream and
+      // closes it when the command ends: three plain calls, as up's health probes need.
+      const created = await this.call<{ Id: string }>('POST', `/containers/${encodeURIComponent(id)}/exec`, { body: { Cmd: cmd, AttachStdout: true, AttachStderr: true } });
+      if (!created) throw new EngineApiError(404, `No such container: ${id}`);
+      const output = await this.call<Buffer>('POST', `/exec/${created.Id}/start`, { body: { Detach: false, Tty: false }, raw: true });
+      const info = await this.get<{ ExitCode: number | null }>(`/exec/${created.Id}/json`);
+      return { exitCode: info?.ExitCode ?? -1, output: demux(output ?? Buffer.alloc(0)) };
+    }
     const exec = await (await this.docker).getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({ hijack: true, stdin: false });
     const chunks: Buffer[] = [];
@@ -325,6 +336,17 @@ export class Engine {
     });
     const info = await exec.inspect();
     return { exitCode: info.ExitCode ?? -1, output: demux(Buffer.concat(chunks)) };
+  }
+
+  /**
+   * Run a Compose healthcheck test (["CMD", ...] or ["CMD-SHELL", "..."]) in a container now:
+   * Docker runs its first check only a whole interval after the start.
+   */
+  async passesHealthcheck(id: string, test: readonly string[]): Promise<boolean> {
+    const [kind, ...rest] = test;
+    const cmd = kind === 'CMD' ? rest : kind === 'CMD-SHELL' ? ['/bin/sh', '-c', rest.join(' ')] : undefined;
+    if (!cmd?.length) return false;
+    return (await this.exec(id, cmd).catch(() => ({ exitCode: -1 }))).exitCode === 0;
   }
 
   /** The last lines of a container's output, stdout and stderr interleaved. */

@@ -24,7 +24,8 @@ export interface UpRecord {
   paths: string[];
   /** Files whose identity (size, mtime) is enough: node, nginx, richie-dev's own build. */
   stamps: string[];
-  services: { name: string; id: string; image: string; imageId: string; healthcheck: boolean }[];
+  /** Per service: the container left running, its image, and its healthcheck test if any. */
+  services: { name: string; id: string; image: string; imageId: string; healthcheck: string[] | null }[];
   /** What the run printed that a re-run should print again. */
   result: { urls: { catalog: string; lms: string }; warnings: string[] };
 }
@@ -40,17 +41,23 @@ async function inputsHash(facts: Record<string, unknown>, paths: readonly string
 /** The record of the last successful up, when nothing it depended on has changed; else undefined. */
 export async function currentRecord(options: { projectDir: string; facts: Record<string, unknown>; engine: Engine; project: string }): Promise<UpRecord | undefined> {
   const record = (await readState(options.projectDir)).up as UpRecord | undefined;
-  if (!record?.services?.length || !Array.isArray(record.paths) || !Array.isArray(record.stamps)) return undefined;
+  const wellFormed = Array.isArray(record?.paths) && Array.isArray(record?.stamps) && record.services?.length && record.services.every((s) => s.healthcheck === null || Array.isArray(s.healthcheck));
+  if (!wellFormed) return undefined; // none yet, or written by another version
   if ((await inputsHash(options.facts, record.paths, record.stamps)) !== record.inputs) return undefined;
   const [containers, images] = await Promise.all([
     options.engine.containers(projectLabels(options.project)),
     Promise.all(record.services.map((s) => options.engine.image(s.image))),
   ]);
-  const intact = record.services.every((s, i) => {
-    const c = containers.find((x) => x.id === s.id);
-    return c?.running && (!s.healthcheck || c.health === 'healthy') && c.imageId === s.imageId && images[i]?.id === s.imageId;
-  });
-  return intact ? record : undefined;
+  const intact = await Promise.all(
+    record.services.map(async (s, i) => {
+      const c = containers.find((x) => x.id === s.id);
+      if (!c?.running || c.imageId !== s.imageId || images[i]?.id !== s.imageId) return false;
+      if (!s.healthcheck || c.health === 'healthy') return true;
+      // Just (re)started, Docker has not checked yet: run the same test, as up does.
+      return c.health === 'starting' && (await options.engine.passesHealthcheck(c.id, s.healthcheck));
+    }),
+  );
+  return intact.every(Boolean) ? record : undefined;
 }
 
 /** After a successful up: remember what it depended on and what it left running. */
@@ -61,7 +68,7 @@ export async function saveRecord(options: {
   project: string;
   paths: string[];
   stamps: string[];
-  services: { name: string; healthcheck: boolean }[];
+  services: { name: string; healthcheck: string[] | null }[];
   result: UpRecord['result'];
 }): Promise<void> {
   const containers = await options.engine.containers(projectLabels(options.project));

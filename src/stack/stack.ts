@@ -208,21 +208,13 @@ export async function waitHealthy(ctx: StackContext, service: ServiceSpec, id: s
     if (state.running && !service.healthcheck) return 'running';
     // Docker runs the first healthcheck only after a whole interval: run the same test
     // ourselves as soon as the container runs, so dependents start without that wait.
-    if (state.running && service.healthcheck && (await probe(ctx, id, service.healthcheck.test))) {
+    if (state.running && service.healthcheck && (await ctx.engine.passesHealthcheck(id, service.healthcheck.test))) {
       if (last !== 'healthy') options.onState?.((last = 'healthy'));
       return 'healthy';
     }
     if (Date.now() > deadline) throw await serviceFailure(ctx, service, id, `did not become healthy within ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s`);
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
-}
-
-/** Run a service's healthcheck test in its container: true when it passes. */
-async function probe(ctx: StackContext, id: string, test: string[]): Promise<boolean> {
-  const [kind, ...rest] = test;
-  const cmd = kind === 'CMD' ? rest : kind === 'CMD-SHELL' ? ['/bin/sh', '-c', rest.join(' ')] : undefined;
-  if (!cmd?.length) return false;
-  return (await ctx.engine.exec(id, cmd).catch(() => ({ exitCode: -1 }))).exitCode === 0;
 }
 
 async function serviceFailure(ctx: StackContext, service: ServiceSpec, id: string, what: string): Promise<UserError> {

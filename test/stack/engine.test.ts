@@ -51,4 +51,25 @@ describe('engine reads', () => {
     expect(await viaTcp.volumeExists('richie-dev-no-such-volume')).toBe(false);
     expect([direct.writes - writesBefore, viaTcp.writes]).toEqual([0, 0]);
   });
+
+  it('exec: the same exit code and output both ways, and a healthcheck test passes or fails', async () => {
+    const direct = await Engine.connect({ ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' });
+    const viaTcp = await Engine.connect({ ...process.env, DOCKER_HOST: `tcp://127.0.0.1:${port}` });
+    await ensureBuiltIn(direct, 'richie-dev/demo-catalog:latest');
+    const id = await direct.create({ name: 'richie-dev-engine-test', Image: 'richie-dev/demo-catalog:latest', Cmd: ['node', '-e', 'setInterval(() => {}, 1000)'], HostConfig: { Init: true } });
+    try {
+      await direct.start(id);
+      const cmd = ['node', '-e', 'console.log("to stdout"); console.error("to stderr"); process.exit(3)'];
+      for (const engine of [direct, viaTcp]) {
+        const result = await engine.exec(id, cmd);
+        expect(result.exitCode).toBe(3);
+        expect(result.output).toContain('to stdout\n');
+        expect(result.output).toContain('to stderr\n');
+        expect(await engine.passesHealthcheck(id, ['CMD', 'node', '-e', 'process.exit(0)'])).toBe(true);
+        expect(await engine.passesHealthcheck(id, ['CMD-SHELL', 'exit 1'])).toBe(false); // no shell in the image: fails too
+      }
+    } finally {
+      await direct.remove(id);
+    }
+  });
 });

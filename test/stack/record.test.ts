@@ -111,4 +111,18 @@ describe('the up record', () => {
     expect(build.exitCode, build.stderr).toBe(0);
     expect(actions(await again())).toEqual(['app:recreate']);
   });
+
+  it('right after an up, before Docker\'s first check, a re-run runs the healthcheck itself and answers from the record', async () => {
+    expect((await sh('docker', ['restart', '-t', '1', 'recordproj_app_1'])).exitCode).toBe(0);
+    // The app answers well before Docker's first check, one interval (1 s) after the start.
+    for (let i = 0; i < 40 && (await sh('docker', ['exec', 'recordproj_app_1', 'node', '/app/healthcheck.mjs'])).exitCode !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect((await sh('docker', ['inspect', '--format', '{{.State.Health.Status}}', 'recordproj_app_1'])).stdout.trim()).toBe('starting');
+    const before = mtimes(join(dir, '.richie-dev'));
+    const result = await again();
+    expect(actions(result)).toEqual(['app:keep']);
+    expect(result.engine.writes).toBe(0);
+    expect(mtimes(join(dir, '.richie-dev'))).toEqual(before);
+  });
 });
