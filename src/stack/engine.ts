@@ -18,6 +18,10 @@ export interface ContainerState {
   running: boolean;
   exitCode: number;
   health: 'healthy' | 'unhealthy' | 'starting' | 'none';
+  /** Docker's consecutive failed healthchecks; with 'starting' and 0, none has run yet. */
+  failingStreak: number;
+  /** When the container last started: a restart changes it. */
+  startedAt: string;
   /** The image reference the container was created from, and the id it resolved to. */
   image: string;
   imageId: string;
@@ -242,6 +246,8 @@ export class Engine {
       running: info.State.Running,
       exitCode: info.State.ExitCode,
       health: (info.State.Health?.Status as ContainerState['health'] | undefined) ?? 'none',
+      failingStreak: info.State.Health?.FailingStreak ?? 0,
+      startedAt: info.State.StartedAt,
       image: info.Config.Image,
       imageId: info.Image,
       ports,

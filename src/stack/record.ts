@@ -25,7 +25,7 @@ export interface UpRecord {
   /** Files whose identity (size, mtime) is enough: node, nginx, richie-dev's own build. */
   stamps: string[];
   /** Per service: the container left running, its image, and its healthcheck test if any. */
-  services: { name: string; id: string; image: string; imageId: string; healthcheck: string[] | null }[];
+  services: { name: string; id: string; startedAt: string; image: string; imageId: string; healthcheck: string[] | null }[];
   /** What the run printed that a re-run should print again. */
   result: { urls: { catalog: string; lms: string }; warnings: string[] };
 }
@@ -53,8 +53,10 @@ export async function currentRecord(options: { projectDir: string; facts: Record
       const c = containers.find((x) => x.id === s.id);
       if (!c?.running || c.imageId !== s.imageId || images[i]?.id !== s.imageId) return false;
       if (!s.healthcheck || c.health === 'healthy') return true;
-      // Just (re)started, Docker has not checked yet: run the same test, as up does.
-      return c.health === 'starting' && (await options.engine.passesHealthcheck(c.id, s.healthcheck));
+      if (c.health !== 'starting' || c.failingStreak > 0) return false;
+      // Docker has not checked yet. Not restarted since up saw it healthy: as good as Docker's
+      // own last check. Restarted: run the same test now, as up does.
+      return c.startedAt === s.startedAt || (await options.engine.passesHealthcheck(c.id, s.healthcheck));
     }),
   );
   return intact.every(Boolean) ? record : undefined;
@@ -76,7 +78,7 @@ export async function saveRecord(options: {
   for (const s of options.services) {
     const c = containers.find((x) => x.labels[LABEL.service] === s.name);
     if (!c) return; // gone already: no record, the next run takes the full path
-    services.push({ name: s.name, id: c.id, image: c.image, imageId: c.imageId, healthcheck: s.healthcheck });
+    services.push({ name: s.name, id: c.id, startedAt: c.startedAt, image: c.image, imageId: c.imageId, healthcheck: s.healthcheck });
   }
   const paths = [...new Set(options.paths)];
   const stamps = [...new Set([...options.stamps, BUILD_STAMP])];

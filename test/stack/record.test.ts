@@ -103,6 +103,10 @@ describe('the up record', () => {
     await dockerHealthy();
     writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ stackFile: 'stack.yml', images: { catalog: IMAGE }, courseRunSync: { mode: 'manual' } }));
     expect(actions(await again())).toEqual(['app:recreate']);
+    // At once, before Docker's first check of the new container: the record holds.
+    const before = mtimes(join(dir, '.richie-dev'));
+    expect(actions(await again())).toEqual(['app:keep']);
+    expect(mtimes(join(dir, '.richie-dev'))).toEqual(before);
   });
 
   it('the same image tag on another image recreates the container', async () => {
