@@ -24,9 +24,13 @@ export async function readState(projectDir: string): Promise<ProjectState> {
 }
 
 export async function mergeState(projectDir: string, patch: ProjectState): Promise<ProjectState> {
+  const paths = projectPaths(projectDir);
   const next = { ...(await readState(projectDir)), ...patch };
-  await ensureStateDir(projectPaths(projectDir));
-  await writeFileAtomic(projectPaths(projectDir).stateFile, `${JSON.stringify(next, null, 2)}\n`);
+  const text = `${JSON.stringify(next, null, 2)}\n`;
+  // Unchanged, untouched: a re-run that changes nothing writes nothing.
+  if ((await readIfExists(paths.stateFile).catch(() => undefined)) === text) return next;
+  await ensureStateDir(paths);
+  await writeFileAtomic(paths.stateFile, text);
   return next;
 }
 

@@ -6,7 +6,7 @@ import { formatTrustReports } from './trust-report.js';
 export function register(program: Command): void {
   program
     .command('setup-ssl')
-    .description('create or reuse a local CA, and issue one certificate for every configured host')
+    .description('create or reuse a local CA, issue one certificate for every configured host, and render the TLS configuration')
     .option('--force', 'reissue the certificate; recreate the CA when its name constraints do not cover the hosts')
     .option('--no-cert', 'use the certificates you put in .richie-dev/ssl/<host>.pem and .key, and check them')
     .option('--ca-root <dir>', 'the CA root (default: $CAROOT, else ~/.local/share/richie-dev); "$(mkcert -CAROOT)" reuses mkcert\'s CA')
@@ -16,7 +16,9 @@ export function register(program: Command): void {
       'after',
       `
 Files: the CA in <ca-root>/rootCA.pem and rootCA-key.pem (mkcert's names, so mkcert can use
-it); the certificate chain and key for each host in .richie-dev/ssl/<host>.pem and .key.
+it); the certificate chain and key for each host in .richie-dev/ssl/<host>.pem and .key;
+the nginx servers and the apps' settings for TLS in .richie-dev/nginx and .richie-dev/env
+(with the LMS backend last rendered, else real).
 A second run changes nothing while the certificate is valid for more than 30 days, covers
 the hosts and chains to the current CA.`,
     )
@@ -57,6 +59,10 @@ function formatSetupSsl(result: SetupSslResult, c: Colors): string {
   if (result.trust.length) {
     lines.push('Trust:', formatTrustReports(result.trust, c));
     if (result.trust.some((r) => r.after === 'not-trusted' && r.action === 'none')) lines.push(`  → run "richie-dev trust install" to trust the CA`);
+  }
+  if (result.rendered) {
+    const changed = result.rendered.files.filter((f) => f.status === 'written').length;
+    lines.push(`${c.green('✔')} TLS configuration (${result.rendered.backend} LMS backend): ${changed ? `${changed} file${changed > 1 ? 's' : ''} written` : c.dim('unchanged')}`);
   }
   for (const w of result.warnings) lines.push(`${c.yellow('!')} ${w}`);
   return lines.join('\n');

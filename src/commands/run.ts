@@ -63,7 +63,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     });
     // Loaded only for TLS: certificates, trust stores and the hosts file are not needed over HTTP.
     const [{ run: setupSsl }, { add: hostsAdd }] = await Promise.all([import('./setup-ssl.js'), import('./hosts.js')]);
-    const ssl = await setupSsl({ projectDir: options.projectDir, caRoot: options.caRoot, progress, env, trust: 'report' });
+    const ssl = await setupSsl({ projectDir: options.projectDir, caRoot: options.caRoot, progress, env, trust: 'report', render: false });
     warnings.push(...ssl.warnings);
     const untrusted = ssl.trust.filter((t) => t.after === 'not-trusted').map((t) => t.label);
     if (untrusted.length) warnings.push(`The CA is not trusted yet in ${untrusted.join(', ')}: run "richie-dev trust install".`);

@@ -1,6 +1,7 @@
 /**
  * `richie-dev setup-ssl`: the local CA (created or reused) and one leaf certificate for every
- * configured host, as a list of steps that each check content before doing anything.
+ * configured host, as a list of steps that each check content before doing anything; then the
+ * TLS configuration rendered for them (what Richie's bin/setup-ssl patches into nginx by hand).
  */
 import { access, mkdir } from 'node:fs/promises';
 import { LOOPBACK_CONSTRAINTS, caPermissionWarnings, createCa, readCa, retireCa, type LocalCa } from '../certs/ca.js';
@@ -12,7 +13,10 @@ import { sharedParentDomain } from '../domains.js';
 import { ExitCode } from '../errors.js';
 import { readIfExists, writeFileAtomic } from '../fsutil.js';
 import { caFiles, caRoot, hostCertPaths, projectPaths, type CaRootSource, type ProjectPaths } from '../paths.js';
-import { ensureStateDir } from '../state.js';
+import type { Backend } from '../lms/site.js';
+import type { RenderedFile } from '../render/files.js';
+import { planRender, writeRender } from '../render/index.js';
+import { ensureStateDir, mergeState, readState } from '../state.js';
 import { runSteps, type ProgressMode, type Step, type StepCheck, type StepOutcome } from '../steps.js';
 import { applyTrust, discoverStores, type StoreReport } from '../trust/index.js';
 import { trustExitCode } from './trust.js';
@@ -29,6 +33,8 @@ export interface SetupSslOptions {
   progress?: ProgressMode;
   env?: NodeJS.ProcessEnv;
   now?: Date;
+  /** Render the TLS configuration afterwards (run-ssl renders it itself, with its backend). */
+  render?: boolean;
 }
 
 export interface SetupSslResult {
@@ -49,6 +55,8 @@ export interface SetupSslResult {
     files: { host: string; cert: string; key: string }[];
   };
   trust: StoreReport[];
+  /** The TLS configuration rendered for the certificate, with the backend last rendered. */
+  rendered: { backend: Backend; files: RenderedFile[] } | null;
   steps: StepOutcome[];
   warnings: string[];
   exitCode: ExitCode;
@@ -91,6 +99,11 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
   const early = !options.noCert && (await noCaFiles(root.dir)) ? { caKey: quiet(generateRsaKey(3072)), leafKey: quiet(generateRsaKey(2048)) } : {};
   // Validated before any step: hosts with no shared parent change nothing.
   const required = await requiredConstraints(hosts);
+  // So is what the render would refuse (equal ports, a course regex that matches nothing); its
+  // content is made now, while the keys are generated, and written after the certificate.
+  // The backend last rendered is kept, else run-ssl's default.
+  const renderBackend: Backend | undefined = options.render === false ? undefined : ((await readState(options.projectDir)).lms ?? 'real');
+  const renderPlan = renderBackend ? await planRender({ config, projectDir: options.projectDir, tls: true, backend: renderBackend }) : undefined;
   const ctx: Context = {
     ...early,
     paths,
@@ -112,6 +125,13 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
   const outcomes = await runSteps(steps, ctx, options.progress ?? 'silent');
 
   if (ctx.ca && options.trust !== 'install') ctx.trustReports = await applyTrust(ctx.ca, await discoverStores(env), 'status');
+  let rendered: SetupSslResult['rendered'] = null;
+  if (renderPlan && renderBackend) {
+    const result = await writeRender(renderPlan);
+    await mergeState(options.projectDir, { mode: 'tls', lms: renderBackend });
+    rendered = { backend: renderBackend, files: result.files };
+    ctx.warnings.push(...result.warnings);
+  }
   if (ctx.ca) {
     ctx.warnings.push(...(await caPermissionWarnings(ctx.ca)));
     if (!ctx.ca.constraints) {
@@ -139,6 +159,7 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
       files: hosts.map((host) => ({ host, ...hostCertPaths(paths, host) })),
     },
     trust: ctx.trustReports,
+    rendered,
     steps: outcomes,
     warnings: ctx.warnings,
     exitCode: options.trust === 'install' ? trustExitCode('install', ctx.trustReports) : ExitCode.ok,

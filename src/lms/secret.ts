@@ -11,12 +11,14 @@ export function secretsFile(projectDir: string): string {
   return join(projectPaths(projectDir).stateDir, 'secrets.json');
 }
 
-export async function courseRunSyncSecret(projectDir: string): Promise<string> {
-  const file = secretsFile(projectDir);
-  const text = await readIfExists(file);
+/** The project's secret, or a new one not yet saved (saveSecret writes it, once every check has passed). */
+export async function courseRunSyncSecret(projectDir: string): Promise<{ secret: string; isNew: boolean }> {
+  const text = await readIfExists(secretsFile(projectDir));
   const stored = text ? (JSON.parse(text) as { courseRunSync?: string }).courseRunSync : undefined;
-  if (stored) return stored;
-  const secret = randomBytes(32).toString('hex');
-  await writeFileAtomic(file, `${JSON.stringify({ courseRunSync: secret }, null, 2)}\n`, 0o600);
-  return secret;
+  if (stored) return { secret: stored, isNew: false };
+  return { secret: randomBytes(32).toString('hex'), isNew: true };
+}
+
+export async function saveSecret(projectDir: string, secret: string): Promise<void> {
+  await writeFileAtomic(secretsFile(projectDir), `${JSON.stringify({ courseRunSync: secret }, null, 2)}\n`, 0o600);
 }

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { ProjectConfig } from '../config.js';
 import { catalogEnv, lmsEnv } from '../lms/env.js';
-import { courseRunSyncSecret } from '../lms/secret.js';
+import { courseRunSyncSecret, saveSecret } from '../lms/secret.js';
 import { siteModel, type Backend, type SiteModel } from '../lms/site.js';
 import { projectPaths } from '../paths.js';
 import { loadTemplates } from './engine.js';
@@ -32,10 +32,20 @@ export interface RenderResult {
 export const STACK_UPSTREAMS = { catalog: 'catalog:8000', lms: 'lms:8000' };
 export const STACK_CERT_DIR = '/etc/nginx/ssl';
 
-export async function renderAll(options: RenderOptions): Promise<RenderResult> {
+/** Every file's content, with every check done and nothing written yet. */
+export interface RenderPlan {
+  projectDir: string;
+  model: SiteModel;
+  outputs: [path: string, content: string][];
+  /** A sync secret made for this render, saved with its files. */
+  newSecret?: string;
+}
+
+/** Every check and every file's content, nothing written: bad input changes nothing. */
+export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const paths = projectPaths(options.projectDir);
-  // Every check runs before anything is written.
-  const model = await siteModel(options.config, { tls: options.tls, backend: options.backend, secret: await courseRunSyncSecret(options.projectDir) });
+  const { secret, isNew } = await courseRunSyncSecret(options.projectDir);
+  const model = await siteModel(options.config, { tls: options.tls, backend: options.backend, secret });
   const templates = await loadTemplates('nginx');
   const context = {
     tls: model.tls,
@@ -44,20 +54,27 @@ export async function renderAll(options: RenderOptions): Promise<RenderResult> {
     upstreams: options.upstreams ?? STACK_UPSTREAMS,
     certDir: options.certDir ?? STACK_CERT_DIR,
   };
-  const outputs: [string, string][] = [
+  const outputs: RenderPlan['outputs'] = [
     [join(paths.nginxDir, 'catalog.conf'), templates['catalog.conf']!({ ...context, certHost: model.catalog.host })],
     [join(paths.nginxDir, 'lms.conf'), templates['lms.conf']!({ ...context, certHost: model.lms.host })],
     [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, catalogEnv(model))],
     [join(paths.envDir, 'lms.env'), envFile(`LMS (OpenEdX) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} backend`, lmsEnv(model))],
   ];
-  const files: RenderedFile[] = [];
-  for (const [path, content] of outputs) {
-    // Env files carry the sync secret: owner-only.
-    files.push(await writeGenerated(path, content, path.endsWith('.env') ? 0o600 : 0o644));
-  }
-  const warnings = [...model.warnings];
+  return { projectDir: options.projectDir, model, outputs, ...(isNew ? { newSecret: secret } : {}) };
+}
+
+export async function writeRender(plan: RenderPlan): Promise<RenderResult> {
+  if (plan.newSecret) await saveSecret(plan.projectDir, plan.newSecret);
+  // In parallel: each write is a temp file, an fsync and a rename. Env files carry the sync
+  // secret: owner-only.
+  const files = await Promise.all(plan.outputs.map(([path, content]) => writeGenerated(path, content, path.endsWith('.env') ? 0o600 : 0o644)));
+  const warnings = [...plan.model.warnings];
   for (const file of files) {
     if (file.status === 'user-owned') warnings.push(`${file.path} no longer has richie-dev's first line, so it is yours and was not overwritten.`);
   }
-  return { files, model, warnings };
+  return { files, model: plan.model, warnings };
+}
+
+export async function renderAll(options: RenderOptions): Promise<RenderResult> {
+  return writeRender(await planRender(options));
 }

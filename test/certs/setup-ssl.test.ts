@@ -140,6 +140,20 @@ describe('setup-ssl', () => {
     expect({ ca: snapshot(caRoot), project: snapshot(join(projectDir, '.richie-dev')) }).toEqual(before);
   });
 
+  it('renders the TLS configuration for the certificate, keeping the backend last rendered', async () => {
+    expect(first.rendered?.backend).toBe('real');
+    const state = join(projectDir, '.richie-dev');
+    expect(text(join(state, 'nginx', 'catalog.conf'))).toContain('listen 8070 ssl');
+    expect(text(join(state, 'nginx', 'catalog.conf'))).toContain('/etc/nginx/ssl/richie.local.dev.pem');
+    expect(text(join(state, 'env', 'lms.env'))).toContain('https://richie.local.dev:8070');
+    const fake = project(root, 'fake-backend');
+    expect((await cli(['--project-dir', fake, 'render', '--lms', 'fake'], { env })).exitCode).toBe(0);
+    const result = await setupSsl({ projectDir: fake, env });
+    expect(result.rendered?.backend).toBe('fake');
+    expect(text(join(fake, '.richie-dev', 'nginx', 'lms.conf'))).toContain('listen 8073 ssl');
+    expect(JSON.parse(text(join(fake, '.richie-dev', 'state.json')))).toMatchObject({ mode: 'tls', lms: 'fake' });
+  });
+
   it('reissues, and says why, when the certificate has under 30 days left', async () => {
     const old = project(root, 'expiring');
     // Issued 2 years 3 months minus 10 days ago: 10 days left.
@@ -223,6 +237,14 @@ describe('setup-ssl on bad input changes nothing', () => {
     await setupSsl({ projectDir: project(root, `seed-${name}`), env: env(caRoot) });
     return caRoot;
   }
+
+  it('what the render would refuse is refused before any certificate is made', async () => {
+    const caRoot = join(root, 'ca-ports');
+    const dir = project(root, 'equal-ports', { catalog: { port: 8070 }, lms: { port: 8070 } });
+    await expect(setupSsl({ projectDir: dir, env: env(caRoot) })).rejects.toThrow('catalog.port and lms.port are both 8070');
+    expect(existsSync(caRoot)).toBe(false);
+    expect(existsSync(join(dir, '.richie-dev'))).toBe(false);
+  });
 
   it('a corrupt CA certificate: a clear error, the key untouched', async () => {
     const caRoot = await withCa('corrupt');
