@@ -57,8 +57,10 @@ export async function sharedParentDomain(hosts: readonly string[]): Promise<stri
       fix: 'Set catalog.host and lms.host in richie-dev.config.json to two subdomains of one domain.',
     });
   }
-  // tldts is loaded lazily: it carries the whole Public Suffix List.
-  const { parse } = await import('tldts');
+  // tldts is loaded lazily: it carries the whole Public Suffix List. Through require: imported
+  // as ESM, Node first scans its CommonJS build (the list included) for export names.
+  const { createRequire } = await import('node:module');
+  const { parse } = createRequire(import.meta.url)('tldts') as typeof import('tldts');
   const info = parse(parent, { allowPrivateDomains: true });
   if (info.publicSuffix === parent) {
     throw new UserError(

@@ -5,14 +5,21 @@
  * constraints, which only forge parses.
  */
 import { createPublicKey, randomBytes, sign } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { isIPv4, isIPv6 } from 'node:net';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+
+// Only forge's X.509 module (with ASN.1, OIDs, PEM and RSA keys): the package entry loads every
+// cipher and protocol forge has, twice the load time of a cold setup-ssl's certificate work.
+const load = createRequire(import.meta.url);
+load('node-forge/lib/x509'); // registers pki, asn1, oids, pem and rsa on the forge object
+const forge = load('node-forge/lib/forge') as typeof Forge;
 
 const { asn1, pki } = forge;
 
 // Parts of node-forge's API that @types/node-forge does not declare.
 const forgeExtra = forge as unknown as {
-  pki: { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 };
+  pki: { getTBSCertificate(cert: Forge.pki.Certificate): Forge.asn1.Asn1 };
   util: { bytesFromIP(ip: string): string | null; bytesToIP(bytes: string): string | null };
 };
 
@@ -27,14 +34,14 @@ export interface NameConstraints {
  * A subject attribute encoded as UTF8String. forge defaults to PrintableString, which cannot
  * hold "@" (user@host): Go's parser, and so mkcert, rejects such a certificate.
  */
-export function utf8(shortName: string, value: string): forge.pki.CertificateField {
-  return { shortName, value, valueTagClass: asn1.Type.UTF8 } as unknown as forge.pki.CertificateField;
+export function utf8(shortName: string, value: string): Forge.pki.CertificateField {
+  return { shortName, value, valueTagClass: asn1.Type.UTF8 } as unknown as Forge.pki.CertificateField;
 }
 
 export interface CertificateSpec {
   serialHex: string;
-  subject: forge.pki.CertificateField[];
-  issuer: forge.pki.CertificateField[];
+  subject: Forge.pki.CertificateField[];
+  issuer: Forge.pki.CertificateField[];
   notBefore: Date;
   notAfter: Date;
   /** The certified public key, as any PEM Node accepts (a private key PEM works too). */
@@ -69,7 +76,7 @@ export function buildCertificate(spec: CertificateSpec): string {
   // What forge's cert.sign() does, with the RSA operation done by OpenSSL instead.
   cert.signatureOid = cert.siginfo.algorithmOid = pki.oids.sha256WithRSAEncryption!;
   const tbs = forgeExtra.pki.getTBSCertificate(cert);
-  (cert as unknown as { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate = tbs;
+  (cert as unknown as { tbsCertificate: Forge.asn1.Asn1 }).tbsCertificate = tbs;
   const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
   cert.signature = sign('sha256', tbsDer, spec.signingKeyPem).toString('binary');
   return pki.certificateToPem(cert);
@@ -122,7 +129,7 @@ export function subjectKeyIdentifier(certPem: string): string {
  * A certificate's subject as forge attributes, keeping each value's ASN.1 string type, so a
  * leaf's issuer is byte-for-byte the CA's subject (some verifiers compare names as bytes).
  */
-export function subjectAttributes(certPem: string): forge.pki.CertificateField[] {
+export function subjectAttributes(certPem: string): Forge.pki.CertificateField[] {
   return pki.certificateFromPem(certPem).subject.attributes;
 }
 
