@@ -56,9 +56,11 @@ describe('engine reads', () => {
     const direct = await Engine.connect({ ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' });
     const viaTcp = await Engine.connect({ ...process.env, DOCKER_HOST: `tcp://127.0.0.1:${port}` });
     await ensureBuiltIn(direct, 'richie-dev/demo-catalog:latest');
-    const id = await direct.create({ name: 'richie-dev-engine-test', Image: 'richie-dev/demo-catalog:latest', Cmd: ['node', '-e', 'setInterval(() => {}, 1000)'], HostConfig: { Init: true } });
+    // Created, started and removed through dockerode's transport: its writes, as a remote engine gets them.
+    const id = await viaTcp.create({ name: 'richie-dev-engine-test', Image: 'richie-dev/demo-catalog:latest', Cmd: ['node', '-e', 'setInterval(() => {}, 1000)'], HostConfig: { Init: true } });
     try {
-      await direct.start(id);
+      await viaTcp.start(id);
+      expect((await direct.container(id)).running).toBe(true);
       const cmd = ['node', '-e', 'console.log("to stdout"); console.error("to stderr"); process.exit(3)'];
       for (const engine of [direct, viaTcp]) {
         const result = await engine.exec(id, cmd);
@@ -69,7 +71,9 @@ describe('engine reads', () => {
         expect(await engine.passesHealthcheck(id, ['CMD-SHELL', 'exit 1'])).toBe(false); // no shell in the image: fails too
       }
     } finally {
-      await direct.remove(id);
+      await viaTcp.remove(id);
     }
+    expect(viaTcp.writes).toBe(3);
+    await expect(direct.container(id)).rejects.toThrow('No such container');
   });
 });
