@@ -14,7 +14,10 @@ export interface ProjectState {
 }
 
 export async function readState(projectDir: string): Promise<ProjectState> {
-  const text = await readIfExists(projectPaths(projectDir).stateFile);
+  return parseState(await readIfExists(projectPaths(projectDir).stateFile));
+}
+
+function parseState(text: string | undefined): ProjectState {
   if (!text) return {};
   try {
     return JSON.parse(text) as ProjectState;
@@ -25,10 +28,11 @@ export async function readState(projectDir: string): Promise<ProjectState> {
 
 export async function mergeState(projectDir: string, patch: ProjectState): Promise<ProjectState> {
   const paths = projectPaths(projectDir);
-  const next = { ...(await readState(projectDir)), ...patch };
+  const current = await readIfExists(paths.stateFile);
+  const next = { ...parseState(current), ...patch };
   const text = `${JSON.stringify(next, null, 2)}\n`;
   // Unchanged, untouched: a re-run that changes nothing writes nothing.
-  if ((await readIfExists(paths.stateFile).catch(() => undefined)) === text) return next;
+  if (current === text) return next;
   await ensureStateDir(paths);
   await writeFileAtomic(paths.stateFile, text);
   return next;

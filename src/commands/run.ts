@@ -12,6 +12,7 @@ import { readIfExists } from '../fsutil.js';
 import type { HostsChange } from '../hosts/index.js';
 import type { Backend } from '../lms/site.js';
 import { caFiles, caRoot, hostsFilePath, projectPaths, type ProjectPaths } from '../paths.js';
+import { TEMPLATES_DIR } from '../render/engine.js';
 import type { ProgressMode } from '../steps.js';
 import { Engine } from '../stack/engine.js';
 import { projectName } from '../stack/project.js';
@@ -19,7 +20,6 @@ import { currentRecord, saveRecord } from '../stack/record.js';
 import type { ServiceOutcome } from '../stack/up.js';
 
 const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
-const TEMPLATES = fileURLToPath(new URL('../../templates', import.meta.url));
 
 export interface RunOptions {
   projectDir: string;
@@ -136,8 +136,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
       paths.configFile,
       stack.file,
       PACKAGE_JSON,
-      join(TEMPLATES, 'nginx'),
-      ...Object.values(BUILT_IN).map((name) => join(TEMPLATES, 'images', name)),
+      join(TEMPLATES_DIR, 'nginx'),
+      ...Object.values(BUILT_IN).map((name) => join(TEMPLATES_DIR, 'images', name)),
       paths.envDir,
       paths.nginxDir,
       paths.sslDir,

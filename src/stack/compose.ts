@@ -55,7 +55,7 @@ export interface StackSpec {
 }
 
 /** Seconds a container gets to stop after SIGTERM when the file does not say (Compose: 10). */
-export const DEFAULT_STOP_GRACE_S = 1;
+const DEFAULT_STOP_GRACE_S = 1;
 
 const SUPPORTED: Record<string, readonly string[]> = {
   top: ['version', 'services', 'networks', 'volumes'],

@@ -36,8 +36,13 @@ export interface EngineTarget {
   address: string;
 }
 
+/** What DOCKER_HOST says, else the engine's default socket (as the docker CLI and dockerode). */
+function dockerHost(env: NodeJS.ProcessEnv): string {
+  return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+
 export function engineTarget(env: NodeJS.ProcessEnv = process.env): EngineTarget {
-  const host = env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  const host = dockerHost(env);
   if (host.startsWith('unix://') || host.startsWith('npipe://')) return { host, remote: false, address: '127.0.0.1' };
   const url = new URL(host.replace(/^tcp:/, 'http:'));
   const local = ['localhost', '127.0.0.1', '::1', '[::1]'].includes(url.hostname);
@@ -46,7 +51,7 @@ export function engineTarget(env: NodeJS.ProcessEnv = process.env): EngineTarget
 
 /** The local socket when DOCKER_HOST names one (or is unset); undefined for tcp, ssh and npipe. */
 export function localSocket(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const host = env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  const host = dockerHost(env);
   return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
 }
 
@@ -135,13 +140,12 @@ export class Engine {
           if (status === 404) return resolve(undefined);
           if (options.raw && status < 300) return resolve(body as T);
           if (status >= 300 && status !== 304) {
-            const message = (() => {
-              try {
-                return (JSON.parse(text) as { message?: string }).message ?? text;
-              } catch {
-                return text;
-              }
-            })();
+            let message = text;
+            try {
+              message = (JSON.parse(text) as { message?: string }).message ?? text;
+            } catch {
+              // not JSON: the engine's text as it is
+            }
             return reject(new EngineApiError(status, `(HTTP code ${status}) ${message.trim()}`));
           }
           try {

@@ -31,7 +31,7 @@ export interface UpRecord {
 }
 
 /** This very file: tsc writes every output on a build, so its stamp stands for richie-dev's code. */
-export const BUILD_STAMP = fileURLToPath(import.meta.url);
+const BUILD_STAMP = fileURLToPath(import.meta.url);
 
 async function inputsHash(facts: Record<string, unknown>, paths: readonly string[], stamps: readonly string[]): Promise<string> {
   const [content, stamp] = await Promise.all([contentHash(paths), stampHash(stamps)]);
