@@ -180,11 +180,13 @@ export async function retireCa(ca: LocalCa, now = new Date()): Promise<string[]>
 }
 
 /** Warnings about a CA root's permissions (a reused CA root we did not create, say). */
+/** The CA key's permission bits, and whether anyone but its owner has any of them. */
+export async function caKeyMode(ca: LocalCa): Promise<{ mode: number; exposed: boolean }> {
+  const mode = (await stat(ca.keyFile)).mode & 0o777;
+  return { mode, exposed: (mode & 0o077) !== 0 };
+}
+
 export async function caPermissionWarnings(ca: LocalCa): Promise<string[]> {
-  const warnings: string[] = [];
-  const keyMode = (await stat(ca.keyFile)).mode & 0o777;
-  if (keyMode & 0o077) {
-    warnings.push(`${ca.keyFile} is readable by other users (mode ${keyMode.toString(8)}); run: chmod 400 ${ca.keyFile}`);
-  }
-  return warnings;
+  const { mode, exposed } = await caKeyMode(ca);
+  return exposed ? [`${ca.keyFile} is readable by other users (mode ${mode.toString(8)}); run: chmod 400 ${ca.keyFile}`] : [];
 }

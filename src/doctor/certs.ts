@@ -2,15 +2,13 @@
  * Doctor checks for the CA, the certificate and trust: the same content checks setup-ssl
  * uses to decide whether to act, reported with their fix instead of acted upon.
  */
-import { stat } from 'node:fs/promises';
-import { readCa, type LocalCa } from '../certs/ca.js';
+import { caKeyMode, readCa, type LocalCa } from '../certs/ca.js';
 import { leafNames, leafProblems, RENEW_DAYS } from '../certs/leaf.js';
 import { isPermitted } from '../certs/x509.js';
-import { isUserError } from '../errors.js';
 import { readIfExists } from '../fsutil.js';
 import { hostCertPaths } from '../paths.js';
 import { applyTrust, discoverStores } from '../trust/index.js';
-import { memo, type Check, type CheckOutcome, type DoctorContext } from './types.js';
+import { lookupFailure, memo, type Check, type CheckOutcome, type DoctorContext } from './types.js';
 
 const NO_CERTIFICATES_OVER_HTTP = 'run-ssl creates the certificates';
 
@@ -22,8 +20,7 @@ function loadCa(ctx: DoctorContext): Promise<CaLookup> {
       const ca = await readCa(ctx.root.dir);
       return ca ? { ca } : { error: `no CA in ${ctx.root.dir}`, fix: 'richie-dev setup-ssl' };
     } catch (error) {
-      if (isUserError(error)) return { error: error.message, ...(error.fix ? { fix: error.fix } : {}) };
-      throw error;
+      return lookupFailure(error);
     }
   });
 }
@@ -38,11 +35,11 @@ export const caFilesCheck: Check = {
   async run(ctx) {
     const lookup = await loadCa(ctx);
     if (!lookup.ca) return noCa(lookup);
-    const keyMode = (await stat(lookup.ca.keyFile)).mode & 0o777;
-    if (keyMode & 0o077) {
-      return { status: 'warn', seen: `${lookup.ca.keyFile} has mode ${keyMode.toString(8)}: other users can read the CA key`, fix: `chmod 400 ${lookup.ca.keyFile}` };
+    const { mode, exposed } = await caKeyMode(lookup.ca);
+    if (exposed) {
+      return { status: 'warn', seen: `${lookup.ca.keyFile} has mode ${mode.toString(8)}: other users can read the CA key`, fix: `chmod 400 ${lookup.ca.keyFile}` };
     }
-    return { status: 'pass', seen: `${lookup.ca.dir}: rootCA.pem, rootCA-key.pem (mode ${keyMode.toString(8)})` };
+    return { status: 'pass', seen: `${lookup.ca.dir}: rootCA.pem, rootCA-key.pem (mode ${mode.toString(8)})` };
   },
 };
 

@@ -1,13 +1,13 @@
 /**
  * Doctor checks for the engine, the ports and the running services.
  */
-import { isUserError } from '../errors.js';
 import { stackFilePath, stackVars } from '../stack/context.js';
 import { readStack } from '../stack/compose.js';
 import { Engine, type ContainerState } from '../stack/engine.js';
 import { portFree, portHolder } from '../stack/ports.js';
-import { LABEL, projectLabels, projectName } from '../stack/project.js';
-import { memo, type Check, type DoctorContext } from './types.js';
+import { statusAll } from '../stack/stack.js';
+import { LABEL, projectName } from '../stack/project.js';
+import { lookupFailure, memo, type Check, type DoctorContext } from './types.js';
 
 type EngineLookup = { engine?: Engine; error?: string; fix?: string };
 
@@ -16,8 +16,7 @@ export function connect(ctx: DoctorContext): Promise<EngineLookup> {
     try {
       return { engine: await Engine.connect(ctx.env) };
     } catch (error) {
-      if (isUserError(error)) return { error: error.message, ...(error.fix ? { fix: error.fix } : {}) };
-      throw error;
+      return lookupFailure(error);
     }
   });
 }
@@ -25,7 +24,7 @@ export function connect(ctx: DoctorContext): Promise<EngineLookup> {
 export function ourContainers(ctx: DoctorContext): Promise<ContainerState[]> {
   return memo(ctx, 'containers', async () => {
     const { engine } = await connect(ctx);
-    return engine ? engine.containers(projectLabels(projectName(ctx.paths.projectDir))) : [];
+    return engine ? statusAll({ engine, project: projectName(ctx.paths.projectDir) }) : [];
   });
 }
 

@@ -3,6 +3,7 @@
  * what it saw and, when it is not fine, the one command or edit that fixes it.
  */
 import type { ProjectConfig } from '../config.js';
+import { isUserError } from '../errors.js';
 import type { CaRootSource, ProjectPaths } from '../paths.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -50,4 +51,10 @@ export function memo<T>(ctx: DoctorContext, key: string, make: () => Promise<T>)
     ctx.memo.set(key, value);
   }
   return value;
+}
+
+/** A lookup that failed on bad input, as the seen and fix its checks report; a bug propagates. */
+export function lookupFailure(error: unknown): { error: string; fix?: string } {
+  if (isUserError(error)) return { error: error.message, ...(error.fix ? { fix: error.fix } : {}) };
+  throw error;
 }
