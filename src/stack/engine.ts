@@ -2,13 +2,38 @@
  * One narrow interface of our own in front of the Docker Engine API (STYLE.md: do not subclass
  * the SDK), so the stack logic reads as our verbs and tests can count engine writes.
  *
- * Plain JSON calls (inspect, list, create, start, stop, remove) go over node:http on the local
- * socket; streams (build, pull, exec, logs) and every other transport (tcp+TLS, ssh://) go
- * through dockerode. Loading dockerode, with the gRPC and SSH stacks it pulls in, costs more
- * than a whole no-op re-run may take, so a re-run, a status or a down never loads it.
+ * One client per command, made by `Engine.connect`:
+ * - the API version is negotiated once: `GET /_ping` answers with the daemon's newest version
+ *   in its `API-Version` header, and every later path is pinned to the lower of that and ours
+ *   (as the docker CLI does: https://docs.docker.com/reference/api/engine/#api-version-matrix);
+ * - every call has a deadline (the docker CLI and Compose pass a context with a timeout to
+ *   each call), and the command's AbortSignal (Ctrl-C) cuts it short too;
+ * - every failure is one error type, EngineError, naming the call ("POST /containers/create").
+ *
+ * Transports: unix socket, tcp and tcp+TLS go over node:http / node:https with this client's
+ * own options (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH read from the command's env,
+ * never from or into process.env). ssh:// (which needs an SSH client) and the two tar/JSON
+ * stream calls, build and pull, go through dockerode, built with the same explicit options
+ * and the same pinned version, behind the same methods. dockerode, with the gRPC and SSH
+ * stacks it pulls in, costs more than a whole no-op re-run may take, so it loads only then.
  */
+import type { IncomingMessage } from 'node:http';
 import type Dockerode from 'dockerode';
 import { ExitCode, UserError } from '../errors.js';
+
+/** The API version this client was written against (Docker 24); the daemon may pin us lower. */
+export const API_VERSION = '1.43';
+/** The oldest we accept: healthcheck start_period needs 1.29 (Docker 17.05). */
+export const MIN_API_VERSION = '1.29';
+
+/** Deadlines, in ms. A read answers in milliseconds on a healthy engine; 30 s means it is stuck. */
+export const DEADLINE = {
+  ping: 5_000,
+  read: 30_000,
+  write: 60_000,
+  /** A build or pull with no progress for this long is stuck (a whole build may take longer). */
+  streamIdle: 120_000,
+} as const;
 
 export interface ContainerState {
   id: string;
@@ -36,6 +61,12 @@ export interface EngineTarget {
   address: string;
 }
 
+/** A healthcheck as the engine runs it: the test, and how long one run may take. */
+export interface Probe {
+  test: readonly string[];
+  timeoutNs: number;
+}
+
 /** What DOCKER_HOST says, else the engine's default socket (as the docker CLI and dockerode). */
 function dockerHost(env: NodeJS.ProcessEnv): string {
   return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
@@ -44,7 +75,7 @@ function dockerHost(env: NodeJS.ProcessEnv): string {
 export function engineTarget(env: NodeJS.ProcessEnv = process.env): EngineTarget {
   const host = dockerHost(env);
   if (host.startsWith('unix://') || host.startsWith('npipe://')) return { host, remote: false, address: '127.0.0.1' };
-  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  const url = new URL(host.includes('//') ? host.replace(/^tcp:/, 'http:') : `http://${host}`);
   const local = ['localhost', '127.0.0.1', '::1', '[::1]'].includes(url.hostname);
   return { host, remote: !local, address: local ? '127.0.0.1' : url.hostname };
 }
@@ -52,190 +83,437 @@ export function engineTarget(env: NodeJS.ProcessEnv = process.env): EngineTarget
 /** The local socket when DOCKER_HOST names one (or is unset); undefined for tcp, ssh and npipe. */
 export function localSocket(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const host = dockerHost(env);
-  return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
+  return host.startsWith('unix://') ? host.slice('unix://'.length) || '/var/run/docker.sock' : undefined;
 }
 
-/** An Engine API error as dockerode shapes them: statusCode plus the engine's message. */
-class EngineApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
+/**
+ * How to reach the engine, from the command's environment alone. TLS follows the docker CLI
+ * and docker-modem (lib/modem.js, defaultOpts): DOCKER_TLS_VERIFY=1 or port 2376 means https,
+ * with ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH (default ~/.docker); the server's
+ * certificate is verified against ca.pem only when DOCKER_TLS_VERIFY is set.
+ */
+export type Transport =
+  | { kind: 'unix'; socketPath: string }
+  | { kind: 'npipe'; socketPath: string }
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'tls'; host: string; port: number; certPath: string; verify: boolean }
+  | { kind: 'ssh'; host: string; port: number; username: string | undefined };
+
+export function transportOf(env: NodeJS.ProcessEnv): Transport {
+  const host = dockerHost(env);
+  if (host.startsWith('unix://')) return { kind: 'unix', socketPath: localSocket(env)! };
+  if (host.startsWith('npipe://')) return { kind: 'npipe', socketPath: host.slice('npipe://'.length) || '//./pipe/docker_engine' };
+  let url: URL;
+  try {
+    url = new URL(host.includes('//') ? host : `tcp://${host}`);
+  } catch {
+    throw new UserError(`DOCKER_HOST="${host}" is not an engine address.`, { exitCode: ExitCode.engineUnreachable, fix: 'Use unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST.' });
   }
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (url.protocol === 'ssh:') return { kind: 'ssh', host: hostname, port: Number(url.port || 22), username: url.username || undefined };
+  const port = Number(url.port || 2375);
+  const verify = Boolean(env.DOCKER_TLS_VERIFY);
+  if (verify || port === 2376 || env.DOCKER_TLS) {
+    const certPath = env.DOCKER_CERT_PATH || `${env.HOME ?? ''}/.docker`;
+    return { kind: 'tls', host: hostname, port, certPath, verify };
+  }
+  return { kind: 'tcp', host: hostname, port };
+}
+
+/**
+ * Every engine failure: the call it was ("POST /containers/create"), the HTTP status when the
+ * engine answered, and the engine's own message. Not answering (no engine, a deadline passed)
+ * is exit 7; an answer refusing the call is exit 10, like a failed external command.
+ */
+export class EngineError extends UserError {
+  constructor(
+    readonly call: string,
+    readonly statusCode: number | undefined,
+    detail: string,
+    options: { fix?: string; cause?: unknown } = {},
+  ) {
+    super(`Docker engine: ${call} ${detail}`, {
+      exitCode: statusCode === undefined ? ExitCode.engineUnreachable : ExitCode.commandFailed,
+      ...(options.fix === undefined ? {} : { fix: options.fix }),
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+    });
+    this.name = 'EngineError';
+  }
+}
+
+/** The command was interrupted (Ctrl-C): what callers see instead of an aborted call. */
+export function interrupted(): UserError {
+  return new UserError('Interrupted.', { exitCode: ExitCode.interrupted });
+}
+
+type Query = Record<string, unknown>;
+interface CallOptions {
+  query?: Query;
+  body?: object;
+  /** ms; the kind of call picks the default. */
+  deadline?: number;
+}
+
+/** "1.41" < "1.43" as versions, not strings. */
+export function olderVersion(a: string, b: string): string {
+  const [am = 0, an = 0] = a.split('.').map(Number);
+  const [bm = 0, bn = 0] = b.split('.').map(Number);
+  return am < bm || (am === bm && an < bn) ? a : b;
+}
+
+function encodeQuery(query: Query = {}): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) search.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+  }
+  const qs = search.toString();
+  return qs ? `?${qs}` : '';
+}
+
+/** What one connection carries, shared by an engine and its detached twin. */
+class Link {
+  writes = 0;
+  version = API_VERSION;
+  sdk: Promise<Dockerode> | undefined;
+  agent: Promise<import('node:http').Agent> | undefined;
+  /** Images inspected in this run: the image step and the plan both need them. */
+  readonly images = new Map<string, Promise<{ id: string; labels: Record<string, string> } | undefined>>();
+  constructor(
+    readonly transport: Transport,
+    readonly env: NodeJS.ProcessEnv,
+  ) {}
 }
 
 export class Engine {
-  /** Mutating calls made, for "a re-run does no engine writes". */
-  writes = 0;
   readonly target: EngineTarget;
-  private readonly socket: string | undefined;
-  private sdk: Promise<Dockerode> | undefined;
 
-  private constructor(private readonly env: NodeJS.ProcessEnv) {
-    this.target = engineTarget(env);
-    this.socket = localSocket(env);
+  private constructor(
+    private readonly link: Link,
+    /** The command's signal: Ctrl-C aborts every call in flight. */
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.target = engineTarget(link.env);
   }
 
-  /** dockerode, loaded on first use (see the top of this file). */
-  private get docker(): Promise<Dockerode> {
-    this.sdk ??= import('dockerode').then(({ default: Docker }) => {
-      // dockerode reads its transport from process.env only: lend it this engine's variables.
-      const keys = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'] as const;
-      const saved = keys.map((key) => process.env[key]);
-      const put = (key: string, value: string | undefined) => (value === undefined ? delete process.env[key] : (process.env[key] = value));
-      keys.forEach((key) => put(key, this.env[key]));
-      try {
-        return new Docker();
-      } finally {
-        keys.forEach((key, i) => put(key, saved[i]));
-      }
-    });
-    return this.sdk;
+  /** Mutating calls made, for "a re-run does no engine writes". */
+  get writes(): number {
+    return this.link.writes;
   }
 
-  /**
-   * One Engine API call with a JSON answer: plain node:http over the local socket (what the
-   * docker CLI does too), dockerode's own transport for tcp, tcp+TLS and ssh://. A 404 is
-   * undefined for the caller to judge; 304 (already started / stopped) is a success.
-   */
-  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: { query?: Record<string, unknown>; body?: object; raw?: boolean } = {}): Promise<T | undefined> {
-    const search = new URLSearchParams();
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) search.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
-    }
-    const qs = search.toString();
-    if (!this.socket) {
-      const docker = await this.docker;
-      return new Promise((resolve, reject) =>
-        docker.modem.dial(
-          {
-            path: qs ? `${path}?` : path,
-            method,
-            // dockerode's modem: _query goes to the URL, _body (for POST) to a JSON body.
-            options: { _query: Object.fromEntries(search), _body: options.body ?? {} },
-            statusCodes: { 200: true, 201: true, 204: true, 304: true, 404: 'not found', 409: 'conflict', 500: 'server error' },
-          },
-          (error: (Error & { statusCode?: number }) | null, data: unknown) => {
-            if (error?.statusCode === 404) resolve(undefined);
-            else if (error) reject(error);
-            else resolve((data ?? '') as T); // 204 and 304 come with no body
-          },
-        ),
-      );
-    }
-    const { request } = await import('node:http');
-    const payload = options.body ? JSON.stringify(options.body) : undefined;
-    return new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { Host: 'docker' };
-      if (payload !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
-      const req = request({ socketPath: this.socket, path: qs ? `${path}?${qs}` : path, method, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const body = Buffer.concat(chunks);
-          const text = body.toString();
-          const status = res.statusCode ?? 0;
-          if (status === 404) return resolve(undefined);
-          if (options.raw && status < 300) return resolve(body as T);
-          if (status >= 300 && status !== 304) {
-            let message = text;
-            try {
-              message = (JSON.parse(text) as { message?: string }).message ?? text;
-            } catch {
-              // not JSON: the engine's text as it is
-            }
-            return reject(new EngineApiError(status, `(HTTP code ${status}) ${message.trim()}`));
-          }
-          try {
-            resolve((res.headers['content-type']?.includes('json') && text ? JSON.parse(text) : text) as T);
-          } catch (error) {
-            reject(error);
-          }
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+  /** The API version every call is pinned to. */
+  get apiVersion(): string {
+    return this.link.version;
   }
 
-  private get<T>(path: string, query: Record<string, unknown> = {}): Promise<T | undefined> {
-    return this.call<T>('GET', path, { query });
+  /** The same engine, deaf to the command's signal: for cleaning up after an interruption. */
+  detached(): Engine {
+    return new Engine(this.link, undefined);
   }
 
-  /** A write: counted, and a 404 is an error (the thing to change is gone). */
-  private async write<T>(method: 'POST' | 'DELETE', path: string, options: { query?: Record<string, unknown>; body?: object } = {}): Promise<T> {
-    this.writes++;
-    const result = await this.call<T>(method, path, options);
-    if (result === undefined) throw new EngineApiError(404, `(HTTP code 404) ${method} ${path}: not found`);
-    return result;
-  }
-
-  /** Connect as dockerode does (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, ssh://). */
-  static async connect(env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
-    const engine = new Engine(env);
+  /** Connect (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, ssh://) and negotiate the API version. */
+  static async connect(env: NodeJS.ProcessEnv = process.env, options: { signal?: AbortSignal } = {}): Promise<Engine> {
+    const link = new Link(transportOf(env), env);
+    const engine = new Engine(link, options.signal);
+    let daemon: string | undefined;
     try {
-      await engine.get('/_ping');
+      daemon = await engine.ping();
     } catch (error) {
+      if (error instanceof UserError && error.exitCode === ExitCode.interrupted) throw error;
       const target = engine.target;
-      throw new UserError(`The Docker engine at ${target.host} cannot be reached (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, {
+      const why = error instanceof EngineError ? error.message.replace(/^Docker engine: GET \/_ping /, '') : ((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      throw new UserError(`The Docker engine at ${target.host} cannot be reached (${why}).`, {
         exitCode: ExitCode.engineUnreachable,
         fix: target.remote
           ? `Check that the engine at ${target.host} runs and that DOCKER_HOST / DOCKER_CERT_PATH are right.`
           : 'Start it: "sudo systemctl start docker" (or "sudo dockerd &" where there is no systemd), or set DOCKER_HOST.',
+        cause: error,
       });
+    }
+    if (daemon) {
+      if (olderVersion(daemon, MIN_API_VERSION) === daemon && daemon !== MIN_API_VERSION) {
+        throw new UserError(`The Docker engine at ${engine.target.host} speaks API ${daemon}; richie-dev needs ${MIN_API_VERSION} or newer (Docker 17.05).`, {
+          exitCode: ExitCode.engineUnreachable,
+          fix: 'Upgrade Docker.',
+        });
+      }
+      link.version = olderVersion(daemon, API_VERSION);
     }
     return engine;
   }
 
-  /** Images inspected in this run: the image step and the plan both need them. */
-  private readonly images = new Map<string, Promise<{ id: string; labels: Record<string, string> } | undefined>>();
+  /** GET /_ping, unversioned: the daemon's newest API version, from its API-Version header. */
+  private async ping(): Promise<string | undefined> {
+    if (this.link.transport.kind === 'ssh' || this.link.transport.kind === 'npipe') {
+      // dockerode's ping gives no headers: the version endpoint names the daemon's newest.
+      const info = await this.viaSdk<{ ApiVersion?: string }>('GET', '/version', {}, DEADLINE.ping, false);
+      return info?.ApiVersion;
+    }
+    const res = await this.open('GET', '/_ping', {}, DEADLINE.ping, false);
+    const body = await this.collect(res, 'GET /_ping');
+    if ((res.statusCode ?? 0) >= 300) throw new EngineError('GET /_ping', res.statusCode, `failed (HTTP ${res.statusCode}): ${body.toString().trim()}`);
+    const header = res.headers['api-version'];
+    return typeof header === 'string' ? header : undefined;
+  }
+
+  // ---- the transport --------------------------------------------------------------------
+
+  /** The signal one call runs under: the command's, and its own deadline. */
+  private callSignal(deadline: number): { signal: AbortSignal; timedOut: () => boolean } {
+    const timeout = AbortSignal.timeout(deadline);
+    return { signal: this.signal ? AbortSignal.any([this.signal, timeout]) : timeout, timedOut: () => timeout.aborted };
+  }
+
+  /** Why a call did not complete, as the one error type (or "Interrupted." for Ctrl-C). */
+  private failure(call: string, deadline: number, timedOut: boolean, error: unknown): UserError {
+    if (error instanceof UserError) return error;
+    if (timedOut) return new EngineError(call, undefined, `did not answer within ${deadline / 1000} s`, { fix: 'Check the engine ("docker info"); restart it if it hangs.' });
+    if (this.signal?.aborted) return interrupted();
+    const code = (error as NodeJS.ErrnoException).code;
+    return new EngineError(call, undefined, `failed: ${code ?? (error as Error).message}`, { cause: error });
+  }
+
+  private async agent(): Promise<import('node:http').Agent> {
+    this.link.agent ??= (async () => {
+      const t = this.link.transport;
+      if (t.kind === 'tls') {
+        const [{ Agent }, { readFile }, { join }] = await Promise.all([import('node:https'), import('node:fs/promises'), import('node:path')]);
+        const read = (name: string) =>
+          readFile(join(t.certPath, name)).catch((error: NodeJS.ErrnoException) => {
+            throw new UserError(`${join(t.certPath, name)} cannot be read (${error.code ?? error.message}): TLS to the engine at ${t.host}:${t.port} needs it.`, {
+              exitCode: ExitCode.engineUnreachable,
+              fix: 'Set DOCKER_CERT_PATH to the folder holding ca.pem, cert.pem and key.pem.',
+            });
+          });
+        const [ca, cert, key] = await Promise.all([read('ca.pem'), read('cert.pem'), read('key.pem')]);
+        return new Agent({ keepAlive: true, ca, cert, key, rejectUnauthorized: t.verify });
+      }
+      const { Agent } = await import('node:http');
+      return new Agent({ keepAlive: true });
+    })();
+    return this.link.agent;
+  }
+
+  /** Send one request over node:http(s); resolves with the response head, body unread. */
+  private async open(method: string, path: string, options: CallOptions, deadline: number, versioned = true): Promise<IncomingMessage> {
+    const call = `${method} ${path}`;
+    const { signal, timedOut } = this.callSignal(deadline);
+    if (signal.aborted) throw this.failure(call, deadline, timedOut(), signal.reason);
+    const t = this.link.transport;
+    const [http, agent] = await Promise.all([t.kind === 'tls' ? import('node:https') : import('node:http'), this.agent()]);
+    const payload = options.body ? JSON.stringify(options.body) : undefined;
+    const headers: Record<string, string | number> = {};
+    if (payload !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
+    const target = t.kind === 'unix' || t.kind === 'npipe' ? { socketPath: t.socketPath, host: 'docker' } : t.kind === 'ssh' ? {} : { host: t.host, port: t.port };
+    const fullPath = `${versioned ? `/v${this.link.version}` : ''}${path}${encodeQuery(options.query)}`;
+    return new Promise((resolve, reject) => {
+      const req = http.request({ ...target, agent, path: fullPath, method, headers, signal }, (res) => {
+        // The deadline covers the body too: an aborted signal destroys the response stream.
+        res.on('error', () => undefined);
+        resolve(res);
+      });
+      req.on('error', (error) => reject(this.failure(call, deadline, timedOut(), error)));
+      req.end(payload);
+    });
+  }
+
+  private collect(res: IncomingMessage, call: string): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+      res.on('error', (error) => reject(error));
+      res.on('aborted', () => reject(new EngineError(call, undefined, 'was cut off')));
+    });
+  }
+
+  /**
+   * One call with a JSON (or raw) answer. A 404 is undefined for the caller to judge; 304
+   * (already started / stopped) is a success.
+   */
+  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: CallOptions & { raw?: boolean } = {}): Promise<T | undefined> {
+    const deadline = options.deadline ?? (method === 'GET' ? DEADLINE.read : DEADLINE.write);
+    if (this.link.transport.kind === 'ssh' || this.link.transport.kind === 'npipe') return this.viaSdk<T>(method, path, options, deadline);
+    const call = `${method} ${path}`;
+    const { timedOut } = this.callSignal(deadline);
+    let res: IncomingMessage;
+    let body: Buffer;
+    try {
+      res = await this.open(method, path, options, deadline);
+      body = await this.collect(res, call);
+    } catch (error) {
+      throw this.failure(call, deadline, timedOut(), error);
+    }
+    const status = res.statusCode ?? 0;
+    if (status === 404) return undefined;
+    if (options.raw && status < 300) return body as T;
+    const text = body.toString();
+    if (status >= 300 && status !== 304) throw new EngineError(call, status, `failed (HTTP ${status}): ${engineMessage(text)}`);
+    if (!text) return '' as T; // 204 and 304 come with no body
+    if (!res.headers['content-type']?.includes('json')) return text as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new EngineError(call, status, `answered with malformed JSON: ${text.slice(0, 200)}`);
+    }
+  }
+
+  /** The same call through dockerode's modem (ssh://, npipe), with the same deadline and version. */
+  private async viaSdk<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: CallOptions & { raw?: boolean }, deadline: number, versioned = true): Promise<T | undefined> {
+    const call = `${method} ${path}`;
+    const { signal, timedOut } = this.callSignal(deadline);
+    const docker = await this.sdk(versioned);
+    const search = new URLSearchParams(encodeQuery(options.query).slice(1));
+    try {
+      return await new Promise<T | undefined>((resolve, reject) =>
+        docker.modem.dial(
+          {
+            path: search.size ? `${path}?` : path,
+            method,
+            // dockerode's modem: _query goes to the URL, _body (for POST) to a JSON body.
+            options: { _query: Object.fromEntries(search), _body: options.body ?? {} },
+            abortSignal: signal,
+            isStream: false,
+            statusCodes: { 200: true, 201: true, 204: true, 304: true, 404: 'not found', 409: 'conflict', 500: 'server error' },
+          } as never,
+          (error: (Error & { statusCode?: number; json?: { message?: string } }) | null, data: unknown) => {
+            if (error?.statusCode === 404) resolve(undefined);
+            else if (error?.statusCode) reject(new EngineError(call, error.statusCode, `failed (HTTP ${error.statusCode}): ${error.json?.message ?? error.message}`));
+            else if (error) reject(error);
+            else resolve((data ?? '') as T);
+          },
+        ),
+      );
+    } catch (error) {
+      throw this.failure(call, deadline, timedOut(), error);
+    }
+  }
+
+  /** dockerode, built from this engine's own options (never from process.env), loaded on first use. */
+  private sdk(versioned = true): Promise<Dockerode> {
+    this.link.sdk ??= (async () => {
+      const [{ default: Docker }, { readFileSync }, { join }] = await Promise.all([import('dockerode'), import('node:fs'), import('node:path')]);
+      const t = this.link.transport;
+      // Every key given, even as undefined: docker-modem fills missing ones from process.env.
+      const base = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined, pathPrefix: '/', timeout: undefined };
+      const specific =
+        t.kind === 'unix' || t.kind === 'npipe'
+          ? { socketPath: t.socketPath }
+          : t.kind === 'tcp'
+            ? { host: t.host, port: t.port, protocol: 'http' as const }
+            : t.kind === 'tls'
+              ? { host: t.host, port: t.port, protocol: 'https' as const, ...Object.fromEntries(['ca', 'cert', 'key'].map((k) => [k, readFileSync(join(t.certPath, `${k}.pem`))])) }
+              : { host: t.host, port: t.port, protocol: 'ssh' as const, username: t.username, sshOptions: { agent: this.link.env.SSH_AUTH_SOCK } };
+      return new Docker({ ...base, ...specific, ...(t.kind === 'tls' && !t.verify ? { checkServerIdentity: () => undefined } : {}) } as Dockerode.DockerOptions);
+    })();
+    // The version is applied per call: the ping that negotiates it runs unversioned.
+    return this.link.sdk.then((docker) => {
+      (docker.modem as unknown as { version?: string }).version = versioned ? `v${this.link.version}` : undefined;
+      return docker;
+    });
+  }
+
+  private get<T>(path: string, query: Query = {}): Promise<T | undefined> {
+    return this.call<T>('GET', path, { query });
+  }
+
+  /** A write: counted, and a 404 is an error (the thing to change is gone). */
+  private async write<T>(method: 'POST' | 'DELETE', path: string, options: CallOptions = {}): Promise<T> {
+    this.link.writes++;
+    const result = await this.call<T>(method, path, options);
+    if (result === undefined) throw new EngineError(`${method} ${path}`, 404, 'failed (HTTP 404): not found');
+    return result;
+  }
+
+  // ---- images ---------------------------------------------------------------------------
 
   /** An image's id and labels, or undefined when the engine does not have it. */
   image(ref: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
-    let found = this.images.get(ref);
+    let found = this.link.images.get(ref);
     if (!found) {
       found = this.get<Dockerode.ImageInspectInfo>(`/images/${encodeURIComponent(ref)}/json`).then((info) => (info ? { id: info.Id, labels: info.Config?.Labels ?? {} } : undefined));
-      this.images.set(ref, found);
+      found.catch(() => this.link.images.delete(ref));
+      this.link.images.set(ref, found);
     }
     return found;
   }
 
-  async build(contextDir: string, tag: string, labels: Record<string, string>): Promise<void> {
-    this.writes++;
-    this.images.delete(tag);
+  async build(contextDir: string, tag: string, labels: Record<string, string>, options: { dockerfile?: string; buildargs?: Record<string, string> } = {}): Promise<void> {
+    this.link.writes++;
+    this.link.images.delete(tag);
     const { readdir } = await import('node:fs/promises');
-    const stream = await (await this.docker).buildImage({ context: contextDir, src: await readdir(contextDir) }, { t: tag, labels, rm: true, forcerm: true });
-    await this.follow(stream, `building ${tag}`);
+    const call = `POST /build (${tag})`;
+    await this.stream(call, async (signal) => {
+      const docker = await this.sdk();
+      return docker.buildImage({ context: contextDir, src: await readdir(contextDir) }, { t: tag, labels, rm: true, forcerm: true, ...options, abortSignal: signal } as Dockerode.ImageBuildOptions);
+    });
   }
 
   async pull(ref: string): Promise<void> {
-    this.writes++;
-    this.images.delete(ref);
-    const stream = await (await this.docker).pull(ref);
-    await this.follow(stream, `pulling ${ref}`);
+    this.link.writes++;
+    this.link.images.delete(ref);
+    await this.stream(`POST /images/create (${ref})`, async (signal) => (await this.sdk()).pull(ref, { abortSignal: signal }));
   }
 
-  private async follow(stream: NodeJS.ReadableStream, what: string): Promise<void> {
-    const docker = await this.docker;
-    return new Promise((resolve, reject) =>
-      docker.modem.followProgress(stream, (error: Error | null, output: { error?: string; errorDetail?: { message: string } }[]) => {
-        const failed = error?.message ?? output.find((o) => o.error)?.error;
-        if (failed) reject(new Error(`${what} failed: ${failed}`));
-        else resolve();
-      }),
-    );
+  /** Remove an image (a built-in one a rebuild replaced). Gone already is fine. */
+  async removeImage(ref: string): Promise<void> {
+    this.link.writes++;
+    this.link.images.delete(ref);
+    await this.call('DELETE', `/images/${encodeURIComponent(ref)}`, { query: { noprune: false } });
   }
+
+  /**
+   * A build or pull: a JSON-lines progress stream. Its deadline is on silence, not length (a
+   * cold build may take minutes while reporting progress); Ctrl-C aborts it.
+   */
+  private async stream(call: string, start: (signal: AbortSignal) => Promise<NodeJS.ReadableStream>): Promise<void> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    this.signal?.addEventListener('abort', onAbort);
+    let idle: NodeJS.Timeout | undefined;
+    let stalled = false;
+    const arm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => ((stalled = true), controller.abort()), DEADLINE.streamIdle);
+    };
+    try {
+      arm();
+      const stream = await start(controller.signal);
+      const docker = await this.sdk();
+      await new Promise<void>((resolve, reject) => {
+        controller.signal.addEventListener('abort', () => reject(new Error('aborted')));
+        docker.modem.followProgress(
+          stream,
+          (error: Error | null, output: { error?: string; errorDetail?: { message: string } }[]) => {
+            const failed = error?.message ?? output.find((o) => o.error)?.error;
+            if (failed) reject(new EngineError(call, 200, `failed: ${failed}`));
+            else resolve();
+          },
+          arm,
+        );
+      });
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      if (stalled) throw new EngineError(call, undefined, `made no progress for ${DEADLINE.streamIdle / 1000} s`, { fix: 'Check the engine ("docker info") and its network.' });
+      if (this.signal?.aborted) throw interrupted();
+      const status = (error as { statusCode?: number }).statusCode;
+      throw new EngineError(call, status, `failed${status ? ` (HTTP ${status})` : ''}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      clearTimeout(idle);
+      this.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  // ---- containers -----------------------------------------------------------------------
 
   async containers(labels: Record<string, string>): Promise<ContainerState[]> {
     const list = (await this.get<Dockerode.ContainerInfo[]>('/containers/json', { all: true, filters: labelFilter(labels) })) ?? [];
-    return (await Promise.all(list.map((c) => this.container(c.Id).catch(() => undefined)))).filter((c) => c !== undefined);
+    // A container removed between the list and its inspect is simply gone.
+    return (await Promise.all(list.map((c) => this.container(c.Id).catch((error) => (error instanceof EngineError && error.statusCode === 404 ? undefined : Promise.reject(error)))))).filter((c) => c !== undefined);
   }
 
   async container(id: string): Promise<ContainerState> {
     const info = await this.get<Dockerode.ContainerInspectInfo>(`/containers/${encodeURIComponent(id)}/json`);
-    if (!info) throw new EngineApiError(404, `No such container: ${id}`);
+    if (!info) throw new EngineError(`GET /containers/${id}/json`, 404, `failed (HTTP 404): No such container: ${id}`);
     const ports: ContainerState['ports'] = [];
     for (const [key, bindings] of Object.entries(info.HostConfig.PortBindings ?? {})) {
       for (const binding of (bindings as { HostIp: string; HostPort: string }[] | null) ?? []) {
@@ -269,15 +547,18 @@ export class Engine {
 
   /**
    * The stop signal (SIGTERM unless the image says otherwise), SIGKILL after the grace period:
-   * the one given, else the one the container was created with. Already stopped is fine.
+   * the one given, else the one the container was created with. Already stopped is fine. The
+   * engine answers only once the container has stopped: the deadline allows for the grace.
    */
   async stop(id: string, timeoutS?: number): Promise<void> {
-    await this.write('POST', `/containers/${encodeURIComponent(id)}/stop`, { query: { t: timeoutS } });
+    await this.write('POST', `/containers/${encodeURIComponent(id)}/stop`, { query: { t: timeoutS }, deadline: DEADLINE.write + (timeoutS ?? 30) * 1000 });
   }
 
   async remove(id: string): Promise<void> {
     await this.write('DELETE', `/containers/${encodeURIComponent(id)}`, { query: { force: true, v: false } });
   }
+
+  // ---- networks and volumes -------------------------------------------------------------
 
   async networks(labels: Record<string, string>): Promise<{ id: string; name: string; labels: Record<string, string>; containers: number }[]> {
     const list = (await this.get<Dockerode.NetworkInspectInfo[]>('/networks', { filters: labelFilter(labels) })) ?? [];
@@ -325,61 +606,89 @@ export class Engine {
     await this.write('DELETE', `/volumes/${encodeURIComponent(name)}`);
   }
 
-  /** Run a command in a running container; its exit code and output (doctor's `nginx -t`). */
-  async exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }> {
-    if (this.socket) {
-      // Without an Upgrade header the engine answers the start with the raw output stream and
-      // closes it when the command ends: three plain calls, as up's health probes need.
-      const created = await this.call<{ Id: string }>('POST', `/containers/${encodeURIComponent(id)}/exec`, { body: { Cmd: cmd, AttachStdout: true, AttachStderr: true } });
-      if (!created) throw new EngineApiError(404, `No such container: ${id}`);
-      const output = await this.call<Buffer>('POST', `/exec/${created.Id}/start`, { body: { Detach: false, Tty: false }, raw: true });
-      const info = await this.get<{ ExitCode: number | null }>(`/exec/${created.Id}/json`);
-      return { exitCode: info?.ExitCode ?? -1, output: demux(output ?? Buffer.alloc(0)) };
-    }
-    const exec = await (await this.docker).getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const chunks: Buffer[] = [];
-    await new Promise<void>((resolve, reject) => {
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', resolve);
-      stream.on('error', reject);
-    });
-    const info = await exec.inspect();
-    return { exitCode: info.ExitCode ?? -1, output: demux(Buffer.concat(chunks)) };
+  // ---- exec and logs --------------------------------------------------------------------
+
+  /**
+   * Run a command in a running container; its exit code and output (doctor's `nginx -t`, the
+   * health probes). The deadline covers the whole run: a command that hangs past it fails.
+   */
+  async exec(id: string, cmd: readonly string[], deadline: number = DEADLINE.write): Promise<{ exitCode: number; output: string }> {
+    const created = await this.call<{ Id: string }>('POST', `/containers/${encodeURIComponent(id)}/exec`, { body: { Cmd: cmd, AttachStdout: true, AttachStderr: true } });
+    if (!created) throw new EngineError(`POST /containers/${id}/exec`, 404, `failed (HTTP 404): No such container: ${id}`);
+    // Without an Upgrade header the engine answers the start with the raw output stream and
+    // closes it when the command ends (Engine API, "Start an exec instance").
+    const output = await this.call<Buffer>('POST', `/exec/${created.Id}/start`, { body: { Detach: false, Tty: false }, raw: true, deadline });
+    const info = await this.get<{ ExitCode: number | null }>(`/exec/${created.Id}/json`);
+    return { exitCode: info?.ExitCode ?? -1, output: demux(Buffer.isBuffer(output) ? output : Buffer.from(String(output ?? ''))) };
   }
 
   /**
-   * Run a Compose healthcheck test (["CMD", ...] or ["CMD-SHELL", "..."]) in a container now:
-   * Docker runs its first check only a whole interval after the start.
+   * Run a healthcheck test now, as the engine would (Docker runs its first check only a whole
+   * interval after the start): ["CMD", ...] directly, ["CMD-SHELL", "..."] through /bin/sh -c.
+   * A run longer than the healthcheck's timeout fails, as the engine counts it
+   * (moby daemon/health.go: "Health check exceeded timeout"). ["NONE"] never passes: callers
+   * do not probe a disabled healthcheck.
    */
-  async passesHealthcheck(id: string, test: readonly string[]): Promise<boolean> {
-    const [kind, ...rest] = test;
+  async passesHealthcheck(id: string, probe: Probe): Promise<boolean> {
+    const [kind, ...rest] = probe.test;
     const cmd = kind === 'CMD' ? rest : kind === 'CMD-SHELL' ? ['/bin/sh', '-c', rest.join(' ')] : undefined;
     if (!cmd?.length) return false;
-    return (await this.exec(id, cmd).catch(() => ({ exitCode: -1 }))).exitCode === 0;
+    const timeoutMs = Math.max(1, Math.round(probe.timeoutNs / 1e6)) || 30_000;
+    try {
+      return (await this.exec(id, cmd, timeoutMs)).exitCode === 0;
+    } catch (error) {
+      if (error instanceof UserError && error.exitCode === ExitCode.interrupted) throw error;
+      return false;
+    }
   }
 
   /** The last lines of a container's output, stdout and stderr interleaved. */
   async logs(id: string, tail: number): Promise<string> {
-    const buffer = (await (await this.docker).getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
-    return demux(buffer);
+    const raw = await this.call<Buffer>('GET', `/containers/${encodeURIComponent(id)}/logs`, { query: { stdout: true, stderr: true, tail, follow: false }, raw: true });
+    return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw ?? '')));
   }
 
-  /** Follow a container's output; returns a function that stops following. */
-  async followLogs(id: string, tail: number, onLine: (line: string) => void): Promise<() => void> {
-    const docker = await this.docker;
-    const stream = (await docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: true })) as NodeJS.ReadableStream & { destroy(): void };
-    const { PassThrough } = await import('node:stream');
-    const out = new PassThrough();
-    docker.modem.demuxStream(stream, out, out);
-    let pending = '';
-    out.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
+  /** Follow a container's output until `signal` aborts; each complete line to onLine. */
+  async followLogs(id: string, tail: number, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    const lines = lineSplitter(onLine);
+    if (this.link.transport.kind === 'ssh' || this.link.transport.kind === 'npipe') {
+      const docker = await this.sdk();
+      const stream = (await docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: true, abortSignal: signal } as never)) as unknown as NodeJS.ReadableStream;
+      return new Promise((resolve) => {
+        const { PassThrough } = require_stream();
+        const out = new PassThrough();
+        docker.modem.demuxStream(stream, out, out);
+        out.on('data', lines);
+        stream.on('end', resolve);
+        stream.on('error', () => resolve());
+        signal.addEventListener('abort', resolve);
+      });
+    }
+    // Following has no deadline of its own: it lasts until Ctrl-C (the signal) or the container ends.
+    const res = await this.detached().open('GET', `/containers/${encodeURIComponent(id)}/logs`, { query: { stdout: true, stderr: true, tail, follow: true } }, 2 ** 31 - 1);
+    const demuxer = frameDemuxer(lines);
+    return new Promise((resolve) => {
+      res.on('data', demuxer);
+      res.on('end', resolve);
+      res.on('error', () => resolve());
+      signal.addEventListener('abort', () => (res.destroy(), resolve()));
     });
-    return () => stream.destroy();
+  }
+}
+
+let streamModule: typeof import('node:stream') | undefined;
+function require_stream(): typeof import('node:stream') {
+  if (!streamModule) throw new Error('node:stream not loaded');
+  return streamModule;
+}
+/** Loaded with the SDK path only (ssh followLogs). */
+void import('node:stream').then((m) => (streamModule = m));
+
+function engineMessage(text: string): string {
+  try {
+    return ((JSON.parse(text) as { message?: string }).message ?? text).trim();
+  } catch {
+    return text.trim(); // not JSON: the engine's text as it is
   }
 }
 
@@ -387,8 +696,8 @@ function labelFilter(labels: Record<string, string>): { label: string[] } {
   return { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
 }
 
-/** Docker's multiplexed log format: 8-byte headers (stream, 0, 0, 0, size32be) before each chunk. */
-function demux(buffer: Buffer): string {
+/** Docker's multiplexed stream format: 8-byte headers (stream, 0, 0, 0, size32be) before each chunk. */
+export function demux(buffer: Buffer): string {
   let out = '';
   let at = 0;
   while (at + 8 <= buffer.length) {
@@ -397,4 +706,28 @@ function demux(buffer: Buffer): string {
     at += 8 + size;
   }
   return out;
+}
+
+/** The same format, arriving in chunks that may split headers and frames anywhere. */
+function frameDemuxer(onText: (text: string) => void): (chunk: Buffer) => void {
+  let pending = Buffer.alloc(0);
+  return (chunk) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 8) {
+      const size = pending.readUInt32BE(4);
+      if (pending.length < 8 + size) break;
+      onText(pending.subarray(8, 8 + size).toString());
+      pending = pending.subarray(8 + size);
+    }
+  };
+}
+
+function lineSplitter(onLine: (line: string) => void): (chunk: Buffer | string) => void {
+  let pending = '';
+  return (chunk) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  };
 }
