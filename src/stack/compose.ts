@@ -1,14 +1,27 @@
 /**
- * The stack definition: docker-compose.richie.yml read with the `yaml` library (keeping
- * positions), interpolated, and checked against the keys richie-dev supports. An unsupported
- * key is an error naming it and its line — never silently ignored.
+ * The stack definition: a Compose file loaded once, validated against the subset richie-dev
+ * supports, and normalized into a typed `StackSpec` — load, validate, normalize, then use
+ * (compose-go's loader, docker/compose v1's compose/config/config.py). Every accepted form is
+ * normalized here, as Compose normalizes it: nothing downstream reads YAML or guesses a
+ * default. Anything outside the subset is refused with its line and column, never ignored.
+ *
+ * Steps: the YAML (1.2's core schema plus PyYAML's other booleans, `yes`/`no`/`on`/`off`, as
+ * Compose v1 reads them; merge keys `<<` too) is walked
+ * into plain values, interpolating every string outside `version` and `x-*` (v1 interpolates
+ * each section's values, never keys) and keeping each node's position; the values are checked
+ * by a zod schema; the normalizers then resolve paths, list-or-map forms, host pass-through
+ * and cross-references.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { homedir } from 'node:os';
+import { dirname, join, normalize, posix, resolve } from 'node:path';
+import { Alias, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type ScalarTag } from 'yaml';
+import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { InterpolationError, interpolate, parseDotEnv, splitCommand } from './interpolate.js';
 
 export interface PortSpec {
+  /** '' when the file names no address: Docker then publishes on every interface. */
   hostIp: string;
   hostPort: number;
   containerPort: number;
@@ -22,25 +35,50 @@ export interface VolumeSpec {
   readOnly: boolean;
 }
 
+/**
+ * A field left out is left to the image's HEALTHCHECK, then to Docker's defaults (30s, 30s,
+ * 3, 0s): the daemon fills each zero field from the image (moby daemon/commit.go, `merge`).
+ */
 export interface HealthcheckSpec {
+  /** ["CMD", ...], ["CMD-SHELL", "..."], or ["NONE"] (the image's check disabled). */
   test: string[];
-  intervalNs: number;
-  timeoutNs: number;
-  retries: number;
-  startPeriodNs: number;
+  intervalNs?: number;
+  timeoutNs?: number;
+  retries?: number;
+  startPeriodNs?: number;
+}
+
+/** Docker's healthcheck defaults, for a field neither the file nor the image sets. */
+export const DOCKER_HEALTHCHECK_DEFAULTS = { intervalNs: 30e9, timeoutNs: 30e9, retries: 3, startPeriodNs: 0 } as const;
+
+export type DependsOnCondition = 'service_started' | 'service_healthy' | 'service_completed_successfully';
+
+export interface BuildSpec {
+  /** Absolute path of the build context. */
+  context: string;
+  /** The Dockerfile, relative to the context (Docker's default "Dockerfile" when absent). */
+  dockerfile?: string;
+  /** Build arguments; one written without a value takes the host's (or "" when unset). */
+  args: Record<string, string>;
 }
 
 export interface ServiceSpec {
   name: string;
   image: string;
-  build?: { context: string; dockerfile?: string };
+  build?: BuildSpec;
+  /** The command as words (a string in the file is split as Compose splits it, without a shell). */
   command?: string[];
-  environment: Record<string, string>;
+  /**
+   * The `environment` entries (without the env files, which are read when the container is
+   * made). `null`: named without a value and not set on the host — Docker then unsets it.
+   */
+  environment: Record<string, string | null>;
+  /** Absolute paths of the env files, in order; `environment` wins over them. */
   envFiles: string[];
   ports: PortSpec[];
   volumes: VolumeSpec[];
   networks: { key: string; aliases: string[] }[];
-  dependsOn: { service: string; condition: 'service_started' | 'service_healthy' }[];
+  dependsOn: { service: string; condition: DependsOnCondition }[];
   healthcheck?: HealthcheckSpec;
   labels: Record<string, string>;
   init: boolean;
@@ -49,191 +87,482 @@ export interface ServiceSpec {
 
 export interface StackSpec {
   file: string;
+  /** The files the model was read from: the stack file, and the `.env` beside it if any. */
+  inputs: string[];
   services: ServiceSpec[];
+  /** Every network the services use; `name` is the engine's name when the file gives one (always for an external network). */
   networks: { key: string; name?: string; external: boolean }[];
   volumes: { key: string }[];
+  /** Variables read but not set (Compose reads them as ""), as Compose v1 warns. */
+  warnings: string[];
 }
+
+/** PyYAML's booleans beyond true/false (yaml/resolver.py, tag:yaml.org,2002:bool); not its `y`/`n`. */
+const PYYAML_BOOL: ScalarTag = {
+  identify: (value) => typeof value === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/,
+  resolve: (text) => /^(?:yes|on)$/i.test(text),
+};
 
 /** Seconds a container gets to stop after SIGTERM when the file does not say (Compose: 10). */
 const DEFAULT_STOP_GRACE_S = 1;
 
-const SUPPORTED: Record<string, readonly string[]> = {
-  top: ['version', 'services', 'networks', 'volumes'],
-  service: ['image', 'build', 'command', 'environment', 'env_file', 'ports', 'volumes', 'networks', 'depends_on', 'healthcheck', 'labels', 'init', 'stop_grace_period'],
-  healthcheck: ['test', 'interval', 'timeout', 'retries', 'start_period'],
-  build: ['context', 'dockerfile'],
-  dependsOn: ['condition'],
-  serviceNetwork: ['aliases'],
-  network: ['name', 'external'],
-  volume: [],
-};
+// ---------------------------------------------------------------------------------------
+// The schema: the subset richie-dev supports, with each key's accepted forms.
 
-/** `${VAR}`, `${VAR:-default}` and `$$`, as Compose interpolates them. */
-export function interpolate(text: string, vars: Record<string, string | undefined>): string {
-  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (match, name: string | undefined, fallback: string | undefined) => {
-    if (match === '$$') return '$';
-    const value = vars[name!];
-    return value === undefined || value === '' ? (fallback ?? '') : value;
-  });
+const listOrMap = z.union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))]);
+const stringOrList = z.union([z.string(), z.array(z.string())]);
+const duration = z.string();
+
+const serviceSchema = z.strictObject({
+  image: z.string(),
+  build: z.union([z.string(), z.strictObject({ context: z.string(), dockerfile: z.string().optional(), args: listOrMap.optional() })]).optional(),
+  command: stringOrList.optional(),
+  environment: listOrMap.optional(),
+  env_file: stringOrList.optional(),
+  ports: z.array(z.union([z.string(), z.number(), z.strictObject({ target: z.number().int(), published: z.number().int().optional(), protocol: z.string().optional() })])).optional(),
+  volumes: z.array(z.union([z.string(), z.strictObject({ type: z.enum(['bind', 'volume']), source: z.string(), target: z.string(), read_only: z.boolean().optional() })])).optional(),
+  networks: z.union([z.array(z.string()), z.record(z.string(), z.union([z.null(), z.strictObject({ aliases: z.array(z.string()).optional() })]))]).optional(),
+  depends_on: z
+    .union([z.array(z.string()), z.record(z.string(), z.strictObject({ condition: z.enum(['service_started', 'service_healthy', 'service_completed_successfully']) }))])
+    .optional(),
+  healthcheck: z
+    .strictObject({ test: stringOrList.optional(), interval: duration.optional(), timeout: duration.optional(), retries: z.number().int().nonnegative().optional(), start_period: duration.optional(), disable: z.boolean().optional() })
+    .optional(),
+  labels: listOrMap.optional(),
+  init: z.boolean().optional(),
+  stop_grace_period: duration.optional(),
+});
+
+const fileSchema = z.strictObject({
+  version: z.string().optional(),
+  services: z.record(z.string(), serviceSchema),
+  networks: z.record(z.string(), z.union([z.null(), z.strictObject({ name: z.string().optional(), external: z.boolean().optional() })])).optional(),
+  volumes: z.record(z.string(), z.union([z.null(), z.strictObject({})])).optional(),
+});
+
+type RawService = z.infer<typeof serviceSchema>;
+
+/** The keys allowed where a strict object refused one, for the error message. */
+function allowedKeys(path: readonly PropertyKey[]): string[] {
+  const [section, , key] = path;
+  const keysOf = (schema: z.ZodType): string[] => Object.keys((schema as unknown as { shape: object }).shape);
+  if (path.length === 0) return keysOf(fileSchema);
+  if (section === 'services' && path.length === 2) return keysOf(serviceSchema);
+  if (section === 'services' && key === 'build') return ['context', 'dockerfile', 'args'];
+  if (section === 'services' && key === 'healthcheck') return ['test', 'interval', 'timeout', 'retries', 'start_period', 'disable'];
+  if (section === 'services' && key === 'depends_on') return ['condition'];
+  if (section === 'services' && key === 'networks') return ['aliases'];
+  if (section === 'services' && key === 'ports') return ['target', 'published', 'protocol'];
+  if (section === 'services' && key === 'volumes') return ['type', 'source', 'target', 'read_only'];
+  if (section === 'networks') return ['name', 'external'];
+  return [];
 }
 
-/** "1s", "500ms", "1m30s" to nanoseconds. */
-export function durationNs(text: string | number, where: string): number {
-  if (typeof text === 'number') return text * 1e9;
-  const units: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  let total = 0;
-  const rest = text.replace(/(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/g, (_, n: string, unit: string) => {
-    total += Number(n) * units[unit]!;
-    return '';
-  });
-  if (rest !== '' || text === '') throw new UserError(`${where}: "${text}" is not a duration like "1s" or "500ms".`);
-  return total;
+// ---------------------------------------------------------------------------------------
+// Reading.
+
+export interface ReadStackOptions {
+  /** The process environment (default: this process's); richie-dev's own variables win over it, and it over `.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** The home directory `~` expands to (default: the user's). */
+  home?: string;
 }
 
-export async function readStack(file: string, vars: Record<string, string | undefined>): Promise<StackSpec> {
+/**
+ * Read `file` into a StackSpec. Variables come from, lowest first: the `.env` file beside the
+ * stack file (v1: compose/config/environment.py, `Environment.from_env_file`), the process
+ * environment, and `vars` — richie-dev's own RICHIE_DEV_* values (`stackVars`).
+ */
+export async function readStack(file: string, vars: Record<string, string | undefined>, options: ReadStackOptions = {}): Promise<StackSpec> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new UserError(`The stack file ${file} cannot be read (${error.code ?? error.message}).`, {
       fix: 'Check "stackFile" in richie-dev.config.json (a path relative to the project dir), or remove it to use richie-dev\'s own.',
     });
   });
+  const baseDir = dirname(file);
+  const env = options.env ?? process.env;
+  const inputs = [file];
+  const dotEnvFile = join(baseDir, '.env');
+  const dotEnvText = await readFile(dotEnvFile, 'utf8').catch(() => undefined);
+  const dotEnv = new Map<string, string>();
+  if (dotEnvText !== undefined) {
+    inputs.push(dotEnvFile);
+    for (const [k, v] of parseDotEnv(dotEnvText, (name) => env[name])) dotEnv.set(k, v.value);
+  }
+  const lookup = (name: string): string | undefined => vars[name] ?? env[name] ?? dotEnv.get(name);
+  return parseStack(text, { file, baseDir, lookup, home: options.home ?? homedir(), inputs });
+}
+
+interface ParseContext {
+  file: string;
+  baseDir: string;
+  lookup: (name: string) => string | undefined;
+  home: string;
+  inputs: string[];
+}
+
+type Path = readonly PropertyKey[];
+const keyOf = (path: Path) => JSON.stringify(path.map(String));
+
+/** The model of a Compose file's text; `file` names it in errors and anchors relative paths. */
+export function parseStack(text: string, ctx: ParseContext): StackSpec {
+  const { file } = ctx;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
+  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false, customTags: [PYYAML_BOOL] });
+  const where = (offset: number | undefined) => {
+    const { line, col } = lineCounter.linePos(offset ?? 0);
+    return `${file}:${line}:${col}`;
+  };
+  const fix = `Edit ${file}: richie-dev reads the Compose keys its README lists; "richie-dev stack config" shows what it read.`;
   if (doc.errors.length) {
     const error = doc.errors[0]!;
-    throw new UserError(`${file}: ${error.message}`, { fix: `Fix the YAML in ${file}.` });
+    throw new UserError(`${where(error.pos[0])}: ${error.message.split('\n')[0]}`, { fix: `Fix the YAML in ${file}.` });
   }
-  const line = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : 0);
-  const fail = (node: Node | null | undefined, message: string): never => {
-    throw new UserError(`${file}:${line(node)}: ${message}`, { fix: `Edit ${file}; richie-dev supports the keys its README lists.` });
-  };
-  const checkKeys = (map: YAMLMap, allowed: readonly string[], where: string) => {
-    for (const pair of map.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '?';
-      if (!allowed.includes(key)) fail(pair.key as Node, `unsupported key "${key}" in ${where} (supported: ${allowed.join(', ') || 'none'})`);
-    }
-  };
-  const root = doc.contents;
-  if (!isMap(root)) return fail(root, 'the file must be a mapping with "services"');
-  checkKeys(root, SUPPORTED.top!, 'the top level');
-  const baseDir = dirname(file);
-  const str = (value: unknown) => interpolate(String(value), vars);
-  const path = (value: unknown) => {
-    const p = str(value);
-    return isAbsolute(p) ? p : resolve(baseDir, p);
-  };
 
-  const services: ServiceSpec[] = [];
-  const servicesNode = root.get('services', true);
-  if (!isMap(servicesNode)) return fail(root, '"services" must be a mapping');
-  for (const pair of servicesNode.items) {
-    const name = String((pair.key as { value: unknown }).value);
-    const node = pair.value as Node;
-    if (!isMap(node)) return fail(node, `service "${name}" must be a mapping`);
-    checkKeys(node, SUPPORTED.service!, `service "${name}"`);
-    const raw = node.toJSON() as Record<string, unknown>;
-    const where = `services.${name}`;
-    if (raw.image === undefined) fail(node, `${where} needs an "image"`);
-    const healthNode = node.get('healthcheck', true);
-    if (isMap(healthNode)) checkKeys(healthNode, SUPPORTED.healthcheck!, `${where}.healthcheck`);
-    const buildNode = node.get('build', true);
-    if (isMap(buildNode)) checkKeys(buildNode, SUPPORTED.build!, `${where}.build`);
-    const dependsNode = node.get('depends_on', true);
-    if (isMap(dependsNode)) for (const dep of dependsNode.items) if (isMap(dep.value)) checkKeys(dep.value, SUPPORTED.dependsOn!, `${where}.depends_on`);
-    const networksNode = node.get('networks', true);
-    if (isMap(networksNode)) for (const net of networksNode.items) if (isMap(net.value)) checkKeys(net.value, SUPPORTED.serviceNetwork!, `${where}.networks`);
-
-    const environment: Record<string, string> = {};
-    if (Array.isArray(raw.environment)) {
-      for (const entry of raw.environment as string[]) {
-        const [k, ...v] = str(entry).split('=');
-        environment[k!] = v.join('=');
-      }
-    } else if (raw.environment) {
-      for (const [k, v] of Object.entries(raw.environment as object)) environment[k] = str(v ?? '');
-    }
-    const health = raw.healthcheck as Record<string, unknown> | undefined;
-    const build = raw.build === undefined ? undefined : typeof raw.build === 'string' ? { context: path(raw.build) } : { context: path((raw.build as { context: string }).context), ...((raw.build as { dockerfile?: string }).dockerfile ? { dockerfile: str((raw.build as { dockerfile: string }).dockerfile) } : {}) };
-    const spec: ServiceSpec = {
-      name,
-      image: str(raw.image),
-      ...(build ? { build } : {}),
-      ...(raw.command === undefined ? {} : { command: Array.isArray(raw.command) ? (raw.command as unknown[]).map(str) : ['/bin/sh', '-c', str(raw.command)] }),
-      environment,
-      envFiles: (raw.env_file === undefined ? [] : Array.isArray(raw.env_file) ? (raw.env_file as unknown[]) : [raw.env_file]).map(path),
-      ports: ((raw.ports as unknown[] | undefined) ?? []).map((p) => parsePort(str(p), `${where}.ports`)),
-      volumes: ((raw.volumes as unknown[] | undefined) ?? []).map((v) => parseVolume(str(v), baseDir, `${where}.volumes`)),
-      networks: Array.isArray(raw.networks)
-        ? (raw.networks as string[]).map((key) => ({ key, aliases: [] }))
-        : Object.entries((raw.networks as Record<string, { aliases?: string[] } | null> | undefined) ?? { default: null }).map(([key, value]) => ({
-            key,
-            aliases: (value?.aliases ?? []).map(str),
-          })),
-      dependsOn: Array.isArray(raw.depends_on)
-        ? (raw.depends_on as string[]).map((service) => ({ service, condition: 'service_started' as const }))
-        : Object.entries((raw.depends_on as Record<string, { condition?: string }> | undefined) ?? {}).map(([service, value]) => ({
-            service,
-            condition: value?.condition === 'service_healthy' ? ('service_healthy' as const) : ('service_started' as const),
-          })),
-      ...(health
-        ? {
-            healthcheck: {
-              test: (health.test as unknown[]).map(str),
-              intervalNs: durationNs((health.interval as string) ?? '30s', `${where}.healthcheck.interval`),
-              timeoutNs: durationNs((health.timeout as string) ?? '30s', `${where}.healthcheck.timeout`),
-              retries: Number(health.retries ?? 3),
-              startPeriodNs: durationNs((health.start_period as string) ?? '0s', `${where}.healthcheck.start_period`),
-            },
+  // Walk the YAML into plain values, keeping where each value and each key starts.
+  const valueAt = new Map<string, number>();
+  const keyAt = new Map<string, number>();
+  const numberText = new Map<string, string>();
+  const unset = new Set<string>();
+  const walk = (node: unknown, path: Path, expand: boolean): unknown => {
+    if (isAlias(node)) return walk((node as Alias).resolve(doc as Document), path, expand);
+    const n = node as Node | null | undefined;
+    if (n?.range) valueAt.set(keyOf(path), n.range[0]);
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      const merged: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const k = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (k === '<<') {
+          // YAML 1.1 merge keys (PyYAML honours them): earlier sources and the map's own keys win.
+          const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+          for (const source of sources) {
+            const value = walk(source, path, expand);
+            if (value && typeof value === 'object' && !Array.isArray(value)) for (const [mk, mv] of Object.entries(value)) if (!(mk in merged)) merged[mk] = mv;
           }
-        : {}),
-      labels: Object.fromEntries(Object.entries((raw.labels as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, str(v)])),
+          continue;
+        }
+        if (typeof k !== 'string' && typeof k !== 'number') throw new UserError(`${where((pair.key as Node | null)?.range?.[0])}: keys must be plain strings.`, { fix });
+        const name = String(k);
+        const keyNode = pair.key as Node | null;
+        if (keyNode?.range) keyAt.set(keyOf([...path, name]), keyNode.range[0]);
+        const topLevelQuiet = path.length === 0 && (name === 'version' || name.startsWith('x-'));
+        out[name] = pair.value === null ? null : walk(pair.value, [...path, name], expand && !topLevelQuiet);
+        if (pair.value === null && keyNode?.range) valueAt.set(keyOf([...path, name]), keyNode.range[0]);
+      }
+      for (const [mk, mv] of Object.entries(merged)) if (!(mk in out)) out[mk] = mv;
+      return out;
+    }
+    if (isSeq(node)) return node.items.map((item, i) => walk(item, [...path, i], expand));
+    if (isScalar(node)) {
+      const value = node.value;
+      if (typeof value === 'number' && node.source !== undefined) numberText.set(keyOf(path), String(node.source));
+      if (typeof value !== 'string' || !expand) return value;
+      try {
+        const result = interpolate(value, ctx.lookup);
+        for (const name of result.unset) unset.add(name);
+        return result.value;
+      } catch (error) {
+        if (!(error instanceof InterpolationError)) throw error;
+        const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : 0;
+        const offset = node.type === 'PLAIN' || quoted ? node.range![0] + quoted + error.offset : node.range![0];
+        throw new UserError(`${where(offset)}: ${error.message}`, { fix: error.fix });
+      }
+    }
+    return node === null || node === undefined ? null : node;
+  };
+  const raw = walk(doc.contents, [], true);
+
+  const at = (path: Path) => where(keyAt.get(keyOf(path)) ?? valueAt.get(keyOf(path)) ?? closest(path));
+  const valuePos = (path: Path) => where(valueAt.get(keyOf(path)) ?? keyAt.get(keyOf(path)) ?? closest(path));
+  const closest = (path: Path): number | undefined => {
+    for (let i = path.length - 1; i >= 0; i--) {
+      const k = keyOf(path.slice(0, i));
+      const found = valueAt.get(k) ?? keyAt.get(k);
+      if (found !== undefined) return found;
+    }
+    return 0;
+  };
+  const fail = (path: Path, message: string, how = fix): never => {
+    throw new UserError(`${valuePos(path)}: ${message}`, { fix: how });
+  };
+  const name = (path: Path) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail([], 'the file must be a mapping with "services"');
+  const top = raw as Record<string, unknown>;
+  for (const k of Object.keys(top)) if (k.startsWith('x-')) delete top[k];
+  for (const service of Object.values((top.services ?? {}) as Record<string, unknown>)) {
+    if (service && typeof service === 'object') for (const k of Object.keys(service)) if (k.startsWith('x-')) delete (service as Record<string, unknown>)[k];
+  }
+  // Compose v1 converts these from strings after interpolation (compose/config/interpolation.py, ConversionMap).
+  convertTypes(top);
+
+  const parsed = fileSchema.safeParse(top);
+  if (!parsed.success) {
+    const issue = explain(parsed.error.issues[0]!, []);
+    if (issue.code === 'unrecognized_keys') {
+      const key = issue.keys[0]!;
+      const allowed = allowedKeys(issue.path);
+      throw new UserError(`${at([...issue.path, key])}: unsupported key "${key}" in ${issue.path.length ? name(issue.path) : 'the top level'} (supported: ${allowed.join(', ') || 'none'})`, { fix });
+    }
+    return fail(issue.path, `${name(issue.path) || 'the file'}: ${issue.message}`);
+  }
+  const spec = parsed.data;
+  const text2 = (path: Path, value: string | number | boolean): string =>
+    typeof value === 'number' ? (numberText.get(keyOf(path)) ?? String(value)) : typeof value === 'boolean' ? (value ? 'True' : 'False') : value;
+  const hostPath = (p: string) => normalize(resolve(ctx.baseDir, expandHome(p, ctx.home)));
+
+  const networkKeys = new Set(['default', ...Object.keys(spec.networks ?? {})]);
+  const volumeKeys = new Set(Object.keys(spec.volumes ?? {}));
+  const serviceNames = Object.keys(spec.services);
+  const services: ServiceSpec[] = [];
+  for (const [serviceName, s] of Object.entries(spec.services)) {
+    const p = ['services', serviceName] as const;
+    if (!/^[a-zA-Z0-9._-]+$/.test(serviceName)) throw new UserError(`${at(p)}: service name "${serviceName}" may use only letters, digits, ".", "_" and "-".`, { fix });
+    services.push(normalizeService(serviceName, s, p));
+  }
+
+  function normalizeService(serviceName: string, s: RawService, p: Path): ServiceSpec {
+    const out: ServiceSpec = {
+      name: serviceName,
+      image: s.image,
+      environment: keyValues(s.environment, [...p, 'environment'], 'environment', true),
+      envFiles: (s.env_file === undefined ? [] : typeof s.env_file === 'string' ? [s.env_file] : s.env_file).map(hostPath),
+      ports: (s.ports ?? []).map((port, i) => parsePort(port, [...p, 'ports', i])),
+      volumes: (s.volumes ?? []).map((volume, i) => parseVolume(volume, [...p, 'volumes', i])),
+      networks: serviceNetworks(s.networks, [...p, 'networks']),
+      dependsOn: dependsOn(s.depends_on, [...p, 'depends_on']),
+      labels: labels(s.labels, [...p, 'labels']),
       // richie-dev's defaults differ from Compose's on purpose: with an init process as PID 1 a
       // main process that never installed a SIGTERM handler still stops at once, and a short
       // grace period bounds one that ignores it. The file can say otherwise.
-      init: raw.init !== false,
-      stopGracePeriodS: raw.stop_grace_period === undefined ? DEFAULT_STOP_GRACE_S : durationNs(str(raw.stop_grace_period), `${where}.stop_grace_period`) / 1e9,
+      init: s.init ?? true,
+      stopGracePeriodS: s.stop_grace_period === undefined ? DEFAULT_STOP_GRACE_S : durationAt(s.stop_grace_period, [...p, 'stop_grace_period']) / 1e9,
     };
-    services.push(spec);
+    if (s.build !== undefined) out.build = build(s.build, [...p, 'build']);
+    if (s.command !== undefined) out.command = command(s.command, [...p, 'command']);
+    if (s.healthcheck !== undefined) out.healthcheck = healthcheck(s.healthcheck, [...p, 'healthcheck']);
+    return out;
   }
-  for (const service of services) {
-    for (const dep of service.dependsOn) {
-      if (!services.some((s) => s.name === dep.service)) fail(servicesNode, `service "${service.name}" depends on unknown service "${dep.service}"`);
+
+  function durationAt(value: string, path: Path): number {
+    const ns = parseDuration(value);
+    if (ns === undefined) fail(path, `"${value}" is not a duration like "1s", "500ms" or "1m30s"`);
+    return ns!;
+  }
+
+  /** `environment`, `build.args`: list ("K=V", or "K" to take the host's) or map (a null value takes the host's). */
+  function keyValues(value: z.infer<typeof listOrMap> | undefined, path: Path, what: string, keepUnset: true): Record<string, string | null>;
+  function keyValues(value: z.infer<typeof listOrMap> | undefined, path: Path, what: string, keepUnset: false): Record<string, string>;
+  function keyValues(value: z.infer<typeof listOrMap> | undefined, path: Path, what: string, keepUnset: boolean): Record<string, string | null> {
+    const out: Record<string, string | null> = {};
+    const entries: [string, string | null, Path][] = Array.isArray(value)
+      ? value.map((entry, i) => {
+          // v1 compose/config/environment.py, split_env: "K=V", or "K" alone for the host's value.
+          const eq = entry.indexOf('=');
+          return eq === -1 ? [entry, null, [...path, i]] : [entry.slice(0, eq), entry.slice(eq + 1), [...path, i]];
+        })
+      : Object.entries(value ?? {}).map(([k, v]) => [k, v === null ? null : text2([...path, k], v), [...path, k]]);
+    for (const [k, v, at2] of entries) {
+      if (/\s/.test(k) || k === '') fail(at2, `${what} variable name "${k}" may not be empty or contain whitespace`);
+      // Host pass-through (v1 config.py, resolve_env_var): a name without a value takes the
+      // value of the variable in richie-dev's environment; unset stays unset.
+      out[k] = v ?? ctx.lookup(k) ?? (keepUnset ? null : '');
     }
+    return out;
+  }
+
+  function labels(value: z.infer<typeof listOrMap> | undefined, path: Path): Record<string, string> {
+    // v1 config.py, parse_labels/split_kv: "k=v", or "k" alone for an empty value; maps as they are.
+    if (Array.isArray(value)) return Object.fromEntries(value.map((entry) => (entry.includes('=') ? [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] : [entry, ''])));
+    return Object.fromEntries(Object.entries(value ?? {}).map(([k, v]) => [k, v === null ? '' : text2([...path, k], v)]));
+  }
+
+  function build(value: NonNullable<RawService['build']>, path: Path): BuildSpec {
+    const b = typeof value === 'string' ? { context: value } : value;
+    const contextPath = typeof value === 'string' ? path : [...path, 'context'];
+    // Git and URL contexts (v1 config.py, is_url) need the engine to fetch: not in the subset.
+    if (/^(https?:\/\/|git:\/\/|github\.com\/|git@)/.test(b.context)) fail(contextPath, `build context "${b.context}" is a URL; richie-dev builds from a local folder`);
+    const out: BuildSpec = { context: hostPath(b.context), args: {} };
+    if ('dockerfile' in b && b.dockerfile !== undefined) out.dockerfile = b.dockerfile;
+    if ('args' in b && b.args !== undefined) out.args = keyValues(b.args, [...path, 'args'], 'build argument', false);
+    return out;
+  }
+
+  function command(value: string | string[], path: Path): string[] {
+    if (Array.isArray(value)) return value;
+    try {
+      return splitCommand(value);
+    } catch (error) {
+      return fail(path, `command: ${(error as Error).message}`, (error as InterpolationError).fix);
+    }
+  }
+
+  function healthcheck(value: NonNullable<RawService['healthcheck']>, path: Path): HealthcheckSpec {
+    // v1 config.py, process_healthcheck: `disable: true` is test ["NONE"].
+    if (value.disable === true) return { test: ['NONE'] };
+    if (value.test === undefined) return fail(path, 'healthcheck needs a "test" (richie-dev probes services with it)');
+    let test: string[];
+    if (typeof value.test === 'string') {
+      // docker-py types/healthcheck.py: a string is run by the container's shell. "NONE" as a
+      // string would be a shell command named NONE, failing forever: surely meant to disable.
+      if (value.test === 'NONE') return fail([...path, 'test'], 'test "NONE" as a string is a shell command named NONE', 'Write test: ["NONE"] (or disable: true) to turn the image\'s healthcheck off.');
+      test = ['CMD-SHELL', value.test];
+    } else {
+      test = value.test;
+      if (!['CMD', 'CMD-SHELL', 'NONE'].includes(test[0] ?? '')) fail([...path, 'test'], `test must start with "CMD", "CMD-SHELL" or "NONE" (got ${JSON.stringify(test[0] ?? '')})`);
+    }
+    const out: HealthcheckSpec = { test };
+    if (value.interval !== undefined) out.intervalNs = durationAt(value.interval, [...path, 'interval']);
+    if (value.timeout !== undefined) out.timeoutNs = durationAt(value.timeout, [...path, 'timeout']);
+    if (value.retries !== undefined) out.retries = value.retries;
+    if (value.start_period !== undefined) out.startPeriodNs = durationAt(value.start_period, [...path, 'start_period']);
+    return out;
+  }
+
+  function parsePort(value: NonNullable<RawService['ports']>[number], path: Path): PortSpec {
+    const publish = `publish it on a host port: "8080:${typeof value === 'object' ? value.target : value}" or "127.0.0.1:8080:80"`;
+    if (typeof value === 'object') {
+      if (value.protocol !== undefined && value.protocol !== 'tcp') fail([...path, 'protocol'], `protocol "${value.protocol}": richie-dev publishes TCP ports only`);
+      if (value.published === undefined) fail(path, `port ${value.target} has no "published" port: richie-dev checks host ports before it creates anything`, publish);
+      return checkPorts({ hostIp: '', hostPort: value.published!, containerPort: value.target }, path);
+    }
+    // [ip:]host:container[/tcp] (v1 types.py ServicePort.parse, docker-py build_port_bindings).
+    const text = String(value);
+    const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|(\d+\.\d+\.\d+\.\d+)):)?(?:(\d+):)?(\d+)(?:\/(\w+))?$/.exec(text);
+    if (!m) return fail(path, `"${text}" is not a port mapping like "127.0.0.1:8070:8070" (ranges are not supported)`);
+    if (m[5] !== undefined && m[5] !== 'tcp') fail(path, `"${text}": richie-dev publishes TCP ports only`);
+    if (m[3] === undefined) fail(path, `"${text}" publishes on a random host port: richie-dev checks host ports before it creates anything`, publish);
+    return checkPorts({ hostIp: m[1] ?? m[2] ?? '', hostPort: Number(m[3]), containerPort: Number(m[4]) }, path);
+  }
+
+  function checkPorts(port: PortSpec, path: Path): PortSpec {
+    for (const n of [port.hostPort, port.containerPort]) if (!Number.isInteger(n) || n < 1 || n > 65535) fail(path, `port ${n} is outside 1-65535`);
+    return port;
+  }
+
+  function parseVolume(value: NonNullable<RawService['volumes']>[number], path: Path): VolumeSpec {
+    let out: VolumeSpec;
+    if (typeof value === 'object') {
+      // Long syntax: v1 config.py resolve_volume_path expands a bind source starting with "." or "~".
+      out = { type: value.type, source: value.type === 'bind' ? hostPath(value.source) : value.source, target: value.target, readOnly: value.read_only ?? false };
+    } else {
+      // Short syntax, v1 types.py VolumeSpec._parse_unix: external:internal[:mode]; the external
+      // part is a host path when it starts with ".", "/" or "~" (then expanded), else a named volume.
+      const parts = value.split(':');
+      if (parts.length === 1) return fail(path, `"${value}" is an anonymous volume`, `Name it ("data:${value}") and declare "data" under the top-level volumes.`);
+      if (parts.length > 3 || !parts[0] || !parts[1]) return fail(path, `"${value}" is not a volume like "./path:/target:ro" or "name:/target"`);
+      const mode = parts[2] ?? 'rw';
+      if (mode !== 'rw' && mode !== 'ro') fail(path, `volume mode "${mode}": richie-dev supports "ro" and "rw"`);
+      const bind = /^[./~]/.test(parts[0]);
+      out = { type: bind ? 'bind' : 'volume', source: bind ? hostPath(parts[0]) : parts[0], target: parts[1], readOnly: mode === 'ro' };
+    }
+    if (!posix.isAbsolute(out.target)) fail(path, `the target "${out.target}" must be an absolute path in the container`);
+    out.target = posix.normalize(out.target);
+    if (out.type === 'volume' && !volumeKeys.has(out.source)) {
+      // v1 errors the same way: "Named volume ... is used in service ... but no declaration was found".
+      fail(path, `the named volume "${out.source}" is not declared under the top-level "volumes"`, `Add it under the top-level volumes ("volumes: { ${out.source}: {} }"), or write a path ("./${out.source}") to mount a folder.`);
+    }
+    return out;
+  }
+
+  function serviceNetworks(value: RawService['networks'], path: Path): ServiceSpec['networks'] {
+    const entries: [string, string[]][] =
+      value === undefined ? [['default', []]] : Array.isArray(value) ? value.map((k) => [k, []]) : Object.entries(value).map(([k, v]) => [k, v?.aliases ?? []]);
+    for (const [key] of entries) {
+      if (!networkKeys.has(key)) {
+        const p = Array.isArray(value) ? [...path, value.indexOf(key)] : [...path, key];
+        fail(p, `the network "${key}" is not declared under the top-level "networks"`, `Add it under the top-level networks ("networks: { ${key}: {} }"), or remove it from this service.`);
+      }
+    }
+    return entries.map(([key, aliases]) => ({ key, aliases }));
+  }
+
+  function dependsOn(value: RawService['depends_on'], path: Path): ServiceSpec['dependsOn'] {
+    // v1 config.py, process_depends_on: the list form means condition service_started.
+    const entries: [string, DependsOnCondition][] = Array.isArray(value) ? value.map((k) => [k, 'service_started']) : Object.entries(value ?? {}).map(([k, v]) => [k, v.condition]);
+    for (const [dep] of entries) {
+      if (!serviceNames.includes(dep)) {
+        const p = Array.isArray(value) ? [...path, value.indexOf(dep)] : [...path, dep];
+        fail(p, `depends on "${dep}", which is not a service in this file (services: ${serviceNames.join(', ')})`);
+      }
+    }
+    return entries.map(([service, condition]) => ({ service, condition }));
   }
 
   const networks: StackSpec['networks'] = [];
-  const networksNode = root.get('networks', true);
-  if (isMap(networksNode)) {
-    for (const pair of networksNode.items) {
-      const key = String((pair.key as { value: unknown }).value);
-      if (isMap(pair.value)) checkKeys(pair.value, SUPPORTED.network!, `networks.${key}`);
-      const value = (isMap(pair.value) ? pair.value.toJSON() : {}) as { name?: string; external?: boolean };
-      networks.push({ key, ...(value.name ? { name: str(value.name) } : {}), external: value.external === true });
-    }
+  if (!spec.networks || !('default' in spec.networks)) networks.push({ key: 'default', external: false });
+  for (const [key, value] of Object.entries(spec.networks ?? {})) {
+    const external = value?.external === true;
+    // An external network is the engine's network of that name (v1 serialize.py prints name: key).
+    const netName = value?.name ?? (external ? key : undefined);
+    networks.push({ key, ...(netName !== undefined ? { name: netName } : {}), external });
   }
-  if (!networks.some((n) => n.key === 'default')) networks.unshift({ key: 'default', external: false });
-  const volumes: StackSpec['volumes'] = [];
-  const volumesNode = root.get('volumes', true);
-  if (isMap(volumesNode)) {
-    for (const pair of volumesNode.items) {
-      const key = String((pair.key as { value: unknown }).value);
-      if (isMap(pair.value)) checkKeys(pair.value, SUPPORTED.volume!, `volumes.${key}`);
-      volumes.push({ key });
-    }
-  }
-  return { file, services, networks, volumes };
+  const volumes = Object.keys(spec.volumes ?? {}).map((key) => ({ key }));
+  const warnings = [...unset].map((v) => `The ${v} variable is not set. Defaulting to a blank string.`);
+  return { file, inputs: ctx.inputs, services, networks, volumes, warnings };
 }
 
-function parsePort(text: string, where: string): PortSpec {
-  const parts = text.split(':');
-  const [hostIp, hostPort, containerPort] = parts.length === 3 ? parts : parts.length === 2 ? ['0.0.0.0', ...parts] : ['0.0.0.0', parts[0], parts[0]];
-  const ports = [Number(hostPort), Number(containerPort)];
-  if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new UserError(`${where}: "${text}" is not a port mapping like "127.0.0.1:8070:8070".`);
-  return { hostIp: hostIp!, hostPort: ports[0]!, containerPort: ports[1]! };
+/** The issue to report: inside a union, the branch that matched the value's shape. */
+function explain(issue: z.core.$ZodIssue, prefix: PropertyKey[]): z.core.$ZodIssue & { path: PropertyKey[] } {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length) {
+    const shaped = issue.errors.find((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
+    if (shaped?.[0]) return explain(shaped[0], path);
+    const expected = issue.errors.flatMap((branch) => branch.map((i) => (i.code === 'invalid_type' ? i.expected : undefined))).filter(Boolean);
+    return { ...issue, path, message: `expected ${[...new Set(expected)].map((e) => (e === 'record' ? 'a mapping' : e === 'array' ? 'a list' : e === 'object' ? 'a mapping' : `a ${e}`)).join(' or ')}` };
+  }
+  if (issue.code === 'invalid_type') {
+    const what = issue.expected === 'record' || issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
+    return { ...issue, path, message: `expected ${what}` };
+  }
+  return { ...issue, path };
 }
 
-function parseVolume(text: string, baseDir: string, where: string): VolumeSpec {
-  const [source, target, mode] = text.split(':');
-  if (!source || !target) throw new UserError(`${where}: "${text}" is not a volume like "./path:/target:ro".`);
-  const bind = source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
-  return { type: bind ? 'bind' : 'volume', source: bind ? resolve(baseDir, source) : source, target, readOnly: mode === 'ro' };
+/** v1's ConversionMap for the keys in the subset: an interpolated string where a number or boolean belongs. */
+function convertTypes(top: Record<string, unknown>): void {
+  const services = top.services && typeof top.services === 'object' ? (top.services as Record<string, Record<string, unknown> | null>) : {};
+  const toInt = (v: unknown) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v);
+  const toBool = (v: unknown) => (typeof v === 'string' && /^(y|yes|true|on|n|no|false|off)$/i.test(v) ? /^(y|yes|true|on)$/i.test(v) : v);
+  for (const s of Object.values(services)) {
+    if (!s || typeof s !== 'object') continue;
+    const hc = s.healthcheck as Record<string, unknown> | undefined;
+    if (hc && typeof hc === 'object') {
+      if ('retries' in hc) hc.retries = toInt(hc.retries);
+      if ('disable' in hc) hc.disable = toBool(hc.disable);
+    }
+    if (Array.isArray(s.ports)) for (const p of s.ports) if (p && typeof p === 'object') for (const k of ['target', 'published']) if (k in p) (p as Record<string, unknown>)[k] = toInt((p as Record<string, unknown>)[k]);
+    if (Array.isArray(s.volumes)) for (const v of s.volumes) if (v && typeof v === 'object' && 'read_only' in v) (v as Record<string, unknown>).read_only = toBool((v as Record<string, unknown>).read_only);
+  }
+  const networks = top.networks && typeof top.networks === 'object' ? (top.networks as Record<string, Record<string, unknown> | null>) : {};
+  for (const n of Object.values(networks)) if (n && typeof n === 'object' && 'external' in n) n.external = toBool(n.external);
 }
+
+/** `~` and `~/...` to the home directory (v1: os.path.expanduser). */
+function expandHome(path: string, home: string): string {
+  return path === '~' ? home : path.startsWith('~/') ? join(home, path.slice(2)) : path;
+}
+
+/**
+ * "1m30s", "500ms", "1.5s" to nanoseconds; undefined when not a duration. The units are v1's
+ * (compose/utils.py parse_nanoseconds_int, via timeparse) and Go's time.ParseDuration's.
+ */
+export function parseDuration(text: string): number | undefined {
+  const units: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  if (!/^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/g)) total += Number(n) * units[unit!]!;
+  return Math.round(total);
+}
+
+/** "1s", "500ms", "1m30s" to nanoseconds, or a UserError naming `where`. */
+export function durationNs(text: string, where: string): number {
+  const ns = parseDuration(text);
+  if (ns === undefined) throw new UserError(`${where}: "${text}" is not a duration like "1s" or "500ms".`);
+  return ns;
+}
+

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type ProjectConfig } from '../config.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
-import { readStack } from './compose.js';
+import { readStack, type StackSpec } from './compose.js';
 import { Engine } from './engine.js';
 import { projectName } from './project.js';
 import type { StackContext } from './stack.js';
@@ -32,11 +32,20 @@ export function stackVars(paths: ProjectPaths, config: ProjectConfig): Record<st
   };
 }
 
-export async function stackContext(options: { projectDir: string; env?: NodeJS.ProcessEnv; stackFile?: string }): Promise<StackContext & { config: ProjectConfig }> {
+/**
+ * The project's stack, read once: its own variables over the process environment over the
+ * `.env` beside the stack file. Needs no engine (`stack config` uses it alone).
+ */
+export async function loadStack(options: { projectDir: string; env?: NodeJS.ProcessEnv; stackFile?: string }): Promise<{ config: ProjectConfig; paths: ProjectPaths; stack: StackSpec }> {
   const { config } = await loadConfig(options.projectDir);
   const paths = projectPaths(options.projectDir);
+  const stack = await readStack(options.stackFile ?? stackFilePath(paths, config), stackVars(paths, config), { env: options.env ?? process.env });
+  return { config, paths, stack };
+}
+
+export async function stackContext(options: { projectDir: string; env?: NodeJS.ProcessEnv; stackFile?: string }): Promise<StackContext & { config: ProjectConfig }> {
+  const { config, paths, stack } = await loadStack(options);
   const engine = await Engine.connect(options.env ?? process.env);
-  const stack = await readStack(options.stackFile ?? stackFilePath(paths, config), stackVars(paths, config));
   return { engine, stack, project: projectName(paths.projectDir), projectDir: paths.projectDir, config };
 }
 
