@@ -41,6 +41,20 @@ export function register(program: Command): void {
   }
 
   program
+    .command('stack')
+    .description('the stack file as richie-dev reads it')
+    .command('config')
+    .description("print the stack resolved (variables, paths, defaults) in Compose's canonical form; --json: the same as JSON")
+    .addHelpText('after', '\nExit codes: 0 printed, 3 the stack file is invalid (its line and column are named).')
+    .action(async function (this: Command) {
+      const g = globalOptions(this);
+      const [{ config }, { composeYaml }] = await Promise.all([import('../commands/stack.js'), import('../stack/canonical.js')]);
+      const result = await config({ projectDir: g.projectDir });
+      if (!g.json && !g.quiet) for (const w of result.warnings) process.stderr.write(`! ${w}\n`);
+      finish(g, result, () => composeYaml(result.config));
+    });
+
+  program
     .command('status')
     .description("the stack's services, their health and ports, the URLs, certificate expiry and LMS backend")
     .action(async function (this: Command) {

@@ -84,3 +84,33 @@ export async function logs(options: StackOptions & { service?: string | undefine
   const stops = await Promise.all(containers.map((c) => ctx.engine.followLogs(c.id, options.tail, (line) => options.onLine(c.labels[LABEL.service] ?? c.name, line))));
   await new Promise<void>((resolve) => process.once('SIGINT', () => (stops.forEach((s) => s()), resolve())));
 }
+
+export interface ConfigResult {
+  /** The stack file, and the `.env` beside it when there is one. */
+  inputs: string[];
+  /** The resolved model in Compose's canonical form (what `docker-compose config` prints). */
+  config: import('../stack/canonical.js').ComposeConfig;
+  /** Unset variables, and env files that cannot be read yet (render writes richie-dev's). */
+  warnings: string[];
+}
+
+/** The stack as richie-dev will run it: read, validated and resolved, without the engine. */
+export async function config(options: StackOptions): Promise<ConfigResult> {
+  const [{ loadStack }, { composeConfig }, { parseEnvFile }, { readFile }] = await Promise.all([
+    import('../stack/context.js'),
+    import('../stack/canonical.js'),
+    import('../render/files.js'),
+    import('node:fs/promises'),
+  ]);
+  const { stack } = await loadStack(options);
+  const warnings = [...stack.warnings];
+  // Env files are read when the containers are made (render writes richie-dev's own just
+  // before); here, the ones that exist are merged as Compose merges them.
+  const envFiles = new Map<string, Record<string, string>>();
+  for (const file of new Set(stack.services.flatMap((s) => s.envFiles))) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) warnings.push(`The env file ${file} cannot be read yet; it is listed under env_file ("richie-dev render" writes richie-dev's own).`);
+    else envFiles.set(file, parseEnvFile(text));
+  }
+  return { inputs: stack.inputs, config: composeConfig(stack, envFiles), warnings };
+}
