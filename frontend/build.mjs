@@ -1,0 +1,78 @@
+// Bundles Richie's released front end (the `richie-education` package: its js/api/lms and
+// js/api/authentication modules) with the demo catalog's page glue, for the demo catalog
+// image. Runs from node_modules only: no network. Output (git-ignored):
+//   templates/images/demo-catalog/static/richie-frontend.js
+//   templates/images/demo-catalog/static/richie-frontend.LICENSES.txt  (every bundled package's licence)
+//
+// Richie's sources import each other by bare paths under js/ (its tsconfig sets baseUrl: js);
+// esbuild does not apply a tsconfig's baseUrl inside node_modules, so a small resolver does.
+// Built as Richie's developers run it locally (NODE_ENV=development, with Richie's own
+// js/settings/settings.dev.dist.ts as settings.dev.ts — the copy its comment asks for), which
+// is what makes its `dummy` authentication log a demo user in.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(ROOT, 'package.json'));
+const RICHIE = dirname(require.resolve('richie-education/package.json'));
+const RICHIE_JS = join(RICHIE, 'js');
+const OUT_DIR = join(ROOT, 'templates', 'images', 'demo-catalog', 'static');
+const { version: RICHIE_VERSION } = JSON.parse(readFileSync(join(RICHIE, 'package.json'), 'utf8'));
+
+const richieBaseUrl = {
+  name: 'richie-base-url',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/settings\.dev\.ts$/ }, (args) =>
+      args.importer.startsWith(RICHIE_JS) ? { path: join(RICHIE_JS, 'settings', 'settings.dev.dist.ts') } : undefined,
+    );
+    b.onResolve({ filter: /^[a-zA-Z]/ }, (args) => {
+      if (!args.importer.startsWith(RICHIE_JS) && !args.importer.startsWith(join(ROOT, 'frontend'))) return undefined;
+      for (const suffix of ['.ts', '.tsx', '/index.ts', '/index.tsx']) {
+        const candidate = join(RICHIE_JS, args.path + suffix);
+        if (existsSync(candidate)) return { path: candidate };
+      }
+      return undefined;
+    });
+  },
+};
+
+export async function buildFrontend() {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const result = await build({
+    entryPoints: [join(ROOT, 'frontend', 'demo-catalog.ts')],
+    bundle: true,
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none', // every licence goes, whole, into the LICENSES file below
+    outfile: join(OUT_DIR, 'richie-frontend.js'),
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [richieBaseUrl],
+    define: { RICHIE_VERSION: JSON.stringify(RICHIE_VERSION), 'process.env.NODE_ENV': '"development"' },
+  });
+  writeFileSync(join(OUT_DIR, 'richie-frontend.LICENSES.txt'), licences(Object.keys(result.metafile.inputs)));
+}
+
+/** The licence of every npm package the bundle contains, from its own files. */
+function licences(inputs) {
+  const packages = new Map();
+  for (const input of inputs) {
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input.replace(/\\/g, '/'));
+    if (match) packages.set(match[1], true);
+  }
+  const sections = [];
+  for (const dir of [...packages.keys()].sort()) {
+    const abs = join(ROOT, dir);
+    const pkg = JSON.parse(readFileSync(join(abs, 'package.json'), 'utf8'));
+    const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license'].map((f) => join(abs, f)).find(existsSync);
+    const text = file ? readFileSync(file, 'utf8').trim() : `${pkg.license} licence (the package ships no licence file; see ${pkg.repository?.url ?? pkg.homepage ?? pkg.name}).`;
+    sections.push(`${pkg.name} ${pkg.version} — ${pkg.license}\n${'-'.repeat(60)}\n${text}\n`);
+  }
+  return `Third-party code in richie-frontend.js (built from ${relative(ROOT, RICHIE)} ${RICHIE_VERSION}):\n\n${sections.join('\n')}`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await buildFrontend();
