@@ -674,6 +674,34 @@ export class Engine {
       signal.addEventListener('abort', () => (res.destroy(), resolve()));
     });
   }
+
+  // ---- images, for src/stack/images.ts (built-in images loaded as archives) -------------
+
+  /** The engine's OS and CPU as /info reports them (Architecture is uname -m style: x86_64, aarch64). */
+  async info(): Promise<{ osType: string; architecture: string }> {
+    const info = await this.get<{ OSType?: string; Architecture?: string }>('/info');
+    return { osType: info?.OSType ?? '', architecture: info?.Architecture ?? '' };
+  }
+
+  /** POST /images/load of a `docker save` archive (a stream: nothing is written on our side). */
+  async load(archive: NodeJS.ReadableStream, tags: readonly string[]): Promise<void> {
+    this.link.writes++;
+    for (const tag of tags) this.link.images.delete(tag);
+    await this.stream(`POST /images/load (${tags.join(', ')})`, async (signal) => (await this.sdk()).loadImage(archive, { quiet: true, abortSignal: signal } as never) as unknown as Promise<NodeJS.ReadableStream>);
+  }
+
+  /** POST /build of a tar stream holding the Dockerfile and its context. */
+  async buildArchive(archive: NodeJS.ReadableStream, tag: string, labels: Record<string, string>): Promise<void> {
+    this.link.writes++;
+    this.link.images.delete(tag);
+    await this.stream(`POST /build (${tag})`, async (signal) => (await this.sdk()).buildImage(archive, { t: tag, labels, rm: true, forcerm: true, abortSignal: signal } as Dockerode.ImageBuildOptions));
+  }
+
+  /** Images carrying a label (any value), with their tags; an untagged one has none. */
+  async imagesLabelled(label: string): Promise<{ id: string; tags: string[]; labels: Record<string, string> }[]> {
+    const list = (await this.get<Dockerode.ImageInfo[]>('/images/json', { filters: { label: [label] } })) ?? [];
+    return list.map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {} }));
+  }
 }
 
 let streamModule: typeof import('node:stream') | undefined;
