@@ -9,8 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { UserError } from '../errors.js';
 import { isRunning } from './lock.js';
 
 export interface WriteOutcome {
@@ -75,6 +76,13 @@ export async function readWithStamp(path: string): Promise<{ content: Buffer; st
   }
 }
 
+/**
+ * How files beside a system file are created (temp files, the backup): O_EXCL and O_NOFOLLOW,
+ * so a file or symbolic link planted at that name makes the open fail instead of being
+ * written through, as root, to wherever it points.
+ */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
 export function backupPath(target: string): string {
   return `${target}.richie-dev.bak`;
 }
@@ -95,7 +103,7 @@ export async function replaceFile(target: string, pieces: readonly Buffer[], len
   const mode = info.mode & 0o7777;
   await removeStaleTemps(target);
   const tmp = tempPath(target);
-  const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  const handle = await open(tmp, CREATE_NEW, mode);
   let keepsOwner = true;
   try {
     await writeAll(handle, pieces, 0);
@@ -141,13 +149,28 @@ export async function replaceFile(target: string, pieces: readonly Buffer[], len
  */
 async function rewriteInPlace(target: string, pieces: readonly Buffer[], length: number, unchangedPrefix: number, mode: number): Promise<string> {
   const backup = backupPath(target);
+  await refuseUnsafeBackup(backup);
+  await removeStaleTemps(backup);
   const current = await readWhole(target);
-  const copy = await open(backup, 'w', mode);
+  // A new file (O_EXCL|O_NOFOLLOW) renamed over the previous backup: rename replaces a name,
+  // it never writes through a symbolic link that appeared there since the check.
+  const tmp = tempPath(backup);
+  const copy = await open(tmp, CREATE_NEW, mode);
   try {
     await copy.writeFile(current);
     await copy.sync();
-  } finally {
-    await copy.close();
+  } catch (error) {
+    await copy.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+  await copy.close();
+  try {
+    await refuseUnsafeBackup(backup);
+    await rename(tmp, backup);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw error;
   }
   const handle = await open(target, 'r+');
   try {
@@ -158,6 +181,20 @@ async function rewriteInPlace(target: string, pieces: readonly Buffer[], length:
     await handle.close();
   }
   return backup;
+}
+
+/** A previous backup may be replaced only if it is a plain file: anything else was put there by someone else. */
+async function refuseUnsafeBackup(backup: string): Promise<void> {
+  const info = await lstat(backup).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (info && !info.isFile()) {
+    const what = info.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
+    throw new UserError(`${backup} is ${what}; richie-dev writes its backup there and will not write through it. Nothing was changed.`, {
+      fix: `Look at ${backup} (ls -l ${backup}); remove it if nobody should have put it there, then run the command again.`,
+    });
+  }
 }
 
 /** Write the concatenation of `pieces`, skipping its first `from` bytes, at file offset `from`. */

@@ -91,6 +91,29 @@ describe('hosts and the system resolver (private mount namespace)', () => {
     expect(readFileSync(join(base, 'etc.list'), 'utf8')).not.toMatch(/richie-dev\.(lock|tmp)|\.tmp$/m);
   });
 
+  it('a symbolic link planted at the backup name: the in-place write fails as root, changing nothing', async () => {
+    const result = await namespace(
+      'planted-backup',
+      `
+      printf 'do not touch\\n' > victim
+      ln -s "$PWD/victim" /etc/hosts.richie-dev.bak
+      rd hosts add > add.out 2> add.err || echo "add-exit=$?"
+      cp /etc/hosts final
+      ls -A /etc > etc.list
+      readlink /etc/hosts.richie-dev.bak > link.txt
+    `,
+      true,
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    const base = join(root, 'planted-backup');
+    expect(result.stdout).toContain('add-exit=3');
+    expect(readFileSync(join(base, 'add.err'), 'utf8')).toContain('/etc/hosts.richie-dev.bak is a symbolic link; richie-dev writes its backup there and will not write through it. Nothing was changed.');
+    expect(readFileSync(join(base, 'victim'), 'utf8')).toBe('do not touch\n');
+    expect(readFileSync(join(base, 'final'), 'utf8')).toBe(ORIGINAL);
+    expect(readFileSync(join(base, 'link.txt'), 'utf8').trim()).toBe(join(base, 'victim'));
+    expect(readFileSync(join(base, 'etc.list'), 'utf8')).not.toMatch(/richie-dev-\d+-[0-9a-f]+\.tmp|richie-dev\.lock/);
+  });
+
   it('an earlier entry for our host is reported with its line, left alone, and makes check fail', async () => {
     const result = await namespace(
       'conflict',
