@@ -44,6 +44,16 @@ export const configSchema = z
         catalog: image(D.images.catalog),
         lms: image(D.images.lms),
         nginx: image(D.images.nginx),
+        // What the built-in images are built on (stack/images.ts): this machine's own runtime, or
+        // official node and nginx images from a registry; "auto" takes the registry only when
+        // this machine's binaries cannot run on the engine. Defaults live in stack/images.ts.
+        base: z.enum(['auto', 'host', 'registry'], { error: 'expected "auto", "host" or "registry"' }).optional(),
+        registry: z
+          .string()
+          .regex(/^[a-z0-9.-]+(:[0-9]{1,5})?$/i, { error: 'expected a registry host like "registry.example.com" or "127.0.0.1:5000" (no scheme, no path)' })
+          .optional(),
+        nodeBase: z.string().min(1, { error: 'expected an image reference like "node:20-alpine"' }).optional(),
+        nginxBase: z.string().min(1, { error: 'expected an image reference like "nginx:alpine"' }).optional(),
       })
       .strict()
       .prefault({}),

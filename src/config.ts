@@ -17,7 +17,16 @@ export type SyncMode = (typeof SYNC_MODES)[number];
 export interface ProjectConfig {
   catalog: { host: string; port: number };
   lms: { host: string; port: number };
-  images: { catalog: string; lms: string; nginx: string };
+  /** base, registry, nodeBase, nginxBase: what the built-in images are built on (stack/images.ts, which holds their defaults). */
+  images: {
+    catalog: string;
+    lms: string;
+    nginx: string;
+    base?: 'auto' | 'host' | 'registry' | undefined;
+    registry?: string | undefined;
+    nodeBase?: string | undefined;
+    nginxBase?: string | undefined;
+  };
   /** Python-flavoured regex with a named group `course_id` (Richie's COURSE_REGEX). */
   courseRegex: string;
   /** JavaScript equivalent with an unnamed group; derived from courseRegex when absent. */
