@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_CONFIG, SYNC_MODES, type ProjectConfig } from './config.js';
 import { hostNameProblem } from './domains.js';
 import { UserError } from './errors.js';
+import { RELEASE_NAMES, type Release } from './lms/releases.js';
 import { CONFIG_FILE_NAME } from './paths.js';
 
 const D = DEFAULT_CONFIG;
@@ -36,7 +37,11 @@ export const configSchema = z
       .strict()
       .prefault({}),
     lms: z
-      .object({ host: host(D.lms.host), port: port(D.lms.port) })
+      .object({
+        host: host(D.lms.host),
+        port: port(D.lms.port),
+        release: z.enum(RELEASE_NAMES as [Release, ...Release[]], { error: `expected an OpenEdX release: ${RELEASE_NAMES.join(', ')}` }).default(D.lms.release),
+      })
       .strict()
       .prefault({}),
     images: z

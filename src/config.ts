@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UserError } from './errors.js';
+import { DEFAULT_RELEASE, type Release } from './lms/releases.js';
 import { projectPaths } from './paths.js';
 
 export const SYNC_MODES = ['manual', 'sync_to_draft', 'sync_to_public'] as const;
@@ -16,7 +17,8 @@ export type SyncMode = (typeof SYNC_MODES)[number];
 /** richie-dev.config.json once read: every key the README lists, defaults filled in. */
 export interface ProjectConfig {
   catalog: { host: string; port: number };
-  lms: { host: string; port: number };
+  /** `release`: the OpenEdX release the LMS runs (lms/releases.ts): it decides the whitelist form. */
+  lms: { host: string; port: number; release: Release };
   /** base, registry, nodeBase, nginxBase: what the built-in images are built on (stack/images.ts, which holds their defaults). */
   images: {
     catalog: string;
@@ -43,7 +45,7 @@ export interface ProjectConfig {
 /** Every default in one place: the schema takes its defaults from here. */
 export const DEFAULT_CONFIG: Readonly<ProjectConfig> = Object.freeze<ProjectConfig>({
   catalog: { host: 'richie.local.dev', port: 8070 },
-  lms: { host: 'edx.local.dev', port: 8073 },
+  lms: { host: 'edx.local.dev', port: 8073, release: DEFAULT_RELEASE },
   images: { catalog: 'richie-dev/demo-catalog:latest', lms: 'richie-dev/demo-lms:latest', nginx: 'richie-dev/nginx:latest' },
   courseRegex: DEFAULT_COURSE_REGEX,
   courseRunSync: { mode: 'sync_to_public', noUpdateFields: [] },

@@ -1,8 +1,18 @@
 /**
- * The settings of both apps, as env entries: the catalog's (what Richie reads into
- * RICHIE_LMS_BACKENDS and RICHIE_AUTHENTICATION_DELEGATION) and the LMS's (OpenEdX's CORS,
- * CSRF-cookie, session and course-hook settings). Structured values are JSON.
+ * What each app reads, under the names and in the formats the real apps parse:
+ * - the catalog env file: the variables Richie's sandbox settings read (richie
+ *   sandbox/settings.py: `EDX_*`, `AUTHENTICATION_*`, and `DJANGO_`-prefixed
+ *   django-configurations values such as DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS);
+ * - the Python settings snippet: what Richie only takes from its settings file
+ *   (RICHIE_LMS_BACKENDS with its sync mode and no-update fields);
+ * - the LMS env file: what openedx-docker's settings read
+ *   (releases/<release>/.../config/lms/docker_run_production.py), where a `formatter=bool`
+ *   value is True for any non-empty string, so False is an empty value, and structured
+ *   values are JSON.
+ * Variables named RICHIE_DEV_* are read by richie-dev's demo apps only.
  */
+import { pythonMatchRegExp } from './regex.js';
+import { corsWhitelist } from './releases.js';
 import type { SiteModel } from './site.js';
 
 export const BACKENDS = {
@@ -10,51 +20,103 @@ export const BACKENDS = {
   real: { backend: 'richie.apps.courses.lms.edx.EdXLMSBackend', js: 'openedx-hawthorn', auth: 'openedx-hawthorn' },
 } as const;
 
-export function catalogEnv(model: SiteModel): Record<string, string> {
+/** Where OpenEdX sends the user back after login: `next=richie/<path>` (richie sandbox/settings.py's default JS_NEXT_URL). */
+export const JS_NEXT_URL = 'richie';
+
+/** One RICHIE_LMS_BACKENDS entry, as Richie's settings hold it. */
+export function lmsBackend(model: SiteModel): Record<string, unknown> {
   const backend = BACKENDS[model.backend];
-  const lmsBackend = {
+  return {
     BASE_URL: model.lms.origin,
     BACKEND: backend.backend,
     COURSE_REGEX: model.regexes.python,
     JS_BACKEND: backend.js,
     JS_COURSE_REGEX: model.regexes.javascript,
+    JS_NEXT_URL: JS_NEXT_URL,
     COURSE_RUN_SYNC_NO_UPDATE_FIELDS: model.sync.noUpdateFields,
     DEFAULT_COURSE_RUN_SYNC_MODE: model.sync.mode,
   };
+}
+
+export function catalogEnv(model: SiteModel): Record<string, string> {
+  const backend = BACKENDS[model.backend];
   return {
     EDX_BASE_URL: model.lms.origin,
     EDX_BACKEND: backend.backend,
     EDX_COURSE_REGEX: model.regexes.python,
     EDX_JS_BACKEND: backend.js,
     EDX_JS_COURSE_REGEX: model.regexes.javascript,
+    EDX_JS_NEXT_URL: JS_NEXT_URL,
     AUTHENTICATION_BASE_URL: model.lms.origin,
     AUTHENTICATION_BACKEND: backend.auth,
-    COURSE_RUN_SYNC_NO_UPDATE_FIELDS: JSON.stringify(model.sync.noUpdateFields),
-    DEFAULT_COURSE_RUN_SYNC_MODE: model.sync.mode,
-    RICHIE_COURSE_RUN_SYNC_SECRETS: model.sync.secret,
-    RICHIE_LMS_BACKENDS: JSON.stringify([lmsBackend]),
-    CSRF_TRUSTED_ORIGINS: model.catalog.origin,
-    RICHIE_DEV_SITE_URL: model.catalog.origin,
+    // django-configurations' ListValue: comma-separated (the secret is hex, no commas).
+    DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS: model.sync.secret,
+    // The demo catalog's copy of the settings snippet, and each COURSE_REGEX as a JavaScript
+    // RegExp with Python's re.match semantics (it has no Python to run them).
+    RICHIE_DEV_LMS_BACKENDS: JSON.stringify([lmsBackend(model)]),
+    RICHIE_DEV_COURSE_REGEX_MATCH: JSON.stringify([pythonMatchRegExp(model.regexes.python)]),
     RICHIE_DEV_SAMPLE_COURSE_URL: model.sampleCourseUrl,
   };
 }
 
+/** openedx-docker's `formatter=bool`: Python's bool() of the string, so only "" is False. */
+export function pythonBool(value: boolean): string {
+  return value ? 'true' : '';
+}
+
+/** Dogwood and Eucalyptus read COURSE_HOOKS (openedx-docker releases/*\/config/lms/docker_run_production.py); later releases do not. */
+const READS_COURSE_HOOKS = new Set(['dogwood', 'eucalyptus']);
+
 export function lmsEnv(model: SiteModel): Record<string, string> {
+  const lms = new URL(model.lms.origin);
+  const hooks = JSON.stringify([{ url: model.sync.url, secret: model.sync.secret, verify: true }]);
   return {
+    LMS_BASE: lms.host,
     LMS_ROOT_URL: model.lms.origin,
+    // Default: LMS_BASE's host only; the browser may reach it under another name (localhost over HTTP).
+    ALLOWED_HOSTS: JSON.stringify([...new Set([model.lms.host, lms.hostname])]),
     FEATURES: JSON.stringify({ ENABLE_CORS_HEADERS: true, ENABLE_CROSS_DOMAIN_CSRF_COOKIE: model.tls }),
-    CORS_ALLOW_CREDENTIALS: 'true',
-    CORS_ALLOW_INSECURE: String(!model.tls),
-    // Exactly the catalog origin: a credentialed CORS request from anywhere else is refused.
-    CORS_ORIGIN_WHITELIST: JSON.stringify([model.catalog.origin]),
-    CSRF_TRUSTED_ORIGINS: JSON.stringify([model.catalog.origin]),
-    CROSS_DOMAIN_CSRF_COOKIE_DOMAIN: model.cookieDomain ?? '',
+    CORS_ORIGIN_WHITELIST: JSON.stringify(corsWhitelist(model.release, model.catalog.origin)),
+    CORS_ALLOW_INSECURE: pythonBool(!model.tls),
     CROSS_DOMAIN_CSRF_COOKIE_NAME: 'edx_csrf_token',
+    // Read (without a default) whenever FEATURES enables CORS; unused over HTTP, where the cookie is off.
+    CROSS_DOMAIN_CSRF_COOKIE_DOMAIN: model.cookieDomain ?? '',
     SESSION_COOKIE_NAME: 'edx_session',
-    SESSION_COOKIE_SECURE: String(model.tls),
-    CSRF_COOKIE_SECURE: String(model.tls),
+    SESSION_COOKIE_SECURE: pythonBool(model.tls),
+    CSRF_COOKIE_SECURE: pythonBool(model.tls),
     // OpenEdX's course hooks: POST course runs to the catalog, verifying its certificate with our CA.
-    COURSE_HOOKS: JSON.stringify([{ url: model.sync.url, secret: model.sync.secret, verify: true }]),
+    [READS_COURSE_HOOKS.has(model.release) ? 'COURSE_HOOKS' : 'RICHIE_DEV_COURSE_HOOKS']: hooks,
+    RICHIE_DEV_OPENEDX_RELEASE: model.release,
     RICHIE_DEV_CATALOG_URL: model.catalog.origin,
   };
+}
+
+/** A Python literal for a JSON value (JSON's string escapes are valid in Python strings). */
+export function pythonLiteral(value: unknown, indent = ''): string {
+  if (value === null) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'string' || typeof value === 'number') return JSON.stringify(value);
+  const inner = `${indent}    `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => `${inner}${pythonLiteral(v, inner)},\n`).join('')}${indent}]`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return '{}';
+  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pythonLiteral(v, inner)},\n`).join('')}${indent}}`;
+}
+
+/** The Python settings snippet for a Richie checkout (the README says where it goes). */
+export function richieSettings(model: SiteModel, marker: string): string {
+  return [
+    `# ${marker} (delete this line to keep your own changes)`,
+    '# Richie settings an env file cannot carry (richie sandbox/settings.py fixes them in the file).',
+    '# Copy this file into your Richie checkout\'s sandbox/ and, in sandbox/settings.py, add to the',
+    '# class you run (Development):',
+    '#     from lms_backends import RICHIE_LMS_BACKENDS, RICHIE_COURSE_RUN_SYNC_SECRETS  # noqa',
+    `RICHIE_LMS_BACKENDS = ${pythonLiteral([lmsBackend(model)])}`,
+    `RICHIE_COURSE_RUN_SYNC_SECRETS = ${pythonLiteral([model.sync.secret])}`,
+    '',
+  ].join('\n');
 }

@@ -77,3 +77,11 @@ export function checkCourseUrl(regexes: CourseRegexes, url: string): string {
   }
   return ids.python;
 }
+
+/**
+ * COURSE_REGEX as a JavaScript RegExp with Python re.match semantics (anchored at the start).
+ * Placeholder until the Python-regex translator lands: named groups and the anchor only.
+ */
+export function pythonMatchRegExp(pattern: string): { source: string; flags: string } {
+  return { source: `^(?:${toNamedJs(pattern)})`, flags: '' };
+}

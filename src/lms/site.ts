@@ -7,6 +7,7 @@ import type { ProjectConfig } from '../config.js';
 import { sharedParentDomain } from '../domains.js';
 import { UserError } from '../errors.js';
 import { checkCourseUrl, courseRegexes, type CourseRegexes } from './regex.js';
+import type { Release } from './releases.js';
 
 export type Backend = 'fake' | 'real';
 
@@ -20,6 +21,8 @@ export interface Site {
 export interface SiteModel {
   tls: boolean;
   backend: Backend;
+  /** The OpenEdX release the LMS runs: decides the CORS whitelist form. */
+  release: Release;
   catalog: Site;
   lms: Site;
   /** The parent domain the LMS sets its cross-domain CSRF cookie on (".local.dev"), TLS only. */
@@ -87,6 +90,7 @@ export async function siteModel(config: ProjectConfig, options: { tls: boolean; 
   return {
     tls,
     backend,
+    release: config.lms.release,
     catalog,
     lms,
     cookieDomain,

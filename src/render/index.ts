@@ -4,12 +4,12 @@
  */
 import { join } from 'node:path';
 import type { ProjectConfig } from '../config.js';
-import { catalogEnv, lmsEnv } from '../lms/env.js';
+import { catalogEnv, lmsEnv, richieSettings } from '../lms/env.js';
 import { courseRunSyncSecret, saveSecret } from '../lms/secret.js';
 import { siteModel, type Backend, type SiteModel } from '../lms/site.js';
 import { projectPaths } from '../paths.js';
 import { loadTemplates } from './engine.js';
-import { envFile, writeGenerated, type RenderedFile } from './files.js';
+import { GENERATED_MARKER, envFile, writeGenerated, type RenderedFile } from './files.js';
 
 export interface RenderOptions {
   config: ProjectConfig;
@@ -41,6 +41,11 @@ export interface RenderPlan {
   newSecret?: string;
 }
 
+/** The Python settings snippet for a Richie checkout: `.richie-dev/richie/lms_backends.py`. */
+export function richieSettingsFile(projectDir: string): string {
+  return join(projectPaths(projectDir).stateDir, 'richie', 'lms_backends.py');
+}
+
 /** Every check and every file's content, nothing written: bad input changes nothing. */
 export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const paths = projectPaths(options.projectDir);
@@ -58,16 +63,17 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
     [join(paths.nginxDir, 'catalog.conf'), templates['catalog.conf']!({ ...context, certHost: model.catalog.host })],
     [join(paths.nginxDir, 'lms.conf'), templates['lms.conf']!({ ...context, certHost: model.lms.host })],
     [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, catalogEnv(model))],
-    [join(paths.envDir, 'lms.env'), envFile(`LMS (OpenEdX) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} backend`, lmsEnv(model))],
+    [join(paths.envDir, 'lms.env'), envFile(`LMS (OpenEdX) settings for ${model.release}: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} backend`, lmsEnv(model))],
+    [richieSettingsFile(options.projectDir), richieSettings(model, GENERATED_MARKER)],
   ];
   return { projectDir: options.projectDir, model, outputs, ...(isNew ? { newSecret: secret } : {}) };
 }
 
 export async function writeRender(plan: RenderPlan): Promise<RenderResult> {
   if (plan.newSecret) await saveSecret(plan.projectDir, plan.newSecret);
-  // In parallel: each write is a temp file, an fsync and a rename. Env files carry the sync
-  // secret: owner-only.
-  const files = await Promise.all(plan.outputs.map(([path, content]) => writeGenerated(path, content, path.endsWith('.env') ? 0o600 : 0o644)));
+  // In parallel: each write is a temp file, an fsync and a rename. Env files and the settings
+  // snippet carry the sync secret: owner-only.
+  const files = await Promise.all(plan.outputs.map(([path, content]) => writeGenerated(path, content, /\.(env|py)$/.test(path) ? 0o600 : 0o644)));
   const warnings = [...plan.model.warnings];
   for (const file of files) {
     if (file.status === 'user-owned') warnings.push(`${file.path} no longer has richie-dev's first line, so it is yours and was not overwritten.`);

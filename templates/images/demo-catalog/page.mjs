@@ -1,0 +1,95 @@
+// The demo catalog's pages, as Richie renders them for its front end: every page sets
+// window.__richie_frontend_context__ as Richie's FrontendContextProcessor builds it
+// (richie src/richie/apps/core/context_processors.py) and loads Richie's released front end
+// (richie-education's LMS and authentication modules, bundled into static/ by
+// frontend/build.mjs), which reads the enrollment and enrolls.
+import { readFileSync } from 'node:fs';
+
+const env = process.env;
+
+/**
+ * RICHIE_LMS_BACKENDS: the settings snippet's copy when richie-dev gives one, else the one entry
+ * Richie's sandbox settings build from the EDX_* variables (with their defaults).
+ */
+export function lmsBackends() {
+  if (env.RICHIE_DEV_LMS_BACKENDS) return JSON.parse(env.RICHIE_DEV_LMS_BACKENDS);
+  return [
+    {
+      BASE_URL: env.EDX_BASE_URL,
+      BACKEND: env.EDX_BACKEND || 'richie.apps.courses.lms.edx.EdXLMSBackend',
+      COURSE_REGEX: env.EDX_COURSE_REGEX || '^.*/courses/(?P<course_id>.*)/course/?$',
+      JS_BACKEND: env.EDX_JS_BACKEND || 'openedx-hawthorn',
+      JS_COURSE_REGEX: env.EDX_JS_COURSE_REGEX || '^.*/courses/(.*)/course/?$',
+      JS_NEXT_URL: env.EDX_JS_NEXT_URL || 'richie',
+      COURSE_RUN_SYNC_NO_UPDATE_FIELDS: [],
+      DEFAULT_COURSE_RUN_SYNC_MODE: 'sync_to_public',
+    },
+  ];
+}
+
+/** FrontendContextProcessor.context_processor, for Richie's sandbox settings without Joanie or web analytics. */
+export function frontendContext() {
+  return {
+    context: {
+      environment: '',
+      release: '',
+      sentry_dsn: '',
+      features: {},
+      site_urls: { terms_and_conditions: null },
+      // RICHIE_AUTHENTICATION_DELEGATION always exists in the sandbox settings (backend "dummy" by default).
+      authentication: { endpoint: env.AUTHENTICATION_BASE_URL || '', backend: env.AUTHENTICATION_BACKEND || 'dummy' },
+      lms_backends: lmsBackends().map((lms) => ({
+        endpoint: lms.BASE_URL,
+        backend: lms.JS_BACKEND,
+        course_regexp: lms.JS_COURSE_REGEX,
+        ...('JS_NEXT_URL' in lms ? { next_url: lms.JS_NEXT_URL } : {}),
+      })),
+    },
+  };
+}
+
+const escape = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Richie's base.html: `window.__richie_frontend_context__ = JSON.parse('{{ FRONTEND_CONTEXT|escapejs|safe }}')`. */
+function contextScript() {
+  const text = JSON.stringify(JSON.stringify(frontendContext())).replace(/</g, '\\u003c');
+  return `<script>window.__richie_frontend_context__ = JSON.parse(${text});</script>`;
+}
+
+function layout(title, body) {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)} — Richie demo catalog</title>${contextScript()}</head><body>
+${body}
+<script src="/static/richie-frontend.js"></script>
+</body></html>`;
+}
+
+const SHOWN_FIELDS = ['start', 'end', 'enrollment_start', 'enrollment_end', 'languages', 'enrollment_count', 'catalog_visibility'];
+
+/** A course page with one run: its synced fields and the enrollment widget Richie's front end drives. */
+export function coursePage(run, { draft = false } = {}) {
+  const fields = SHOWN_FIELDS.map((f) => `<dt>${f}</dt><dd id="run-${f}">${escape(Array.isArray(run[f]) ? run[f].join(', ') : run[f])}</dd>`).join('');
+  return layout(
+    'Demo course',
+    `<h1>Demo course</h1>${draft ? '<p><strong>Draft version</strong></p>' : ''}
+<dl>${fields}</dl>
+<p>On the LMS: <a id="lms-link" href="${escape(run.resource_link)}">${escape(run.resource_link)}</a></p>
+<section id="enrollment" data-resource-link="${escape(run.resource_link)}">
+<p>User: <span id="user">…</span></p>
+<p>Status: <span id="status">…</span></p>
+<button id="login" hidden>Log in to enroll</button> <button id="register" hidden>Sign up</button> <button id="enroll" hidden>Enroll</button> <button id="logout" hidden>Log out</button>
+</section>`,
+  );
+}
+
+export function homePage() {
+  const lms = lmsBackends()[0] ?? {};
+  return layout('Home', `<h1>Richie demo catalog</h1><ul><li><a href="/en/courses/demo/">Demo course</a></li></ul><p>LMS backend: ${escape(lms.JS_BACKEND)} at ${escape(lms.BASE_URL)}</p>`);
+}
+
+/** The bundle, read once: Richie's front end and the licences of everything in it. */
+const STATIC = new Map();
+export function staticFile(name) {
+  if (!['richie-frontend.js', 'richie-frontend.LICENSES.txt'].includes(name)) return undefined;
+  if (!STATIC.has(name)) STATIC.set(name, readFileSync(new URL(`./static/${name}`, import.meta.url)));
+  return { body: STATIC.get(name), type: name.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/plain; charset=utf-8' };
+}
