@@ -12,6 +12,7 @@
  * by a zod schema; the normalizers then resolve paths, list-or-map forms, host pass-through
  * and cross-references.
  */
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, normalize, posix, resolve } from 'node:path';
@@ -237,7 +238,7 @@ export function parseStack(text: string, ctx: ParseContext): StackSpec {
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const k = isScalar(pair.key) ? pair.key.value : pair.key;
-        if (k === '<<') {
+        if (k === '<<' || (typeof k === 'symbol' && k.description === '<<')) {
           // YAML 1.1 merge keys (PyYAML honours them): earlier sources and the map's own keys win.
           const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
           for (const source of sources) {
@@ -388,6 +389,8 @@ export function parseStack(text: string, ctx: ParseContext): StackSpec {
     // Git and URL contexts (v1 config.py, is_url) need the engine to fetch: not in the subset.
     if (/^(https?:\/\/|git:\/\/|github\.com\/|git@)/.test(b.context)) fail(contextPath, `build context "${b.context}" is a URL; richie-dev builds from a local folder`);
     const out: BuildSpec = { context: hostPath(b.context), args: {} };
+    // v1 config.py, validate_paths: the context must be a folder that can be read.
+    if (!statSync(out.context, { throwIfNoEntry: false })?.isDirectory()) fail(contextPath, `the build context ${out.context} is not a folder`, `Create it, or point "build" at the folder holding the Dockerfile (relative to ${ctx.baseDir}).`);
     if ('dockerfile' in b && b.dockerfile !== undefined) out.dockerfile = b.dockerfile;
     if ('args' in b && b.args !== undefined) out.args = keyValues(b.args, [...path, 'args'], 'build argument', false);
     return out;
@@ -462,7 +465,8 @@ export function parseStack(text: string, ctx: ParseContext): StackSpec {
       out = { type: bind ? 'bind' : 'volume', source: bind ? hostPath(parts[0]) : parts[0], target: parts[1], readOnly: mode === 'ro' };
     }
     if (!posix.isAbsolute(out.target)) fail(path, `the target "${out.target}" must be an absolute path in the container`);
-    out.target = posix.normalize(out.target);
+    // v1 normalizes both sides (os.path.normpath): no "..", no trailing slash.
+    out.target = posix.normalize(out.target).replace(/(.)\/+$/, '$1');
     if (out.type === 'volume' && !volumeKeys.has(out.source)) {
       // v1 errors the same way: "Named volume ... is used in service ... but no declaration was found".
       fail(path, `the named volume "${out.source}" is not declared under the top-level "volumes"`, `Add it under the top-level volumes ("volumes: { ${out.source}: {} }"), or write a path ("./${out.source}") to mount a folder.`);
