@@ -1,115 +1,488 @@
 /**
  * Images: present, else built (a `build:` key, or one of richie-dev's built-in images), else
- * pulled. No registry is needed for the built-ins: they are made from the host's own Node
- * runtime and nginx — the binaries plus the shared libraries `ldd` lists — in a FROM scratch
- * build, tagged with a hash of their inputs so a second run builds nothing.
+ * pulled.
+ *
+ * The built-in images (the demo catalog, the demo LMS, nginx) are thin layers over one base:
+ *
+ * - **host** (the default on Linux when the engine runs this machine's architecture): a
+ *   `richie-dev/runtime:<fingerprint>` image made of this machine's own Node, nginx, sh and
+ *   grep with their libraries (host-runtime.ts). It is loaded once (`POST /images/load`) and
+ *   every built-in image shares its layer, so a first run sends the Node runtime once; each
+ *   built-in image adds only its template folder. The archives are streamed straight from
+ *   the files: nothing is copied to a temp folder, so Ctrl-C leaves nothing behind.
+ * - **registry** (`images.base: "registry"`, or automatically when this machine is not Linux
+ *   or the engine's `/info` Architecture is another one — Docker Desktop on macOS and Windows,
+ *   a remote engine on another CPU): the official `node` and `nginx` images (`images.nodeBase`,
+ *   `images.nginxBase`), pulled from `images.registry` / `$RICHIE_DEV_REGISTRY` (Docker Hub
+ *   when neither is set), with the template folder added by a two-line Dockerfile.
+ *
+ * Each image carries a hash of its inputs in a label, so a second run builds nothing; an
+ * image a rebuild replaced is removed (when no container still uses it, else on a later run).
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { ExitCode, UserError } from '../errors.js';
-import { command, run } from '../exec.js';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { UserError } from '../errors.js';
 import { TEMPLATES_DIR } from '../render/engine.js';
 import type { ServiceSpec } from './compose.js';
-import { stampHash } from './content.js';
 import type { Engine } from './engine.js';
+import { goArch, hostRuntime, IMAGE_PATH, sameArchitecture, type HostRuntime } from './host-runtime.js';
+import { hashing, lazyTarStream, tarChunks, tarSize, tarStream, type LazyMember, type TarEntry } from './tar.js';
 
+/** The built-in images under richie-dev's own namespace, and their template folders. */
 export const BUILT_IN = {
   'richie-dev/demo-catalog:latest': 'demo-catalog',
   'richie-dev/demo-lms:latest': 'demo-lms',
   'richie-dev/nginx:latest': 'nginx',
 } as const;
 
-const INPUTS_LABEL = 'dev.richie.inputs';
+export type BuiltInName = (typeof BUILT_IN)[keyof typeof BUILT_IN];
 
-async function libraries(binary: string): Promise<string[]> {
-  const { stdout } = await run(command('ldd', [binary]));
-  const libs = new Set<string>();
-  for (const match of stdout.matchAll(/(\/\S+)/g)) libs.add(match[1]!);
-  return [...libs];
+/** Labels richie-dev puts on the images it builds (and the only images it ever removes). */
+export const IMAGE_LABEL = {
+  /** `<namespace>/<name>`: richie-dev/demo-catalog, richie-dev/runtime. */
+  builtIn: 'dev.richie.built-in',
+  /** A hash of everything the image was made from. */
+  inputs: 'dev.richie.inputs',
+  /** On a runtime image: its layer's diff id, which the thin images name. */
+  layer: 'dev.richie.layer',
+  /** host or registry. */
+  base: 'dev.richie.base',
+} as const;
+
+export type BaseMode = 'auto' | 'host' | 'registry';
+
+/** The `images` keys of richie-dev.config.json that choose the base (README, Configuration). */
+export interface BaseConfig {
+  base?: BaseMode | undefined;
+  registry?: string | undefined;
+  nodeBase?: string | undefined;
+  nginxBase?: string | undefined;
 }
 
-/** Copy files into a rootfs at the same paths, following symlinks for the loader's sake. */
-async function copyInto(rootfs: string, files: string[]): Promise<void> {
-  for (const file of files) {
-    const target = join(rootfs, file);
-    await mkdir(dirname(target), { recursive: true });
-    await cp(await realpath(file), target);
+export const DEFAULT_BASES = { nodeBase: 'node:20-alpine', nginxBase: 'nginx:alpine' } as const;
+
+export interface ImageOptions {
+  /** The project's `images` config; the defaults are auto, Docker Hub, node:20-alpine, nginx:alpine. */
+  config?: BaseConfig | undefined;
+  /** Where RICHIE_DEV_REGISTRY is read (default process.env). */
+  env?: NodeJS.ProcessEnv | undefined;
+  onProgress?: ((text: string) => void) | undefined;
+  /** The repository namespace of built-in images, "richie-dev": tests use their own, so they never touch the shared tags. */
+  namespace?: string | undefined;
+  /** Where the built-in images' folders are (default templates/images). */
+  templatesDir?: string | undefined;
+}
+
+export interface BuiltInResult {
+  result: 'present' | 'built';
+  base: 'host' | 'registry';
+  /** Why the registry base was chosen, when it was not asked for. */
+  reason?: string;
+}
+
+/** "richie-dev/demo-lms:latest" → "demo-lms" for the namespace given, else undefined. */
+export function builtInName(ref: string, namespace = 'richie-dev'): BuiltInName | undefined {
+  const match = /^([^:]+)\/([^/:]+):latest$/.exec(ref);
+  if (!match || match[1] !== namespace) return undefined;
+  return (Object.values(BUILT_IN) as string[]).includes(match[2]!) ? (match[2] as BuiltInName) : undefined;
+}
+
+const builtInTag = (namespace: string, name: BuiltInName) => `${namespace}/${name}:latest`;
+
+// ---- template folders ---------------------------------------------------------------------
+
+export interface TemplateFile {
+  /** Relative to the image's folder, with forward slashes. */
+  path: string;
+  data: Buffer;
+  executable: boolean;
+}
+
+/** Every file of a built-in image's folder, subfolders included, as bytes (bundles, images). */
+export async function templateFiles(dir: string): Promise<TemplateFile[]> {
+  const names = (await readdir(dir, { recursive: true })) as string[];
+  const files = await Promise.all(
+    names.map(async (name) => {
+      const path = join(dir, name);
+      const info = await stat(path); // follows symlinks: the image gets the content
+      if (!info.isFile()) return undefined;
+      return { path: relative(dir, path).split(sep).join('/'), data: await readFile(path), executable: (info.mode & 0o111) !== 0 };
+    }),
+  );
+  return files.filter((f) => f !== undefined).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function hashFiles(hash: ReturnType<typeof createHash>, files: readonly TemplateFile[]): void {
+  for (const file of files) hash.update(`${file.path}\0${file.executable ? 'x' : '-'}\0${file.data.length}\0`).update(file.data);
+}
+
+/** Where each built-in image puts its folder, and how it runs. */
+const SPECS: Record<BuiltInName, { dest: string; describe: string }> = {
+  'demo-catalog': { dest: 'app', describe: 'the demo catalog app' },
+  'demo-lms': { dest: 'app', describe: 'the demo LMS app' },
+  // The nginx folder is laid out as the image's filesystem: etc/nginx/nginx.conf, healthcheck.sh.
+  nginx: { dest: '', describe: 'nginx.conf and the healthcheck' },
+};
+
+/** The image config (the part of the OCI config Docker calls "config") a built-in runs with. */
+function runConfig(name: BuiltInName): Record<string, unknown> {
+  if (name === 'nginx') {
+    // As the official nginx image: stop with SIGQUIT (graceful), run in the foreground.
+    return { Env: [`PATH=${IMAGE_PATH}`], Cmd: ['nginx', '-g', 'daemon off;'], StopSignal: 'SIGQUIT' };
   }
+  return { Env: [`PATH=${IMAGE_PATH}`, 'PORT=8000'], Cmd: ['node', '/app/server.mjs'], WorkingDir: '/app', ExposedPorts: { '8000/tcp': {} } };
 }
 
-async function fingerprint(binaries: string[], extra: string[]): Promise<string> {
-  const hash = createHash('sha256').update(await stampHash(binaries));
-  for (const text of extra) hash.update(text);
+function layerEntries(name: BuiltInName, files: readonly TemplateFile[]): TarEntry[] {
+  const { dest } = SPECS[name];
+  const entries = new Map<string, TarEntry>();
+  for (const file of files) {
+    const path = dest ? `${dest}/${file.path}` : file.path;
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if (!entries.has(dir)) entries.set(dir, { type: 'dir', path: dir });
+    }
+    entries.set(path, { type: 'file', path, data: file.data, mode: file.executable ? 0o755 : 0o644 });
+  }
+  return [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+// ---- choosing the base ----------------------------------------------------------------------
+
+/** A base image reference on the configured registry: "node:20-alpine" → "HOST/library/node:20-alpine". */
+export function onRegistry(ref: string, registry: string | undefined): string {
+  if (!registry) return ref;
+  const first = ref.split('/')[0]!;
+  // Docker's rule: the first component names a registry when it has a dot or a port, or is localhost
+  // (https://github.com/distribution/reference/blob/main/normalize.go, splitDockerDomain).
+  if (ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) return ref;
+  return `${registry.replace(/\/+$/, '')}/${ref.includes('/') ? ref : `library/${ref}`}`;
+}
+
+function registryRefs(options: ImageOptions): { node: string; nginx: string; registry: string } {
+  const env = options.env ?? process.env;
+  const registry = env.RICHIE_DEV_REGISTRY || options.config?.registry || undefined;
+  return {
+    node: onRegistry(options.config?.nodeBase ?? DEFAULT_BASES.nodeBase, registry),
+    nginx: onRegistry(options.config?.nginxBase ?? DEFAULT_BASES.nginxBase, registry),
+    registry: registry ?? 'Docker Hub',
+  };
+}
+
+/** Whether this machine's runtime can run on the engine, and why not. */
+async function hostUnusable(engine: Engine): Promise<string | undefined> {
+  if (process.platform !== 'linux') return `this machine runs ${process.platform}, and the engine runs Linux containers`;
+  const info = await engine.info();
+  if (info.osType && info.osType !== 'linux') return `the engine runs ${info.osType} containers`;
+  if (info.architecture && !sameArchitecture(info.architecture)) return `the engine runs ${info.architecture} and this machine's Node is ${process.arch}`;
+  return undefined;
+}
+
+// ---- per engine, once per command --------------------------------------------------------------
+
+interface EngineState {
+  runtime: Map<string, Promise<{ tag: string; diffId: string; runtime: HostRuntime; loaded: boolean }>>;
+  hostRuntime: Map<string, Promise<HostRuntime>>;
+  unusable?: Promise<string | undefined>;
+  pulls: Map<string, Promise<void>>;
+  swept: Set<string>;
+}
+const perEngine = new WeakMap<Engine, EngineState>();
+function state(engine: Engine): EngineState {
+  let s = perEngine.get(engine);
+  if (!s) perEngine.set(engine, (s = { runtime: new Map(), hostRuntime: new Map(), pulls: new Map(), swept: new Set() }));
+  return s;
+}
+
+const RUNTIME_PARTS = { node: true, nginx: true, shell: true } as const;
+
+function hostRuntimeOnce(engine: Engine, namespace: string): Promise<HostRuntime> {
+  const s = state(engine);
+  let found = s.hostRuntime.get(namespace);
+  if (!found) s.hostRuntime.set(namespace, (found = hostRuntime(RUNTIME_PARTS)));
+  return found;
+}
+
+// ---- docker save archives ------------------------------------------------------------------------
+
+/** Reproducible images: every date is the epoch (https://reproducible-builds.org/docs/source-date-epoch/). */
+const EPOCH = '1970-01-01T00:00:00Z';
+
+export interface ImageToLoad {
+  tag: string;
+  config: Record<string, unknown>;
+  /** Given the layers' diff ids, known once they are streamed (a runtime names its own). */
+  labels: Record<string, string> | ((diffIds: string[]) => Record<string, string>);
+  /** Layers bottom first: `present` ones the engine already has (by diff id) are not sent. */
+  layers: ({ present: string; history: string } | { entries: readonly TarEntry[]; history: string })[];
+}
+
+/**
+ * One `docker save` archive (https://github.com/moby/moby/blob/master/image/spec/v1.2.md,
+ * "Combined Image JSON + Filesystem Changeset Format") for several images. A layer the engine
+ * already has is named in the config and the manifest but not sent: `docker load` looks each
+ * layer up by its chain id first and opens the file only when the layer is missing
+ * (moby image/tarexport/load.go, Load). Layers are streamed and hashed on the way; the configs,
+ * which name the hashes, come after them.
+ */
+export function saveArchive(images: readonly ImageToLoad[]): { stream: NodeJS.ReadableStream; ids: () => string[] } {
+  const members: LazyMember[] = [];
+  const digests = new Map<string, () => string>(); // layer member path → its diff id, once streamed
+  const layerPaths: string[][] = [];
+  let n = 0;
+  for (const image of images) {
+    const paths: string[] = [];
+    for (const layer of image.layers) {
+      const path = `layer${n++}/layer.tar`;
+      paths.push(path);
+      if ('present' in layer) {
+        digests.set(path, () => layer.present);
+        continue;
+      }
+      let digest: (() => string) | undefined;
+      members.push({
+        path,
+        size: tarSize(layer.entries),
+        body: () => {
+          const h = hashing(tarChunks(layer.entries));
+          digest = h.digest;
+          return h.chunks;
+        },
+      });
+      digests.set(path, () => digest!());
+    }
+    layerPaths.push(paths);
+  }
+  const configs: Buffer[] = [];
+  images.forEach((image, i) => {
+    members.push({
+      path: `config${i}.json`,
+      data: () => {
+        const diffIds = layerPaths[i]!.map((p) => digests.get(p)!());
+        const config = {
+          architecture: goArch(),
+          os: 'linux',
+          created: EPOCH,
+          config: { ...image.config, Labels: typeof image.labels === 'function' ? image.labels(diffIds) : image.labels },
+          rootfs: { type: 'layers', diff_ids: diffIds },
+          history: image.layers.map((l) => ({ created: EPOCH, created_by: l.history })),
+        };
+        const data = Buffer.from(JSON.stringify(config));
+        configs[i] = data;
+        return data;
+      },
+    });
+  });
+  members.push({
+    path: 'manifest.json',
+    data: () => Buffer.from(JSON.stringify(images.map((image, i) => ({ Config: `config${i}.json`, RepoTags: [image.tag], Layers: layerPaths[i] })))),
+  });
+  return {
+    stream: lazyTarStream(members),
+    // An image's id is the sha256 of its config, as the engine computes it.
+    ids: () => configs.map((c) => `sha256:${createHash('sha256').update(c).digest('hex')}`),
+  };
+}
+
+// ---- host base ---------------------------------------------------------------------------------
+
+/** richie-dev/runtime:<fingerprint>: loaded once per machine (per runtime), shared by every built-in image. */
+function ensureRuntime(engine: Engine, namespace: string, onProgress?: (text: string) => void) {
+  const s = state(engine);
+  let found = s.runtime.get(namespace);
+  if (!found) {
+    found = (async () => {
+      const runtime = await hostRuntimeOnce(engine, namespace);
+      const tag = `${namespace}/runtime:${runtime.fingerprint}`;
+      const existing = await engine.image(tag);
+      const known = existing?.labels[IMAGE_LABEL.layer];
+      if (known && existing.labels[IMAGE_LABEL.inputs] === runtime.fingerprint) return { tag, diffId: known, runtime, loaded: false };
+      onProgress?.(`loading this machine's runtime (${runtime.description}) into the engine, once for every built-in image`);
+      let diffId = '';
+      const labels = (ids: string[]) => {
+        diffId = ids[0]!;
+        return { [IMAGE_LABEL.builtIn]: `${namespace}/runtime`, [IMAGE_LABEL.inputs]: runtime.fingerprint, [IMAGE_LABEL.layer]: diffId, [IMAGE_LABEL.base]: 'host' };
+      };
+      const history = `richie-dev runtime: this machine's ${runtime.description} and their libraries`;
+      await engine.load(saveArchive([{ tag, config: { Env: [`PATH=${IMAGE_PATH}`] }, labels, layers: [{ entries: runtime.entries, history }] }]).stream, [tag]);
+      return { tag, diffId, runtime, loaded: true };
+    })();
+    found.catch(() => s.runtime.delete(namespace));
+    s.runtime.set(namespace, found);
+  }
+  return found;
+}
+
+function hostInputs(runtime: HostRuntime, name: BuiltInName, files: readonly TemplateFile[]): string {
+  const hash = createHash('sha256').update(`host\n${runtime.fingerprint}\n${JSON.stringify(runConfig(name))}\n`);
+  hashFiles(hash, files);
   return hash.digest('hex').slice(0, 16);
 }
 
-async function templateFiles(name: string): Promise<{ path: string; content: string }[]> {
-  const dir = join(TEMPLATES_DIR, 'images', name);
-  const names = await readdir(dir);
-  return Promise.all(names.map(async (n) => ({ path: join(dir, n), content: await readFile(join(dir, n), 'utf8') })));
+async function ensureOnHost(engine: Engine, name: BuiltInName, namespace: string, files: readonly TemplateFile[], onProgress?: (text: string) => void): Promise<'present' | 'built'> {
+  const tag = builtInTag(namespace, name);
+  const runtime = await hostRuntimeOnce(engine, namespace);
+  const config = runConfig(name);
+  const inputs = hostInputs(runtime, name, files);
+  const existing = await engine.image(tag);
+  if (existing?.labels[IMAGE_LABEL.inputs] === inputs) return 'present';
+
+  const base = await ensureRuntime(engine, namespace, onProgress);
+  onProgress?.(`adding ${SPECS[name].describe} to it (${tag})`);
+  const labels = { [IMAGE_LABEL.builtIn]: `${namespace}/${name}`, [IMAGE_LABEL.inputs]: inputs, [IMAGE_LABEL.base]: 'host' };
+  const image = (present: boolean): ImageToLoad => ({
+    tag,
+    config,
+    labels,
+    layers: [
+      present ? { present: base.diffId, history: `richie-dev runtime ${base.tag}` } : { entries: base.runtime.entries, history: `richie-dev runtime ${base.tag}` },
+      { entries: layerEntries(name, files), history: `richie-dev ${name}: ${SPECS[name].describe}` },
+    ],
+  });
+  try {
+    await engine.load(saveArchive([image(true)]).stream, [tag]);
+  } catch (error) {
+    // The runtime image was removed since it was inspected (another project's cleanup, a user's
+    // `docker rmi`): send its layer along this time.
+    if (!/no such file|layer\.tar/i.test((error as Error).message)) throw error;
+    await engine.load(saveArchive([image(false)]).stream, [tag]);
+  }
+  await removeReplaced(engine, existing?.id, tag);
+  return 'built';
 }
 
-const MINIMAL_ETC = {
-  'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
-  'etc/group': 'root:x:0:\nnogroup:x:65534:\n',
-  'etc/nsswitch.conf': 'hosts: files dns\n',
-};
+// ---- registry base ---------------------------------------------------------------------------
+
+function dockerfile(name: BuiltInName, refs: { node: string; nginx: string }): string {
+  if (name === 'nginx') return `FROM ${refs.nginx}\nCOPY rootfs/ /\n`;
+  return `FROM ${refs.node}\nCOPY app/ /app/\nWORKDIR /app\nENV PORT=8000\nEXPOSE 8000\nCMD ["node", "/app/server.mjs"]\n`;
+}
+
+async function ensurePulled(engine: Engine, ref: string, registry: string, onProgress?: (text: string) => void): Promise<void> {
+  const s = state(engine);
+  let found = s.pulls.get(ref);
+  if (!found) {
+    found = (async () => {
+      if (await engine.image(ref)) return;
+      onProgress?.(`pulling ${ref}`);
+      try {
+        await engine.pull(ref);
+      } catch (error) {
+        throw new UserError(`The base image ${ref} cannot be pulled from ${registry}: ${(error as Error).message}`, {
+          fix: 'Set "images": { "registry": "HOST:PORT" } in richie-dev.config.json (or RICHIE_DEV_REGISTRY) to a registry that has it, or "nodeBase" / "nginxBase" to images you have.',
+          cause: error,
+        });
+      }
+    })();
+    found.catch(() => s.pulls.delete(ref));
+    s.pulls.set(ref, found);
+  }
+  return found;
+}
+
+async function ensureOnRegistry(engine: Engine, name: BuiltInName, options: ImageOptions, files: readonly TemplateFile[]): Promise<'present' | 'built'> {
+  const namespace = options.namespace ?? 'richie-dev';
+  const tag = builtInTag(namespace, name);
+  const refs = registryRefs(options);
+  const text = dockerfile(name, refs);
+  const hash = createHash('sha256').update(`registry\n${text}\n`);
+  hashFiles(hash, files);
+  const inputs = hash.digest('hex').slice(0, 16);
+  const existing = await engine.image(tag);
+  if (existing?.labels[IMAGE_LABEL.inputs] === inputs) return 'present';
+
+  await ensurePulled(engine, name === 'nginx' ? refs.nginx : refs.node, refs.registry, options.onProgress);
+  options.onProgress?.(`building ${tag} on ${name === 'nginx' ? refs.nginx : refs.node}`);
+  const dest = name === 'nginx' ? 'rootfs' : 'app';
+  // The context: the Dockerfile and the folder it copies (the app's, or nginx's filesystem overlay).
+  const context: TarEntry[] = [{ type: 'file', path: 'Dockerfile', data: Buffer.from(text) }, { type: 'dir', path: dest }, ...layerEntries(name, files).map((e) => ({ ...e, path: `${dest}/${e.path}` }))];
+  context.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  await engine.buildArchive(tarStream(context), tag, { [IMAGE_LABEL.builtIn]: `${namespace}/${name}`, [IMAGE_LABEL.inputs]: inputs, [IMAGE_LABEL.base]: 'registry' });
+  await removeReplaced(engine, existing?.id, tag);
+  return 'built';
+}
+
+// ---- cleaning up -------------------------------------------------------------------------------
+
+/** Remove the image a tag pointed to before a rebuild, unless a container still uses it. */
+async function removeReplaced(engine: Engine, previousId: string | undefined, tag: string): Promise<void> {
+  if (!previousId) return;
+  const now = await engine.image(tag);
+  if (now?.id === previousId) return;
+  await engine.removeImage(previousId).catch(() => undefined); // in use: a later sweep removes it
+}
+
+/**
+ * Remove built-in images of this namespace that nothing names any more: untagged ones (replaced
+ * by a rebuild while a container still used them) and runtime images of an older runtime. Only
+ * images carrying richie-dev's label are looked at; one still used by a container stays.
+ */
+export async function removeReplacedImages(engine: Engine, options: { namespace?: string; keep?: readonly string[] } = {}): Promise<string[]> {
+  const namespace = options.namespace ?? 'richie-dev';
+  const removed: string[] = [];
+  for (const image of await engine.imagesLabelled(IMAGE_LABEL.builtIn)) {
+    const owner = image.labels[IMAGE_LABEL.builtIn] ?? '';
+    // Images built before the namespace was part of the label carry the bare name.
+    const ours = owner.startsWith(`${namespace}/`) || (namespace === 'richie-dev' && !owner.includes('/'));
+    if (!ours) continue;
+    const stale = image.tags.length === 0 || (owner === `${namespace}/runtime` && options.keep !== undefined && !image.tags.some((t) => options.keep!.includes(t)));
+    if (!stale) continue;
+    const ok = await engine.removeImage(image.tags[0] ?? image.id).then(
+      () => true,
+      () => false,
+    );
+    if (ok) removed.push(image.tags[0] ?? image.id);
+  }
+  return removed;
+}
+
+// ---- entry points -----------------------------------------------------------------------------
 
 /** Build (unless already built from the same inputs) one of the built-in images. */
-export async function ensureBuiltIn(engine: Engine, tag: keyof typeof BUILT_IN, onProgress?: (text: string) => void): Promise<'present' | 'built'> {
-  const name = BUILT_IN[tag];
-  const node = process.execPath;
-  const nginx = name === 'nginx' ? '/usr/sbin/nginx' : undefined;
-  const binaries = [node, ...(nginx ? [nginx] : [])];
-  for (const binary of binaries) {
-    if (!(await stat(binary).catch(() => undefined))) {
-      throw new UserError(`Building ${tag} needs ${binary} on this machine, and it is missing.`, {
-        exitCode: ExitCode.missingTool,
-        fix: nginx === binary ? 'sudo apt install nginx' : 'Install Node.js 20.',
-      });
+export async function ensureBuiltIn(engine: Engine, tag: string, options: ImageOptions = {}): Promise<BuiltInResult> {
+  const namespace = options.namespace ?? 'richie-dev';
+  const name = builtInName(tag, namespace);
+  if (!name) throw new Error(`${tag} is not one of richie-dev's built-in images`);
+  const files = await templateFiles(join(options.templatesDir ?? join(TEMPLATES_DIR, 'images'), name));
+  const mode = options.config?.base ?? 'auto';
+  let reason: string | undefined;
+  if (mode === 'auto') {
+    // Decided once per command, and only when an image must be made: a re-run finds its
+    // images by their inputs without asking the engine what it runs.
+    const s = state(engine);
+    if (process.platform === 'linux') {
+      const hostInputsMatch = await hostImageCurrent(engine, name, namespace, files);
+      if (hostInputsMatch) return { result: 'present', base: 'host' };
     }
+    s.unusable ??= hostUnusable(engine);
+    reason = await s.unusable;
   }
-  const templates = await templateFiles(name);
-  const inputs = await fingerprint(binaries, templates.map((t) => `${t.path}\n${t.content}`));
-  if ((await engine.image(tag))?.labels[INPUTS_LABEL] === inputs) return 'present';
+  const useRegistry = mode === 'registry' || reason !== undefined;
+  const result = useRegistry ? await ensureOnRegistry(engine, name, options, files) : await ensureOnHost(engine, name, namespace, files, options.onProgress);
+  await sweepOnce(engine, namespace);
+  return { result, base: useRegistry ? 'registry' : 'host', ...(reason ? { reason } : {}) };
+}
 
-  onProgress?.(`building ${tag} from this machine's ${nginx ? 'nginx and Node' : 'Node'} runtime`);
-  const context = await mkdtemp(join(tmpdir(), 'richie-dev-image-'));
-  try {
-    const rootfs = join(context, 'rootfs');
-    const libs = new Set<string>();
-    for (const binary of binaries) for (const lib of await libraries(binary)) libs.add(lib);
-    await copyInto(rootfs, [...binaries, ...libs]);
-    for (const [path, content] of Object.entries(MINIMAL_ETC)) {
-      await mkdir(dirname(join(rootfs, path)), { recursive: true });
-      await writeFile(join(rootfs, path), content);
-    }
-    await mkdir(join(rootfs, 'tmp'), { recursive: true, mode: 0o1777 });
-    let dockerfile: string;
-    if (nginx) {
-      for (const dir of ['var/lib/nginx/body', 'var/log/nginx', 'run', 'etc/nginx/conf.d', 'etc/nginx/ssl']) await mkdir(join(rootfs, dir), { recursive: true });
-      await cp('/etc/nginx/mime.types', join(rootfs, 'etc/nginx/mime.types'));
-      for (const t of templates) await writeFile(join(rootfs, t.path.endsWith('.conf') ? 'etc/nginx/nginx.conf' : t.path.split('/').pop()!), t.content);
-      dockerfile = 'FROM scratch\nCOPY rootfs/ /\nSTOPSIGNAL SIGQUIT\nCMD ["/usr/sbin/nginx", "-g", "daemon off;"]\n';
-    } else {
-      await mkdir(join(rootfs, 'app'), { recursive: true });
-      await mkdir(join(rootfs, 'data'), { recursive: true });
-      for (const t of templates) await writeFile(join(rootfs, 'app', t.path.split('/').pop()!), t.content);
-      dockerfile = `FROM scratch\nCOPY rootfs/ /\nENV PATH=${dirname(node)}:/usr/bin:/bin PORT=8000\nWORKDIR /app\nEXPOSE 8000\nCMD ["${node}", "/app/server.mjs"]\n`;
-    }
-    await writeFile(join(context, 'Dockerfile'), dockerfile);
-    await engine.build(context, tag, { [INPUTS_LABEL]: inputs, 'dev.richie.built-in': name });
-    return 'built';
-  } finally {
-    await rm(context, { recursive: true, force: true });
-  }
+async function hostImageCurrent(engine: Engine, name: BuiltInName, namespace: string, files: readonly TemplateFile[]): Promise<boolean> {
+  const existing = await engine.image(builtInTag(namespace, name));
+  if (existing?.labels[IMAGE_LABEL.base] !== 'host') return false;
+  return existing.labels[IMAGE_LABEL.inputs] === hostInputs(await hostRuntimeOnce(engine, namespace), name, files);
+}
+
+async function sweepOnce(engine: Engine, namespace: string): Promise<void> {
+  const s = state(engine);
+  if (s.swept.has(namespace)) return;
+  s.swept.add(namespace);
+  const runtime = s.runtime.get(namespace);
+  const keep = runtime ? [(await runtime.catch(() => undefined))?.tag].filter((t) => t !== undefined) : undefined;
+  await removeReplacedImages(engine, { namespace, ...(keep?.length ? { keep } : {}) }).catch(() => []);
 }
 
 /** Make a service's image available: present, built, or pulled — or say why not. */
-export async function ensureImage(engine: Engine, service: ServiceSpec, onProgress?: (text: string) => void): Promise<'present' | 'built' | 'pulled'> {
-  if (service.image in BUILT_IN) return ensureBuiltIn(engine, service.image as keyof typeof BUILT_IN, onProgress);
+export async function ensureImage(engine: Engine, service: ServiceSpec, onProgress?: (text: string) => void, options: Omit<ImageOptions, 'onProgress'> = {}): Promise<'present' | 'built' | 'pulled'> {
+  if (builtInName(service.image, options.namespace)) return (await ensureBuiltIn(engine, service.image, { ...options, onProgress })).result;
   if (await engine.image(service.image)) return 'present';
   if (service.build) {
     onProgress?.(`building ${service.image} from ${service.build.context}`);

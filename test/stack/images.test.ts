@@ -1,0 +1,235 @@
+/**
+ * The built-in images on a real engine, under a namespace of this test's own (rdtest-<pid>/...),
+ * so the shared richie-dev/* tags other tests use are never touched: one runtime layer shared
+ * by the three images, thin layers over it, rebuilds that remove what they replaced, Ctrl-C
+ * that leaves nothing behind, and images that run. The registry path is in images-registry.test.ts.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/stack/engine.js';
+import { goArch, sameArchitecture } from '../../src/stack/host-runtime.js';
+import { BUILT_IN, builtInName, ensureBuiltIn, ensureImage, IMAGE_LABEL, onRegistry, removeReplacedImages, templateFiles } from '../../src/stack/images.js';
+import { tarSize, tarStream, type TarEntry } from '../../src/stack/tar.js';
+import { hasTool, removeDir, ROOT, tempDir } from '../helpers.js';
+import { docker, dropNamespace, namespaceImages, ourDangling, runUntil } from './images-helpers.js';
+
+const NS = `rdtest-${process.pid}`;
+const NAMES = ['demo-catalog', 'demo-lms', 'nginx'] as const;
+const tag = (name: string, ns = NS) => `${ns}/${name}:latest`;
+
+describe('tar writer', () => {
+  it('GNU tar reads back every entry, its mode and its bytes, long paths included', async () => {
+    const dir = tempDir();
+    try {
+      const source = join(dir, 'source.bin');
+      const bytes = randomBytes(70_001);
+      writeFileSync(source, bytes);
+      const long = `${'deep/'.repeat(30)}file.txt`; // 155 bytes: needs ustar's prefix field
+      const entries: TarEntry[] = [
+        { type: 'dir', path: 'app' },
+        { type: 'file', path: 'app/run.sh', data: Buffer.from('#!/bin/sh\n'), mode: 0o755 },
+        { type: 'file', path: 'app/blob', source, size: bytes.length },
+        { type: 'dir', path: 'tmp', mode: 0o1777 },
+        { type: 'file', path: long, data: Buffer.from('far') },
+      ];
+      const file = join(dir, 'out.tar');
+      await pipeline(tarStream(entries), createWriteStream(file));
+      expect(readFileSync(file).length).toBe(tarSize(entries));
+      const listing = execFileSync('tar', ['-tvf', file], { encoding: 'utf8' }).trim().split('\n');
+      expect(listing.map((l) => l.split(/\s+/).slice(-1)[0])).toEqual(['app/', 'app/run.sh', 'app/blob', 'tmp/', long]);
+      expect(listing.map((l) => l.split(/\s+/)[0])).toEqual(['drwxr-xr-x', '-rwxr-xr-x', '-rw-r--r--', 'drwxrwxrwt', '-rw-r--r--']);
+      expect(listing.every((l) => l.split(/\s+/)[1] === 'root/root')).toBe(true);
+      const out = join(dir, 'x');
+      mkdirSync(out);
+      execFileSync('tar', ['-xf', file, '-C', out]);
+      expect(readFileSync(join(out, 'app/blob')).equals(bytes)).toBe(true);
+      expect(readFileSync(join(out, long), 'utf8')).toBe('far');
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('a file that changes size while it is read fails the archive instead of shifting it', async () => {
+    const dir = tempDir();
+    try {
+      const source = join(dir, 'grows');
+      writeFileSync(source, 'abc');
+      const stream = tarStream([{ type: 'file', path: 'grows', source, size: 2 }]);
+      await expect(pipeline(stream, createWriteStream(join(dir, 'o.tar')))).rejects.toThrow(/changed while it was being read/);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
+
+describe('image names and bases', () => {
+  it.each([
+    ['node:20-alpine', '127.0.0.1:5000', '127.0.0.1:5000/library/node:20-alpine'],
+    ['bitnami/nginx:1', 'mirror.local:5000', 'mirror.local:5000/bitnami/nginx:1'],
+    ['ghcr.io/me/node:20', 'mirror.local:5000', 'ghcr.io/me/node:20'],
+    ['localhost/node:20', 'mirror.local', 'localhost/node:20'],
+    ['node:20-alpine', undefined, 'node:20-alpine'],
+  ])('%s on registry %s is %s', (ref, registry, expected) => {
+    expect(onRegistry(ref, registry)).toBe(expected);
+  });
+
+  it.each([
+    ['x64', 'x86_64', true],
+    ['arm64', 'aarch64', true],
+    ['x64', 'aarch64', false],
+    ['arm64', 'x86_64', false],
+    ['arm', 'armv7l', true],
+  ])("this machine's %s runs on an engine reporting %s: %s", (arch, engine, expected) => {
+    expect(sameArchitecture(engine, arch)).toBe(expected);
+  });
+
+  it('the built-in names belong to their namespace only', () => {
+    expect(Object.keys(BUILT_IN).map((t) => builtInName(t))).toEqual(['demo-catalog', 'demo-lms', 'nginx']);
+    expect(builtInName('richie-dev/demo-catalog:latest', NS)).toBeUndefined();
+    expect(builtInName(tag('nginx'), NS)).toBe('nginx');
+    expect(builtInName('richie-dev/runtime:latest')).toBeUndefined();
+    expect(builtInName('fundocker/richie:latest')).toBeUndefined();
+  });
+});
+
+describe('built-in images on this machine\'s runtime', () => {
+  let engine: Engine;
+  let templates: string;
+  let work: string;
+  const bundle = Buffer.concat([Buffer.from([0x00, 0xff, 0xfe, 0x80]), randomBytes(200_000)]); // not UTF-8
+  const containers: string[] = [];
+
+  beforeAll(async () => {
+    expect(hasTool('docker'), 'docker is needed (apt install docker.io)').toBe(true);
+    engine = await Engine.connect();
+    work = tempDir('richie-dev-images-test-');
+    templates = join(work, 'images');
+    cpSync(join(ROOT, 'templates', 'images'), templates, { recursive: true });
+    // What the lead's front-end build adds: a bundle in a subfolder, bytes that are not text.
+    mkdirSync(join(templates, 'demo-catalog', 'static', 'js'), { recursive: true });
+    writeFileSync(join(templates, 'demo-catalog', 'static', 'js', 'bundle.bin'), bundle);
+  });
+
+  afterAll(async () => {
+    for (const id of containers) spawnSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
+    dropNamespace(NS);
+    dropNamespace(`${NS}-abort`);
+    removeDir(work);
+    expect(namespaceImages(NS)).toEqual([]);
+  });
+
+  it('templateFiles: every file of the folder, subfolders too, as bytes', async () => {
+    const dir = join(templates, 'demo-catalog');
+    const files = await templateFiles(dir);
+    // find(1) as the oracle: every regular file, at any depth.
+    const found = execFileSync('find', ['.', '-type', 'f'], { cwd: dir, encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.slice(2)).sort();
+    expect(files.map((f) => f.path)).toEqual(found);
+    expect(found).toContain('static/js/bundle.bin');
+    expect(files.find((f) => f.path === 'static/js/bundle.bin')!.data.equals(bundle)).toBe(true);
+    expect((await templateFiles(join(templates, 'nginx'))).map((f) => f.path)).toEqual(['etc/nginx/nginx.conf', 'healthcheck.sh']);
+  });
+
+  it('one runtime layer, loaded once, under all three images; each adds only its own folder', async () => {
+    const progress: string[] = [];
+    for (const name of NAMES) {
+      const result = await ensureBuiltIn(engine, tag(name), { namespace: NS, templatesDir: templates, config: { base: 'host' }, onProgress: (t) => progress.push(t) });
+      expect(result).toEqual({ result: 'built', base: 'host' });
+    }
+    expect(progress.filter((p) => p.startsWith("loading this machine's runtime"))).toHaveLength(1);
+
+    const layers = NAMES.map((name) => JSON.parse(docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', tag(name)])) as string[]);
+    const runtimeTags = docker(['images', '--filter', `label=${IMAGE_LABEL.builtIn}=${NS}/runtime`, '--format', '{{.Repository}}:{{.Tag}}']).split('\n');
+    expect(runtimeTags).toHaveLength(1);
+    const runtimeLayers = JSON.parse(docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', runtimeTags[0]!])) as string[];
+    expect(runtimeLayers).toHaveLength(1);
+    for (const l of layers) expect(l).toEqual([runtimeLayers[0], expect.stringMatching(/^sha256:/)]);
+    expect(new Set(layers.map((l) => l[1])).size).toBe(3);
+    // The runtime layer holds Node (~100 MB); each image's own layer is its folder: kilobytes
+    // for nginx and the LMS, the bundle's 200 kB for the catalog.
+    for (const name of NAMES) {
+      const sizes = docker(['history', '--no-trunc', '--format', '{{.Size}}', '--human=false', tag(name)]).split('\n').map(Number);
+      expect(sizes[1]).toBeGreaterThan(50_000_000);
+      expect(sizes[0]).toBeLessThan(name === 'demo-catalog' ? 400_000 : 100_000);
+    }
+  });
+
+  it('the images run: the catalog serves its bundle byte for byte and passes its healthcheck; nginx is healthy exactly when it listens', async () => {
+    const catalog = docker(['run', '-d', '--init', tag('demo-catalog')]);
+    containers.push(catalog);
+    await runUntil(() => spawnSync('docker', ['exec', catalog, 'node', '/app/healthcheck.mjs']).status === 0, 'the catalog healthcheck to pass');
+    const digest = docker(['exec', catalog, 'node', '-e', "process.stdout.write(require('crypto').createHash('sha256').update(require('fs').readFileSync('/app/static/js/bundle.bin')).digest('hex'))"]);
+    expect(digest).toBe(createHash('sha256').update(bundle).digest('hex'));
+
+    const conf = join(work, 'conf.d');
+    mkdirSync(conf);
+    const port = 18_000 + (process.pid % 1000);
+    writeFileSync(join(conf, 'a.conf'), `server {\n    listen ${port};\n    return 204;\n}\n`);
+    const nginx = docker(['run', '-d', '--init', '-v', `${conf}:/etc/nginx/conf.d:ro`, tag('nginx')]);
+    containers.push(nginx);
+    const healthy = () => spawnSync('docker', ['exec', nginx, '/bin/sh', '/healthcheck.sh']).status === 0;
+    await runUntil(healthy, 'the nginx healthcheck to pass');
+    expect(docker(['exec', nginx, 'nginx', '-t'], true)).toContain('test is successful');
+    // A server declared but not listening (nginx not reloaded): unhealthy.
+    writeFileSync(join(conf, 'b.conf'), `server {\n    listen ${port + 1};\n    return 204;\n}\n`);
+    expect(healthy()).toBe(false);
+  });
+
+  it('a second run finds every image present without an engine write', async () => {
+    const again = await Engine.connect();
+    for (const name of NAMES) {
+      expect(await ensureImage(again, { name, image: tag(name) } as never, undefined, { namespace: NS, templatesDir: templates })).toBe('present');
+    }
+    expect(again.writes).toBe(0);
+  });
+
+  it('a changed folder rebuilds that image alone, on the same runtime, and the image it replaced is removed once unused', async () => {
+    const before = await engine.image(tag('demo-lms'));
+    const inUse = docker(['create', before!.id]); // a container still on the old image
+    appendFileSync(join(templates, 'demo-lms', 'server.mjs'), '\n// changed\n');
+    const fresh = await Engine.connect();
+    const progress: string[] = [];
+    expect(await ensureBuiltIn(fresh, tag('demo-lms'), { namespace: NS, templatesDir: templates, onProgress: (t) => progress.push(t) })).toEqual({ result: 'built', base: 'host' });
+    expect(progress).toEqual([`adding the demo LMS app to it (${tag('demo-lms')})`]); // the runtime is not loaded again
+    const after = await fresh.image(tag('demo-lms'));
+    expect(after!.id).not.toBe(before!.id);
+    expect(docker(['image', 'inspect', '--format', '{{.Id}}', before!.id])).toBe(before!.id); // still used: kept
+
+    docker(['rm', inUse]);
+    expect(await removeReplacedImages(fresh, { namespace: NS })).toEqual([before!.id]);
+    expect(spawnSync('docker', ['image', 'inspect', before!.id]).status).not.toBe(0);
+    expect(ourDangling(NS)).toEqual([]);
+
+    // Unused at rebuild time: removed at once.
+    appendFileSync(join(templates, 'demo-lms', 'server.mjs'), '// again\n');
+    await ensureBuiltIn(await Engine.connect(), tag('demo-lms'), { namespace: NS, templatesDir: templates });
+    expect(spawnSync('docker', ['image', 'inspect', after!.id]).status).not.toBe(0);
+    expect(ourDangling(NS)).toEqual([]);
+  });
+
+  it('Ctrl-C while the runtime is loading leaves no temp file and no image', async () => {
+    const ns = `${NS}-abort`;
+    const ours = () => readdirSync(tmpdir()).filter((f) => f.startsWith('richie-dev-image-'));
+    const before = ours();
+    const controller = new AbortController();
+    const engine = await Engine.connect(process.env, { signal: controller.signal });
+    const run = ensureBuiltIn(engine, tag('demo-catalog', ns), {
+      namespace: ns,
+      templatesDir: templates,
+      config: { base: 'host' },
+      onProgress: (text) => text.startsWith("loading this machine's runtime") && setTimeout(() => controller.abort(), 150),
+    });
+    await expect(run).rejects.toMatchObject({ exitCode: 130 });
+    expect(ours()).toEqual(before);
+    expect(namespaceImages(ns)).toEqual([]);
+  });
+
+  it('the image config names this machine as the platform', () => {
+    expect(docker(['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', tag('nginx')])).toBe(`linux/${goArch()}`);
+  });
+});
