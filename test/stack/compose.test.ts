@@ -137,7 +137,9 @@ describe('the Compose model honours each form as Compose does', () => {
     expect(stack.inputs).toEqual([file, join(root, 'vars', '.env')]);
   });
 
-  it('tells ${V-d} (unset only) from ${V:-d} (unset or empty), and resolves nested defaults', () => {
+  it('tells ${V-d} (unset only) from ${V:-d} (unset or empty), and resolves nested defaults', async () => {
+    const file = stackIn(root, 'defaults-forms', 'services:\n  a:\n    image: x\n    environment:\n      DASH: ${EMPTY-x}\n      COLON: ${EMPTY:-x}\n      NESTED: ${UNSET:-${ALSO_UNSET:-${FOO}}}/${UNSET-${UNSET2-deep}}\n');
+    expect((await one(file)).environment).toEqual({ DASH: '', COLON: 'x', NESTED: 'from-host/deep' });
     const vars: Record<string, string> = { EMPTY: '', SET: 'v' };
     const i = (text: string) => interpolate(text, (n) => vars[n]).value;
     expect(i('${EMPTY-x}|${EMPTY:-x}|${UNSET-x}|${UNSET:-x}|${SET-x}')).toBe('|x|x|x|v');
