@@ -159,7 +159,7 @@ async function stageCa(paths: ProjectPaths, config: ProjectConfig, options: RunO
   await mkdir(paths.sslDir, { recursive: true });
   // Only the public certificate: setup-ssl has already checked the CA (run-ssl), and over HTTP
   // a CA that is there is worth trusting all the same.
-  const caCert = caFiles(caRoot({ flag: options.caRoot, configValue: config.caRoot, projectDir: paths.projectDir }, env).dir).cert;
+  const caCert = caFiles(caRoot({ flag: options.caRoot }, env).dir).cert;
   const caPem = await readIfExists(caCert).catch(() => undefined);
   if (caPem !== undefined) {
     if ((await readIfExists(target)) !== caPem) await writeFile(target, caPem);

@@ -1,9 +1,11 @@
 /**
- * Seamless enrollment proven in Chromium against the real stack: TLS and the real backend
- * (CA installed by `richie-dev trust` in a fresh NSS database, hosts resolved through
- * `richie-dev hosts add` in a private mount namespace), HTTP with the fake backend, and the
- * ways it must fail: an untrusted CA, the real backend over HTTP, a catalog origin missing
- * from the LMS whitelist. Then course run sync, from the LMS into the catalog page.
+ * Seamless enrollment proven in Chromium against the real stack, every call to the LMS made by
+ * Richie's released front end (richie-education's openedx-hawthorn and dummy modules, bundled
+ * into the demo catalog): TLS and the real backend (CA installed by `richie-dev trust` in a
+ * fresh NSS database, hosts resolved through `richie-dev hosts add` in a private mount
+ * namespace), HTTP with the fake backend, and the ways it must fail: an untrusted CA, the real
+ * backend over HTTP, a whitelist in another release's form. Then course run sync, from the LMS
+ * into the catalog page.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,11 +71,18 @@ describe('enrollment in a real browser', () => {
     expect(seen.loginUrl).toBe(`https://edx.local.dev:${LMS_PORT}/login?next=richie/en/courses/demo/`);
     expect(seen.backOn).toBe(courseUrl);
     expect(seen.user).toBe('student');
-    // The cross-domain CSRF cookie sits on the shared parent, Secure, SameSite=None.
-    expect(seen.cookies).toContainEqual({ name: 'edx_csrf_token', domain: '.local.dev', secure: true, sameSite: 'None' });
-    // Checked through the LMS API, not only the page.
-    const enrollments = JSON.parse((await curl(`https://edx.local.dev:${LMS_PORT}/api/enrollment/v1/enrollments`)).stdout);
-    expect(enrollments).toContainEqual(expect.objectContaining({ user: 'student', course_details: { course_id: 'course-v1:richie+demo+2026' }, is_active: true }));
+    // The cross-domain CSRF cookie sits on the shared parent, Secure; Hawthorn's Django sets no SameSite.
+    expect(seen.cookies).toContainEqual(expect.objectContaining({ name: 'edx_csrf_token', domain: '.local.dev', secure: true }));
+    expect(seen.consoleErrors).toEqual([]);
+    // Richie's client made exactly the calls openedx-hawthorn makes.
+    expect(seen.lmsRequests).toEqual(expect.arrayContaining([
+      `GET https://edx.local.dev:${LMS_PORT}/api/user/v1/me`,
+      `GET https://edx.local.dev:${LMS_PORT}/api/enrollment/v1/enrollment/student,course-v1:richie+demo+2026`,
+      `POST https://edx.local.dev:${LMS_PORT}/api/enrollment/v1/enrollment`,
+    ]));
+    // Checked through the LMS, not only the page.
+    const enrollments = JSON.parse((await curl(`https://edx.local.dev:${LMS_PORT}/richie-dev/enrollments`)).stdout);
+    expect(enrollments).toContainEqual(expect.objectContaining({ user: 'student', course_details: expect.objectContaining({ course_id: 'course-v1:richie+demo+2026' }), is_active: true }));
     // The screenshot the README shows.
     const png = readFileSync(join(root, 'enrolled.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
@@ -101,20 +110,25 @@ describe('enrollment in a real browser', () => {
     expect(again).toContain('<dd id="run-start">2027-03-01T00:00:00Z</dd>');
     expect(again).toContain('<dd id="run-languages">fr</dd>'); // in noUpdateFields: first value kept
     const forged = await curl(`https://richie.local.dev:${CATALOG_PORT}/api/v1.0/course-runs-sync`, ['-o', '/dev/null', '-w', '%{http_code}', '-X', 'POST', '-H', `Authorization: SIG-HMAC-SHA256 ${'0'.repeat(64)}`, '-d', JSON.stringify({ resource_link: link, start: '1999-01-01T00:00:00Z' })]);
-    expect(forged.stdout).toBe('403');
+    expect(forged.stdout).toBe('401'); // Richie: a wrong signature is 401, a missing one 403
     expect((await curl(courseUrl)).stdout).toContain('2027-03-01T00:00:00Z');
   });
 
-  it('a catalog origin missing from the LMS whitelist: the enrollment call is blocked by CORS and the page says so', async () => {
+  it("a whitelist in a later release's form (origins with scheme) on a Hawthorn LMS: no CORS headers, Richie's client sees no user even after logging in", async () => {
     const lmsEnv = join(project, '.richie-dev', 'env', 'lms.env');
     const original = readFileSync(lmsEnv, 'utf8');
-    // The user takes the file over (first line removed) and breaks the whitelist.
-    writeFileSync(lmsEnv, original.split('\n').slice(1).join('\n').replace(/^CORS_ORIGIN_WHITELIST=.*$/m, 'CORS_ORIGIN_WHITELIST=["https://elsewhere.local.dev"]'));
+    expect(original).toContain(`CORS_ORIGIN_WHITELIST=["richie.local.dev","richie.local.dev:${CATALOG_PORT}"]`);
+    // The user takes the file over (first line removed) and writes the whitelist as a Maple LMS wants it.
+    writeFileSync(lmsEnv, original.split('\n').slice(1).join('\n').replace(/^CORS_ORIGIN_WHITELIST=.*$/m, `CORS_ORIGIN_WHITELIST=["https://richie.local.dev:${CATALOG_PORT}"]`));
     try {
       const restarted = await cli(['--project-dir', project, 'run-ssl', '--hosts-file', join(project, 'hosts')], { env });
       expect(restarted.exitCode, restarted.stderr).toBe(0);
       const seen = await flow('cors', courseUrl, home);
-      expect(seen.steps, JSON.stringify(seen)).toEqual([['first', 'cannot reach the LMS: Failed to fetch (blocked by CORS, or its certificate is not trusted)']]);
+      expect(seen.error, JSON.stringify(seen)).toBeUndefined();
+      // Logged in on the LMS and back on the catalog, yet openedx-hawthorn's user call is blocked: no user, no enrollment.
+      expect(seen.steps, JSON.stringify(seen)).toEqual([['anonymous', 'log in to enroll'], ['logged-in', 'log in to enroll']]);
+      expect(seen.backOn).toBe(courseUrl);
+      expect((seen.consoleErrors as string[]).some((e) => e.includes('blocked by CORS policy')), JSON.stringify(seen.consoleErrors)).toBe(true);
     } finally {
       writeFileSync(lmsEnv, original);
     }
@@ -146,15 +160,19 @@ describe('HTTP and the fake backend', () => {
     const home = join(root, 'home');
     mkdirSync(home, { recursive: true });
     const result = await sh(process.execPath, [FLOW, 'http://localhost:18670/en/courses/demo/', home, '', 'fake']);
-    const seen = JSON.parse(result.stdout.trim()) as { steps: string[][]; sessionStorage: Record<string, string>; lmsRequests: string[] };
+    const seen = JSON.parse(result.stdout.trim()) as { steps: string[][]; sessionStorage: Record<string, string>; lmsRequests: string[]; user: string; error?: string };
+    expect(seen.error, JSON.stringify(seen)).toBeUndefined();
     expect(seen.steps).toEqual([
-      ['first', 'not enrolled'],
+      ['anonymous', 'log in to enroll'],
+      ['logged-in', 'not enrolled'],
       ['after-click', 'enrolled'],
       ['after-reload', 'enrolled'],
     ]);
-    expect(seen.sessionStorage).toEqual({ 'richie-dev-enrollment:course-v1:richie+demo+2026': 'true' });
+    // Richie's dummy backend: its demo user, the enrollment in sessionStorage under "<username>-<course id>".
+    expect(seen.user).toBe('admin');
+    expect(seen.sessionStorage).toEqual({ 'admin-course-v1:richie+demo+2026': 'true' });
     expect(seen.lmsRequests).toEqual([]);
-    const enrollments = await sh('curl', ['-sS', 'http://localhost:18673/api/enrollment/v1/enrollments']);
+    const enrollments = await sh('curl', ['-sS', 'http://localhost:18673/richie-dev/enrollments']);
     expect(JSON.parse(enrollments.stdout)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
-// Drives Debian's Chromium through the catalog -> LMS login -> back -> enroll round trip.
-// Run by test/browser/enrollment.test.ts inside a private mount namespace whose /etc/hosts got
-// its entries from `richie-dev hosts add`; prints one JSON line of what it saw.
+// Drives Debian's Chromium through the catalog -> LMS login -> back -> enroll round trip; the
+// page's calls to the LMS are made by Richie's own front end (richie-education, bundled into the
+// demo catalog). Run by test/browser/enrollment.test.ts inside a private mount namespace whose
+// /etc/hosts got its entries from `richie-dev hosts add`; prints one JSON line of what it saw.
 // argv: catalogCourseUrl homeDir screenshotPath mode(real|fake|untrusted|cors)
 import { chromium } from 'playwright-core';
 
@@ -18,6 +19,20 @@ const status = async () => {
   return page.textContent('#status');
 };
 const lmsRequests = [];
+const consoleErrors = [];
+page.on('console', (message) => {
+  if (message.type() === 'error') consoleErrors.push(message.text().split('\n')[0]);
+});
+page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
+/** Log in on the LMS from the catalog page's login button; back on the catalog afterwards. */
+async function logInOnLms() {
+  await Promise.all([page.waitForURL(/\/login/), page.click('#login')]);
+  seen.loginUrl = page.url();
+  await page.fill('#username', 'student');
+  await page.fill('#password', 'student');
+  await Promise.all([page.waitForURL((url) => url.href.startsWith(new URL(courseUrl).origin)), page.click('#login-submit')]);
+  seen.backOn = page.url();
+}
 page.on('request', (request) => {
   if (/\/api\/enrollment\//.test(request.url()) || /\/api\/user\//.test(request.url())) lmsRequests.push(`${request.method()} ${request.url()}`);
 });
@@ -33,22 +48,24 @@ try {
   if (response.error) {
     seen.loadError = response.error.split('\n')[0];
   } else if (mode === 'cors') {
-    seen.steps.push(['first', await status()]);
+    seen.steps.push(['anonymous', await status()]);
+    await logInOnLms();
+    seen.steps.push(['logged-in', await status()]);
   } else if (mode === 'fake') {
-    seen.steps.push(['first', await status()]);
+    seen.steps.push(['anonymous', await status()]);
+    // Richie's dummy authentication: log in stays in the browser (localStorage), then reloads.
+    await Promise.all([page.waitForEvent('load'), page.click('#login')]);
+    seen.steps.push(['logged-in', await status()]);
+    seen.user = await page.textContent('#user');
     await page.click('#enroll');
-    seen.steps.push(['after-click', await status()]);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'not enrolled', null, { timeout: 15000 });
+    seen.steps.push(['after-click', await page.textContent('#status')]);
     await page.reload();
     seen.steps.push(['after-reload', await status()]);
     seen.sessionStorage = await page.evaluate(() => ({ ...sessionStorage }));
   } else {
     seen.steps.push(['anonymous', await status()]);
-    await Promise.all([page.waitForURL(/\/login/), page.click('#login')]);
-    seen.loginUrl = page.url();
-    await page.fill('#username', 'student');
-    await page.fill('#password', 'student');
-    await Promise.all([page.waitForURL((url) => url.href.startsWith(new URL(courseUrl).origin)), page.click('#login-submit')]);
-    seen.backOn = page.url();
+    await logInOnLms();
     seen.steps.push(['logged-in', await status()]);
     seen.user = await page.textContent('#user');
     await page.click('#enroll');
@@ -63,5 +80,6 @@ try {
   seen.error = error.message.split('\n')[0];
 }
 seen.lmsRequests = lmsRequests;
+seen.consoleErrors = consoleErrors;
 await context.close();
 console.log(JSON.stringify(seen));

@@ -1,0 +1,245 @@
+/**
+ * The demo LMS, run on the host with the env file richie-dev renders, answering as OpenEdX
+ * does wherever Richie's front end can tell (edx-platform cors_csrf and enrollment views, DRF's
+ * Response, django-cors-headers, openedx-docker's settings parsing): status codes, exact
+ * Content-Type, which response sets which cookie, the CORS and CSRF rules of each release.
+ * Requests arrive as nginx forwards them (Host with port, X-Forwarded-Proto).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config-schema.js';
+import { lmsEnv } from '../../src/lms/env.js';
+import { siteModel } from '../../src/lms/site.js';
+import { ROOT, removeDir, tempDir } from '../helpers.js';
+
+const SERVER = join(ROOT, 'templates', 'images', 'demo-lms', 'server.mjs');
+const HOST = 'edx.local.dev:8073';
+const CATALOG = 'https://richie.local.dev:8070';
+const COURSE = 'course-v1:richie+demo+2026';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const root = tempDir();
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) child.kill();
+  removeDir(root);
+});
+let count = 0;
+
+/** The LMS env richie-dev renders for a release (TLS, real backend), with overrides. */
+async function renderedEnv(release: string, overrides: Record<string, string> = {}): Promise<Record<string, string>> {
+  const model = await siteModel(parseConfig({ lms: { release } }), { tls: true, backend: 'real', secret: 's'.repeat(64) });
+  return { ...lmsEnv(model), ...overrides };
+}
+
+interface LmsRequest {
+  method?: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+type Lms = ((path: string, init?: LmsRequest) => Promise<Response>) & { release: string };
+
+async function startLms(env: Record<string, string>): Promise<Lms> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH, ...env, PORT: String(port), RICHIE_DEV_DATA_DIR: join(root, `lms-${count++}`) }, stdio: 'ignore' });
+  children.push(child);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // As nginx forwards a browser's TLS request: the public Host, X-Forwarded-Proto https.
+  const lms = (path: string, init: LmsRequest = {}) => send(`${base}${path}`, init.method ?? 'GET', { host: HOST, 'x-forwarded-proto': 'https', ...init.headers }, init.body);
+  return Object.assign(lms, { release: env.RICHIE_DEV_OPENEDX_RELEASE ?? 'hawthorn' });
+}
+
+/** One HTTP request as a fetch Response, with a Host header of our choosing (fetch forbids one). */
+function send(url: string, method: string, headers: Record<string, string>, body?: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const out = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) out.append(name, v);
+        const status = res.statusCode ?? 0;
+        resolve(new Response([204, 304].includes(status) ? null : Buffer.concat(chunks), { status, headers: out }));
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const setCookies = (res: Response) => res.headers.getSetCookie();
+const cookieNamed = (res: Response, name: string) => setCookies(res).find((c) => c.startsWith(`${name}=`));
+const value = (cookie: string | undefined) => cookie?.slice(cookie.indexOf('=') + 1, cookie.indexOf(';'));
+
+/** Log in as student; returns the Cookie header a browser would then send. */
+async function logIn(lms: Lms): Promise<string> {
+  const res = await lms('/login', { method: 'POST', body: 'username=student&password=student&next=richie/en/courses/demo/', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  expect(res.status).toBe(302);
+  expect(res.headers.get('location')).toBe('https://edx.local.dev:8073/richie/en/courses/demo/');
+  const session = cookieNamed(res, 'edx_session')!;
+  // Secure (SESSION_COOKIE_SECURE is non-empty), HttpOnly; Django 1.11 (to Ironwood) sets no SameSite, later Django Lax.
+  expect(session).toMatch(/; HttpOnly; Path=\/; Secure(; SameSite=Lax)?$/);
+  expect(session.includes('SameSite')).toBe(!['hawthorn', 'ironwood'].includes(lms.release));
+  return `edx_session=${value(session)}`;
+}
+
+describe('demo LMS as Hawthorn, with the settings richie-dev renders', async () => {
+  const lms = await startLms(await renderedEnv('hawthorn'));
+  const fromCatalog = { origin: CATALOG, referer: `${CATALOG}/` };
+
+  it('answers only to the hosts in ALLOWED_HOSTS (Django: 400 otherwise)', async () => {
+    expect((await lms('/')).status).toBe(200);
+    expect((await lms('/', { headers: { host: 'evil.example:8073' } })).status).toBe(400);
+  });
+
+  it('user API: 401 JSON without a session, the username with one, typed exactly application/json; no CSRF cookie from it', async () => {
+    const anonymous = await lms('/api/user/v1/me', { headers: fromCatalog });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toBe('application/json');
+    expect(await anonymous.json()).toEqual({ detail: 'Authentication credentials were not provided.' });
+    const cookie = await logIn(lms);
+    const me = await lms('/api/user/v1/me', { headers: { ...fromCatalog, cookie } });
+    expect(me.status).toBe(200);
+    expect(me.headers.get('content-type')).toBe('application/json');
+    expect(await me.json()).toEqual({ username: 'student' });
+    expect(cookieNamed(me, 'edx_csrf_token')).toBeUndefined();
+  });
+
+  it('"not enrolled" is an empty 200 with no Content-Type at all (DRF Response(None)), which openedx-hawthorn reads as null', async () => {
+    const cookie = await logIn(lms);
+    const res = await lms(`/api/enrollment/v1/enrollment/student,${COURSE}`, { headers: { ...fromCatalog, cookie } });
+    expect(res.status).toBe(200);
+    expect(res.headers.has('content-type')).toBe(false);
+    expect(await res.text()).toBe('');
+    // Another user's enrollment: 404, empty, so usernames cannot be probed.
+    const other = await lms(`/api/enrollment/v1/enrollment/someone,${COURSE}`, { headers: { ...fromCatalog, cookie } });
+    expect(other.status).toBe(404);
+    expect(other.headers.has('content-type')).toBe(false);
+  });
+
+  it('CORS (django-cors-headers 2.x): the catalog origin matched by host:port, with credentials; others get no CORS headers', async () => {
+    const preflight = await lms('/api/enrollment/v1/enrollment', { method: 'OPTIONS', headers: { origin: CATALOG, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-csrftoken' } });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(CATALOG);
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('x-csrftoken');
+    const stranger = await lms('/api/user/v1/me', { headers: { origin: 'https://evil.local.dev:8070' } });
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('the cross-domain CSRF cookie comes only from the enrollment GETs, only for a secure request whose Referer is https and whitelisted', async () => {
+    const cookie = await logIn(lms);
+    const path = `/api/enrollment/v1/enrollment/student,${COURSE}`;
+    const allowed = await lms(path, { headers: { ...fromCatalog, cookie } });
+    const cross = cookieNamed(allowed, 'edx_csrf_token')!;
+    expect(cross).toMatch(/^edx_csrf_token=\w+; Domain=\.local\.dev; Max-Age=\d+; Path=\/; Secure$/);
+    // Django's own CSRF cookie, same token, host-only, Secure as CSRF_COOKIE_SECURE says.
+    expect(value(cookieNamed(allowed, 'csrftoken'))).toBe(value(cross));
+    expect(cookieNamed(allowed, 'csrftoken')).toContain('; Secure');
+    for (const headers of <Record<string, string>[]>[
+      { origin: CATALOG }, // no Referer
+      { referer: 'http://richie.local.dev:8070/' }, // Referer not https
+      { referer: 'https://elsewhere.local.dev:8070/' }, // not whitelisted
+    ]) {
+      const res = await lms(path, { headers: { ...headers, cookie } });
+      expect(cookieNamed(res, 'edx_csrf_token'), JSON.stringify(headers)).toBeUndefined();
+    }
+    const plain = await lms(path, { headers: { ...fromCatalog, cookie, 'x-forwarded-proto': 'http' } });
+    expect(cookieNamed(plain, 'edx_csrf_token')).toBeUndefined();
+  });
+
+  it('enrollment POST: checked by Referer, then by token; 200 JSON on success; 400 bodies carry localizedMessage', async () => {
+    const session = await logIn(lms);
+    const get = await lms(`/api/enrollment/v1/enrollment/student,${COURSE}`, { headers: { ...fromCatalog, cookie: session } });
+    const token = value(cookieNamed(get, 'csrftoken'))!;
+    const cookie = `${session}; csrftoken=${token}`;
+    const post = (headers: Record<string, string>, body: object = { user: 'student', course_details: { course_id: COURSE } }) =>
+      lms('/api/enrollment/v1/enrollment', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+    const cases: [Record<string, string>, string][] = [
+      [{ cookie, 'x-csrftoken': token, origin: CATALOG }, 'CSRF Failed: Referer checking failed - no Referer.'],
+      [{ cookie, 'x-csrftoken': token, referer: 'https://elsewhere.local.dev:8070/' }, 'CSRF Failed: Referer checking failed - https://elsewhere.local.dev:8070/ does not match any trusted origins.'],
+      [{ cookie: session, 'x-csrftoken': token, ...fromCatalog }, 'CSRF Failed: CSRF cookie not set.'],
+      [{ cookie, 'x-csrftoken': 'wrong', ...fromCatalog }, 'CSRF Failed: CSRF token missing or incorrect.'],
+    ];
+    for (const [headers, detail] of cases) {
+      const res = await post(headers);
+      expect(res.status, detail).toBe(403);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(await res.json()).toEqual({ detail });
+    }
+    expect((await post({ ...fromCatalog, 'x-csrftoken': token })).status).toBe(401); // no session at all
+    const bad = await post({ cookie, 'x-csrftoken': token, ...fromCatalog }, { user: 'student', course_details: { course_id: 'not a course key' } });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toBe('application/json');
+    expect(await bad.json()).toMatchObject({ localizedMessage: "No course 'not a course key' found for enrollment" });
+    const ok = await post({ cookie, 'x-csrftoken': token, ...fromCatalog });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('application/json');
+    expect(await ok.json()).toMatchObject({ user: 'student', is_active: true, course_details: { course_id: COURSE } });
+    const after = await lms(`/api/enrollment/v1/enrollment/student,${COURSE}`, { headers: { ...fromCatalog, cookie } });
+    expect(after.headers.get('content-type')).toBe('application/json');
+    expect(await after.json()).toMatchObject({ is_active: true, mode: 'audit' });
+  });
+
+  it('/register creates an account, logs it in and follows next back to the catalog', async () => {
+    const form = await lms('/register?next=richie/en/courses/demo/');
+    expect(form.status).toBe(200);
+    const res = await lms('/register', { method: 'POST', body: 'username=newcomer&password=pw&next=richie/en/courses/demo/', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('https://edx.local.dev:8073/richie/en/courses/demo/');
+    const me = await lms('/api/user/v1/me', { headers: { cookie: `edx_session=${value(cookieNamed(res, 'edx_session'))}` } });
+    expect(await me.json()).toEqual({ username: 'newcomer' });
+  });
+});
+
+describe("each release's whitelist rule: the other release's form breaks the demo as it breaks OpenEdX", () => {
+  const corsAndCookie = async (lms: Lms) => {
+    const cookie = await logIn(lms);
+    const res = await lms(`/api/enrollment/v1/enrollment/student,${COURSE}`, { headers: { origin: CATALOG, referer: `${CATALOG}/`, cookie } });
+    return { cors: res.headers.get('access-control-allow-origin'), csrfCookie: cookieNamed(res, 'edx_csrf_token') !== undefined };
+  };
+
+  it('Hawthorn and Ironwood need hostname and host:port; origins with a scheme match nothing', async () => {
+    for (const release of ['hawthorn', 'ironwood']) {
+      const env = await renderedEnv(release);
+      expect(JSON.parse(env.CORS_ORIGIN_WHITELIST!)).toEqual(['richie.local.dev', 'richie.local.dev:8070']);
+      expect(await corsAndCookie(await startLms(env))).toEqual({ cors: CATALOG, csrfCookie: true });
+      const laterForm = await startLms({ ...env, CORS_ORIGIN_WHITELIST: JSON.stringify([CATALOG]) });
+      expect(await corsAndCookie(laterForm)).toEqual({ cors: null, csrfCookie: false });
+    }
+  });
+
+  it('Maple and later need origins with a scheme, and refuse to start on a scheme-less entry (corsheaders.E013)', async () => {
+    const env = await renderedEnv('maple');
+    expect(JSON.parse(env.CORS_ORIGIN_WHITELIST!)).toEqual([CATALOG]);
+    expect(await corsAndCookie(await startLms(env))).toEqual({ cors: CATALOG, csrfCookie: true });
+    const started = spawnSync(process.execPath, [SERVER], { env: { PATH: process.env.PATH, ...env, CORS_ORIGIN_WHITELIST: '["richie.local.dev","richie.local.dev:8070"]', PORT: '0', RICHIE_DEV_DATA_DIR: join(root, 'e013') }, encoding: 'utf8', timeout: 10_000 });
+    expect(started.status).toBe(1);
+    expect(started.stderr).toContain("(corsheaders.E013) Origin 'richie.local.dev' in CORS_ORIGIN_WHITELIST is missing scheme or netloc");
+  });
+});
+
+describe("openedx-docker's bool formatter: only an empty value is False", () => {
+  it('SESSION_COOKIE_SECURE="false" still marks the session cookie Secure; "" does not', async () => {
+    const env = await renderedEnv('hawthorn');
+    for (const [setting, secure] of [['false', true], ['', false]] as const) {
+      const lms = await startLms({ ...env, SESSION_COOKIE_SECURE: setting });
+      const res = await lms('/login', { method: 'POST', body: 'username=student&password=student', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(cookieNamed(res, 'edx_session')!.includes('Secure'), setting).toBe(secure);
+    }
+  });
+});
