@@ -72,7 +72,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    caRoot: z.string().min(1).optional(),
+    // Refused: the CA root is the user's choice (paths.ts caRoot), never a cloned project's.
+    caRoot: z
+      .unknown()
+      .superRefine((_, ctx) =>
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'a project may not choose the CA root (a repository could make you trust a CA it ships); remove "caRoot" from this file and choose it yourself: --ca-root DIR, $CAROOT, or "caRoot" in ~/.config/richie-dev/config.json',
+        }),
+      )
+      .optional(),
     stackFile: z.string().min(1).optional(),
   })
   .strict();

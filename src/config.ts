@@ -36,8 +36,6 @@ export interface ProjectConfig {
   /** A course URL on the LMS used to prove both regexes extract the same id. */
   sampleCourseUrl?: string | undefined;
   courseRunSync: { mode: SyncMode; noUpdateFields: string[] };
-  /** Where the local CA lives; $CAROOT and --ca-root take precedence. */
-  caRoot?: string | undefined;
   /** A Compose file of the project's own instead of richie-dev's docker-compose.richie.yml. */
   stackFile?: string | undefined;
 }

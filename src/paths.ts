@@ -1,8 +1,10 @@
 /**
  * Every path richie-dev reads or writes, with its environment overrides, in one module.
  */
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { UserError } from './errors.js';
 
 /** The one git-ignored folder of generated files in a project. */
 export const STATE_DIR_NAME = '.richie-dev';
@@ -40,22 +42,57 @@ export function hostCertPaths(paths: ProjectPaths, host: string): { cert: string
 export interface CaRootSource {
   dir: string;
   /** Where the choice came from, for messages. */
-  from: 'flag' | 'CAROOT' | 'config' | 'default';
+  from: 'flag' | 'CAROOT' | 'user-config' | 'default';
+}
+
+/** The user's own richie-dev settings: `${XDG_CONFIG_HOME:-~/.config}/richie-dev/config.json`. */
+export function userConfigFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CONFIG_HOME || join(homeDir(env), '.config'), 'richie-dev', 'config.json');
+}
+
+/** richie-dev's data dir: the default CA root, and the record of the CAs it created. */
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_DATA_HOME || join(homeDir(env), '.local', 'share'), 'richie-dev');
+}
+
+/** Fingerprints of the CAs richie-dev created for this user, one per line. */
+export function createdCasFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(dataDir(env), 'created-cas');
 }
 
 /**
- * mkcert's order: $CAROOT, else the XDG data dir. A `--ca-root` flag beats both; the
- * project config's `caRoot` sits between the environment and the default.
+ * The CA root comes from the user only: `--ca-root`, else `$CAROOT` (mkcert's order), else the
+ * user-level config's `caRoot`, else the XDG data dir. Never from the project: a cloned
+ * repository must not choose which CA its user trusts (config-schema.ts refuses the key).
  */
-export function caRoot(
-  options: { flag?: string | undefined; configValue?: string | undefined; projectDir?: string },
-  env: NodeJS.ProcessEnv = process.env,
-): CaRootSource {
+export function caRoot(options: { flag?: string | undefined }, env: NodeJS.ProcessEnv = process.env): CaRootSource {
   if (options.flag) return { dir: resolve(options.flag), from: 'flag' };
   if (env.CAROOT) return { dir: resolve(env.CAROOT), from: 'CAROOT' };
-  if (options.configValue) return { dir: resolve(options.projectDir ?? '.', expandHome(options.configValue, env)), from: 'config' };
-  const dataHome = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
-  return { dir: join(dataHome, 'richie-dev'), from: 'default' };
+  const fromUser = userConfigCaRoot(env);
+  if (fromUser) return { dir: fromUser, from: 'user-config' };
+  return { dir: dataDir(env), from: 'default' };
+}
+
+function userConfigCaRoot(env: NodeJS.ProcessEnv): string | undefined {
+  const file = userConfigFile(env);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, { fix: `Check ${file}, or remove it.` });
+  }
+  let value: unknown;
+  try {
+    value = (JSON.parse(text) as { caRoot?: unknown } | null)?.caRoot;
+  } catch (error) {
+    throw new UserError(`${file} is not valid JSON: ${(error as Error).message}`, { fix: `Fix the JSON in ${file}, e.g. {"caRoot": "~/.local/share/richie-dev"}.` });
+  }
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') {
+    throw new UserError(`${file}: caRoot must be a directory path, got ${JSON.stringify(value)}.`, { fix: `Set "caRoot" in ${file} to a directory, e.g. "~/.local/share/richie-dev".` });
+  }
+  return resolve(dirname(file), expandHome(value, env));
 }
 
 export function caFiles(dir: string): { cert: string; key: string } {

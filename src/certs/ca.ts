@@ -4,13 +4,24 @@
  * parent domain, localhost and loopback.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { chmod, mkdir, rename, stat } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import { UserError } from '../errors.js';
 import { readIfExists, writeFileAtomic } from '../fsutil.js';
-import { caFiles } from '../paths.js';
-import { generateRsaKey } from './keys.js';
-import { buildCertificate, nameConstraintsExtension, randomSerialHex, readNameConstraints, utf8 } from './x509.js';
+import { caFiles, createdCasFile } from '../paths.js';
+import { DEFAULT_KEY_TYPE, generateKey, type KeyType } from './keys.js';
+import {
+  basicConstraints,
+  buildCertificate,
+  keyIdentifier,
+  keyUsage,
+  nameConstraintsExtension,
+  randomSerialHex,
+  readNameConstraints,
+  subjectKeyIdentifierExtension,
+  type NameConstraints,
+} from './x509.js';
 
 export const CA_ORGANIZATION = 'richie-dev development CA';
 /** Loopback is always permitted: the leaf also names localhost, 127.0.0.1 and ::1. */
@@ -26,10 +37,11 @@ export interface LocalCa {
   /** SHA-256 fingerprint, colon-separated hex (as `openssl x509 -fingerprint -sha256`). */
   fingerprint: string;
   /** Undefined for an unconstrained CA, such as one mkcert made. */
-  constraints: { dns: string[]; ip: string[] } | undefined;
-  /** The subject's O, which also names the CA in NSS databases (mkcert does the same). */
-  organization: string;
-  serialDecimal: string;
+  constraints: NameConstraints | undefined;
+  /** The key's algorithm: "ec" or "rsa" (another type is read, and reported as it is). */
+  keyAlgorithm: string;
+  /** "ECDSA P-256", "RSA-3072": for messages. */
+  keyDescription: string;
 }
 
 /** Who the CA belongs to, as mkcert writes it: user@host. */
@@ -43,6 +55,7 @@ export function owner(): string {
  * never something that would lead to overwriting a key.
  */
 export async function readCa(dir: string): Promise<LocalCa | undefined> {
+  await checkCaRootDir(dir);
   const files = caFiles(dir);
   const [certPem, keyPem] = await Promise.all([readCaFile(files.cert, dir), readCaFile(files.key, dir)]);
   if (certPem === undefined && keyPem === undefined) return undefined;
@@ -100,6 +113,10 @@ export async function parseCa(dir: string, certPem: string, keyPem: string): Pro
       fix: `Point --ca-root (or $CAROOT) at a directory holding a CA, such as the output of "mkcert -CAROOT".`,
     });
   }
+  const details = key.asymmetricKeyDetails;
+  const keyAlgorithm = key.asymmetricKeyType ?? 'unknown';
+  const keyDescription =
+    keyAlgorithm === 'ec' ? `ECDSA ${CURVE_NAMES[details?.namedCurve ?? ''] ?? details?.namedCurve}` : keyAlgorithm === 'rsa' ? `RSA-${details?.modulusLength}` : keyAlgorithm;
   return {
     dir,
     certFile: files.cert,
@@ -108,57 +125,124 @@ export async function parseCa(dir: string, certPem: string, keyPem: string): Pro
     keyPem,
     x509,
     fingerprint: x509.fingerprint256,
-    constraints: readNameConstraints(certPem),
-    organization: /^O=(.*)$/m.exec(x509.subject)?.[1] ?? CA_ORGANIZATION,
-    serialDecimal: BigInt(`0x${x509.serialNumber}`).toString(10),
+    constraints: readNameConstraints(x509),
+    keyAlgorithm,
+    keyDescription,
   };
+}
+
+const CURVE_NAMES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+/**
+ * A CA root others can write is refused: whoever can replace rootCA.pem and rootCA-key.pem
+ * there chooses what this user trusts and signs with. Nothing is changed, not even the mode:
+ * richie-dev sets modes only on what it creates.
+ */
+export async function checkCaRootDir(dir: string): Promise<void> {
+  let info;
+  try {
+    info = await lstat(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const mode = info.mode & 0o7777;
+  if (info.isDirectory() && (mode & 0o022) === 0) return;
+  const what = info.isSymbolicLink() ? 'is a symbolic link' : !info.isDirectory() ? 'is not a directory' : `is writable by ${mode & 0o002 ? 'every user' : 'its group'} (mode ${mode.toString(8).padStart(4, '0')})`;
+  throw new UserError(`The CA root ${dir} ${what}: anyone who can write there could replace the CA you trust.`, {
+    fix: info.isSymbolicLink()
+      ? `Point --ca-root (or $CAROOT) at the real directory.`
+      : `Point --ca-root (or $CAROOT) at a directory only you can write, e.g. ~/.local/share/richie-dev${info.isDirectory() ? `, or if ${dir} is yours alone: chmod go-w ${dir}` : ''}.`,
+  });
+}
+
+/** Whether richie-dev created this CA (its fingerprint is in the user's record of created CAs). */
+export async function createdByRichieDev(ca: LocalCa, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const text = await readFile(createdCasFile(env), 'utf8').catch(() => '');
+  return text.split('\n').some((line) => line.trim() === ca.fingerprint);
+}
+
+async function recordCreated(fingerprint: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const file = createdCasFile(env);
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await appendFile(file, `${fingerprint}\n`, { mode: 0o600 });
+}
+
+/**
+ * Why this CA may not go into a trust store without --allow-unconstrained-ca, or undefined
+ * when it may: richie-dev created it, and it is name-constrained for both DNS names and IP
+ * addresses (RFC 5280 4.2.1.10: a name type without permitted subtrees is unconstrained).
+ */
+export async function trustObjection(ca: LocalCa, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  if (!ca.constraints) return 'it has no name constraints, so it can sign for any site';
+  if (ca.constraints.dns.length === 0 || ca.constraints.ip.length === 0) {
+    return `its name constraints leave ${ca.constraints.dns.length === 0 ? 'DNS names' : 'IP addresses'} unconstrained`;
+  }
+  if (!(await createdByRichieDev(ca, env))) return 'richie-dev did not create it';
+  return undefined;
+}
+
+/** "limited to local.dev, localhost, 127.0.0.0/8, ::1/128", or "no name constraints". */
+export function describeScope(ca: Pick<LocalCa, 'constraints'>): string {
+  return ca.constraints ? `limited to ${[...ca.constraints.dns, ...ca.constraints.ip].join(', ') || 'nothing'}` : 'no name constraints: it can sign for any site';
 }
 
 export interface CreateCaOptions {
   dir: string;
-  constraints: { dns: string[]; ip: string[] };
+  constraints: NameConstraints;
+  keyType?: KeyType;
   /** A key generated ahead (in parallel with the leaf's). */
   keyPem?: Promise<string>;
   now?: Date;
+  /** Where the record of created CAs lives (createdCasFile). */
+  env?: NodeJS.ProcessEnv;
 }
 
-/** Create a CA: RSA-3072, 10 years, CA:TRUE pathlen 0, certSign + cRLSign, SKI, name constraints. */
+/**
+ * Create a CA: ECDSA P-256 (or mkcert's RSA-3072), 10 years, CA:TRUE pathlen 0, certSign +
+ * cRLSign, SKI, and name constraints.
+ */
 export async function createCa(options: CreateCaOptions): Promise<LocalCa> {
-  const keyPem = await (options.keyPem ?? generateRsaKey(3072));
+  await checkCaRootDir(options.dir);
+  const keyPem = await (options.keyPem ?? generateKey(options.keyType ?? DEFAULT_KEY_TYPE, 'ca'));
   const now = options.now ?? new Date();
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + 10);
   const who = owner();
-  const subject = [
-    utf8('O', CA_ORGANIZATION),
-    utf8('OU', who),
-    utf8('CN', `richie-dev ${who}`),
-  ];
+  const subject = {
+    attributes: [
+      { type: 'O', value: CA_ORGANIZATION },
+      { type: 'OU', value: who },
+      { type: 'CN', value: `richie-dev ${who}` },
+    ],
+  } as const;
   const certPem = buildCertificate({
     serialHex: randomSerialHex(),
-    subject,
-    issuer: subject,
+    subject: { attributes: [...subject.attributes] },
+    issuer: { attributes: [...subject.attributes] },
     notBefore: now,
     notAfter,
     publicKeyFrom: keyPem,
     signingKeyPem: keyPem,
     extensions: [
-      { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-      { name: 'subjectKeyIdentifier' },
+      basicConstraints(true, 0),
+      keyUsage(['keyCertSign', 'cRLSign']),
+      subjectKeyIdentifierExtension(keyIdentifier(keyPem)),
       nameConstraintsExtension(options.constraints),
     ],
   });
 
   const files = caFiles(options.dir);
+  // Only the owner may list a CA root richie-dev creates: it holds a key that signs for the
+  // project's hosts. An existing directory keeps its mode (checkCaRootDir refused a writable one).
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
-  // Only the owner may list the CA root: it holds a key that can sign for the project's hosts.
-  await chmod(options.dir, 0o700);
   // Key first: a crash between the two writes leaves a key without a certificate, which
   // readCa() reports instead of silently replacing.
   await writeFileAtomic(files.key, keyPem, 0o400);
   await writeFileAtomic(files.cert, certPem, 0o644);
-  return parseCa(options.dir, certPem, keyPem);
+  const ca = await parseCa(options.dir, certPem, keyPem);
+  await recordCreated(ca.fingerprint, options.env ?? process.env);
+  return ca;
 }
 
 /**

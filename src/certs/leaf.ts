@@ -1,12 +1,23 @@
 /**
  * The leaf certificate: one for every configured host plus localhost and loopback, in
- * mkcert's profile (RSA-2048, serverAuth, names only in subjectAltName, 2 years 3 months).
+ * mkcert's profile (serverAuth, names only in subjectAltName, 2 years 3 months), with an
+ * ECDSA P-256 key by default or mkcert's RSA-2048.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { LocalCa } from './ca.js';
 import { owner } from './ca.js';
-import { buildCertificate, randomSerialHex, subjectAttributes, subjectKeyIdentifier, utf8 } from './x509.js';
+import {
+  authorityKeyIdentifierExtension,
+  basicConstraints,
+  buildCertificate,
+  keyUsage,
+  randomSerialHex,
+  serverAuthUsage,
+  subjectAltName,
+  subjectDer,
+  subjectKeyIdentifier,
+} from './x509.js';
 
 /** Reissue when fewer days than this are left. */
 export const RENEW_DAYS = 30;
@@ -26,27 +37,28 @@ export function leafNotAfter(now: Date): Date {
 
 export async function issueLeaf(options: { ca: LocalCa; names: readonly string[]; keyPem: string; now?: Date }): Promise<string> {
   const now = options.now ?? new Date();
+  // keyEncipherment only for RSA keys, as mkcert does (cert.go, makeCert): ECDSA keys sign.
+  const isRsa = createPrivateKey(options.keyPem).asymmetricKeyType === 'rsa';
   return buildCertificate({
     serialHex: randomSerialHex(),
     // Names live only in subjectAltName; the subject just says where the certificate came from.
-    subject: [
-      utf8('O', 'richie-dev development certificate'),
-      utf8('OU', owner()),
-    ],
-    issuer: subjectAttributes(options.ca.certPem),
+    subject: {
+      attributes: [
+        { type: 'O', value: 'richie-dev development certificate' },
+        { type: 'OU', value: owner() },
+      ],
+    },
+    issuer: { der: subjectDer(options.ca.x509) },
     notBefore: now,
     notAfter: leafNotAfter(now),
     publicKeyFrom: options.keyPem,
     signingKeyPem: options.ca.keyPem,
     extensions: [
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'authorityKeyIdentifier', keyIdentifier: subjectKeyIdentifier(options.ca.certPem) },
-      {
-        name: 'subjectAltName',
-        altNames: options.names.map((name) => (isIP(name) ? { type: 7, ip: name } : { type: 2, value: name })),
-      },
+      keyUsage(isRsa ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature']),
+      serverAuthUsage(),
+      basicConstraints(false),
+      authorityKeyIdentifierExtension(subjectKeyIdentifier(options.ca.x509)),
+      subjectAltName(options.names),
     ],
   });
 }

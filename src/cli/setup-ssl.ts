@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { SetupSslResult } from '../commands/setup-ssl.js';
-import { confirm, finish, globalOptions, type Colors } from './shared.js';
+import { colors, confirm, finish, globalOptions, type Colors } from './shared.js';
 import { formatTrustReports } from './trust-report.js';
 
 export function register(program: Command): void {
@@ -9,7 +9,9 @@ export function register(program: Command): void {
     .description('create or reuse a local CA, issue one certificate for every configured host, and render the TLS configuration')
     .option('--force', 'reissue the certificate; recreate the CA when its name constraints do not cover the hosts')
     .option('--no-cert', 'use the certificates you put in .richie-dev/ssl/<host>.pem and .key, and check them')
-    .option('--ca-root <dir>', 'the CA root (default: $CAROOT, else ~/.local/share/richie-dev); "$(mkcert -CAROOT)" reuses mkcert\'s CA')
+    .option('--ca-root <dir>', 'the CA root (default: $CAROOT, else "caRoot" in ~/.config/richie-dev/config.json, else ~/.local/share/richie-dev); "$(mkcert -CAROOT)" reuses mkcert\'s CA')
+    .addOption(new Option('--key-type <type>', 'key type of a new CA and certificate: ecdsa (P-256) or rsa (mkcert\'s RSA-3072 CA, RSA-2048 certificate)').choices(['ecdsa', 'rsa']))
+    .option('--allow-unconstrained-ca', 'allow installing a CA richie-dev did not create, or one without name constraints, into the trust stores')
     .option('--trust', 'also install the CA into the trust stores (asked on a terminal)')
     .option('--no-trust', 'do not install the CA; only report where it is not trusted yet')
     .addHelpText(
@@ -24,22 +26,50 @@ the hosts and chains to the current CA.`,
     )
     .action(async function (this: Command) {
       const g = globalOptions(this);
-      const opts = this.opts<{ force?: boolean; cert: boolean; caRoot?: string; trust?: boolean }>();
-      const { run, trustPending } = await import('../commands/setup-ssl.js');
+      const opts = this.opts<{ force?: boolean; cert: boolean; caRoot?: string; trust?: boolean; keyType?: 'ecdsa' | 'rsa'; allowUnconstrainedCa?: boolean }>();
+      const { run, trustQuestion, namesOutsideCa } = await import('../commands/setup-ssl.js');
       let trust: 'install' | 'report' = opts.trust === true ? 'install' : 'report';
-      // Ask before the task list starts (STYLE.md 10), only when it would change something;
-      // non-interactive runs never prompt.
-      if (opts.trust === undefined && opts.cert && g.interactive && (await trustPending({ projectDir: g.projectDir, caRoot: opts.caRoot }))) {
-        trust = (await confirm('Install the CA into the system trust store and browsers where it is missing (may ask for sudo)?'))
-          ? 'install'
-          : 'report';
+      let force = Boolean(opts.force);
+      const allowUnconstrainedCa = Boolean(opts.allowUnconstrainedCa);
+      // Questions come before the task list starts (STYLE.md 10); non-interactive runs never prompt.
+      if (g.interactive && opts.cert && !force) {
+        // The second project: hosts outside the CA's constraints. Offer to widen the CA and
+        // reinstall trust in one step, instead of the refusal (exit 3) a script gets.
+        const outside = await namesOutsideCa({ projectDir: g.projectDir, caRoot: opts.caRoot });
+        if (outside) {
+          process.stderr.write(
+            `The CA in ${outside.ca.dir} is limited to ${[...(outside.ca.constraints?.dns ?? []), ...(outside.ca.constraints?.ip ?? [])].join(', ')}; this project also needs ${outside.outside.join(', ')}.\n` +
+              `It can be recreated to allow both (the old CA is kept beside it as rootCA.retired-*.pem), and the new one installed in the trust stores.\n`,
+          );
+          if (await confirm('Recreate the CA wider and reinstall trust now (may ask for sudo)?', false)) {
+            force = true;
+            if (opts.trust !== false) trust = 'install';
+          }
+        }
+      }
+      if (opts.trust === undefined && opts.cert && g.interactive && trust !== 'install') {
+        const question = await trustQuestion({ caRoot: opts.caRoot });
+        if (question.pending && question.objection && !allowUnconstrainedCa) {
+          // Never offered without the flag: said in the result's warnings instead.
+        } else if (question.pending) {
+          const c = colors(g);
+          if (question.ca) {
+            process.stderr.write(
+              `CA ${question.ca.dir} (${question.ca.key})\n  SHA-256 fingerprint: ${question.ca.fingerprint}\n  Name constraints: ${question.objection ? c.yellow(question.ca.scope) : question.ca.scope}\n` +
+                (question.objection ? `  ${c.yellow('!')} ${question.objection}; --allow-unconstrained-ca was given.\n` : ''),
+            );
+          }
+          trust = (await confirm('Install the CA into the system trust store and browsers where it is missing (may ask for sudo)?', !question.objection)) ? 'install' : 'report';
+        }
       }
       const result = await run({
         projectDir: g.projectDir,
         caRoot: opts.caRoot,
-        force: Boolean(opts.force),
+        force,
         noCert: !opts.cert,
         trust,
+        keyType: opts.keyType,
+        allowUnconstrainedCa,
         progress: g.progress,
       });
       finish(g, result, (c) => formatSetupSsl(result, c), result.exitCode);
@@ -50,7 +80,8 @@ function formatSetupSsl(result: SetupSslResult, c: Colors): string {
   const lines: string[] = [];
   if (result.ca) {
     const scope = result.ca.constraints ? `limited to ${[...result.ca.constraints.dns, ...result.ca.constraints.ip].join(', ')}` : c.yellow('no name constraints');
-    lines.push(`${c.green('✔')} CA ${result.ca.created ? 'created' : 'reused'}: ${result.ca.dir} (${scope})`);
+    lines.push(`${c.green('✔')} CA ${result.ca.created ? 'created' : 'reused'}: ${result.ca.dir} (${result.ca.key}, ${scope})`);
+    lines.push(`    SHA-256 ${result.ca.fingerprint}`);
   }
   const cert = result.certificate;
   const until = cert.notAfter ? ` until ${cert.notAfter.slice(0, 10)} (${cert.daysLeft} days)` : '';

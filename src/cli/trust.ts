@@ -1,5 +1,6 @@
 import { Argument, type Command } from 'commander';
-import { finish, globalOptions } from './shared.js';
+import { UserError } from '../errors.js';
+import { confirm, finish, globalOptions } from './shared.js';
 import { formatTrustReports } from './trust-report.js';
 
 export function register(program: Command): void {
@@ -7,7 +8,8 @@ export function register(program: Command): void {
     .command('trust')
     .description('install, uninstall or check the local CA in the system store and every NSS database (Chromium, Firefox)')
     .addArgument(new Argument('[action]', 'what to do').choices(['install', 'uninstall', 'status']).default('status'))
-    .option('--ca-root <dir>', 'the CA root (default: $CAROOT, else ~/.local/share/richie-dev)')
+    .option('--ca-root <dir>', 'the CA root (default: $CAROOT, else "caRoot" in ~/.config/richie-dev/config.json, else ~/.local/share/richie-dev)')
+    .option('--allow-unconstrained-ca', 'install even a CA richie-dev did not create, or one without name constraints (asked again on a terminal)')
     .addHelpText(
       'after',
       `
@@ -16,13 +18,27 @@ NSS databases of Chromium (~/.pki/nssdb, snap) and Firefox profiles. TRUST_STORE
 limits the stores, as with mkcert. Without the rights to write a store, nothing changes and
 the commands to run are printed. macOS and Windows: the commands are printed.
 
-Exit codes: 0 done, 4 needs root, 5 (status) not trusted somewhere, 6 certutil missing.`,
+A CA richie-dev did not create, or one without name constraints (mkcert's), is installed only
+with --allow-unconstrained-ca; on a terminal its fingerprint and constraints are shown first.
+
+Exit codes: 0 done, 3 CA refused, 4 needs root, 5 (status) not trusted somewhere, 6 certutil missing.`,
     )
     .action(async function (this: Command, action: 'install' | 'uninstall' | 'status') {
       const g = globalOptions(this);
-      const opts = this.opts<{ caRoot?: string }>();
-      const { run } = await import('../commands/trust.js');
-      const result = await run({ projectDir: g.projectDir, action, caRoot: opts.caRoot });
+      const opts = this.opts<{ caRoot?: string; allowUnconstrainedCa?: boolean }>();
+      const { run, describeCa } = await import('../commands/trust.js');
+      const allowUnconstrainedCa = Boolean(opts.allowUnconstrainedCa);
+      if (action === 'install' && allowUnconstrainedCa && g.interactive) {
+        // The flag says the user means it; on a terminal, show what they are about to trust.
+        const ca = await describeCa({ caRoot: opts.caRoot });
+        if (ca?.objection) {
+          process.stderr.write(`CA ${ca.dir} (${ca.key})\n  SHA-256 fingerprint: ${ca.fingerprint}\n  Name constraints: ${ca.scope}\n  ! ${ca.objection}\n`);
+          if (!(await confirm('Install it into the system trust store and browsers anyway?', false))) {
+            throw new UserError('Nothing was installed.', { fix: 'Use a CA made by "richie-dev setup-ssl" instead.' });
+          }
+        }
+      }
+      const result = await run({ projectDir: g.projectDir, action, caRoot: opts.caRoot, allowUnconstrainedCa });
       finish(g, result, (c) => `CA ${result.ca.dir} (SHA-256 ${result.ca.fingerprint.slice(0, 23)}…)\n${formatTrustReports(result.stores, c)}`, result.exitCode);
     });
 }

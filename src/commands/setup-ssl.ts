@@ -3,9 +3,10 @@
  * configured host, as a list of steps that each check content before doing anything; then the
  * TLS configuration rendered for them (what Richie's bin/setup-ssl patches into nginx by hand).
  */
+import { createPrivateKey } from 'node:crypto';
 import { access, mkdir } from 'node:fs/promises';
-import { LOOPBACK_CONSTRAINTS, caPermissionWarnings, createCa, readCa, retireCa, type LocalCa } from '../certs/ca.js';
-import { generateRsaKey } from '../certs/keys.js';
+import { LOOPBACK_CONSTRAINTS, caPermissionWarnings, createCa, describeScope, readCa, retireCa, trustObjection, type LocalCa } from '../certs/ca.js';
+import { DEFAULT_KEY_TYPE, generateKey, type KeyType } from '../certs/keys.js';
 import { issueLeaf, leafNames, leafProblems, type LeafCheck } from '../certs/leaf.js';
 import { isPermitted, type NameConstraints } from '../certs/x509.js';
 import { configuredHosts, loadConfig } from '../config.js';
@@ -18,7 +19,7 @@ import type { RenderedFile } from '../render/files.js';
 import { planRender, writeRender } from '../render/index.js';
 import { ensureStateDir, mergeState, readState } from '../state.js';
 import { runSteps, type ProgressMode, type Step, type StepCheck, type StepOutcome } from '../steps.js';
-import { applyTrust, discoverStores, type StoreReport } from '../trust/index.js';
+import { applyTrust, assertTrustworthy, discoverStores, type StoreReport } from '../trust/index.js';
 import { trustExitCode } from './trust.js';
 
 export interface SetupSslOptions {
@@ -30,6 +31,10 @@ export interface SetupSslOptions {
   noCert?: boolean;
   /** Install the CA into the trust stores, or only report where it is not trusted yet. */
   trust?: 'install' | 'report';
+  /** Key type for a new CA and certificate (default ECDSA P-256); when given, a certificate of another type is reissued. */
+  keyType?: KeyType | undefined;
+  /** Allow installing a CA richie-dev did not create, or one without name constraints, into trust stores. */
+  allowUnconstrainedCa?: boolean;
   progress?: ProgressMode;
   env?: NodeJS.ProcessEnv;
   now?: Date;
@@ -45,6 +50,8 @@ export interface SetupSslResult {
     created: boolean;
     /** Null for an unconstrained CA (one mkcert made). */
     constraints: NameConstraints | null;
+    /** "ECDSA P-256", "RSA-3072", ... */
+    key: string;
     retiredFiles: string[];
   } | null;
   certificate: {
@@ -69,7 +76,12 @@ interface Context {
   root: CaRootSource;
   required: NameConstraints;
   force: boolean;
+  keyType: KeyType;
+  /** The key type was asked for (--key-type): a certificate with another key is reissued. */
+  keyTypeAsked: boolean;
   now: Date;
+  env: NodeJS.ProcessEnv;
+  allowUnconstrainedCa?: boolean;
   ca?: LocalCa;
   caCreated: boolean;
   retired: string[];
@@ -93,10 +105,11 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
   const { config } = await loadConfig(options.projectDir);
   const hosts = configuredHosts(config);
   const paths = projectPaths(options.projectDir);
-  const root = caRoot({ flag: options.caRoot, configValue: config.caRoot, projectDir: paths.projectDir }, env);
+  const root = caRoot({ flag: options.caRoot }, env);
+  const keyType = options.keyType ?? DEFAULT_KEY_TYPE;
   // No CA files at all means a new CA and a new leaf: start both keys now, on the thread pool,
   // while the rest loads and checks. If validation then fails, they are simply dropped.
-  const early = !options.noCert && (await noCaFiles(root.dir)) ? { caKey: quiet(generateRsaKey(3072)), leafKey: quiet(generateRsaKey(2048)) } : {};
+  const early = !options.noCert && (await noCaFiles(root.dir)) ? { caKey: quiet(generateKey(keyType, 'ca')), leafKey: quiet(generateKey(keyType, 'leaf')) } : {};
   // Validated before any step: hosts with no shared parent change nothing.
   const required = await requiredConstraints(hosts);
   // So is what the render would refuse (equal ports, a course regex that matches nothing); its
@@ -112,7 +125,10 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
     root,
     required,
     force: Boolean(options.force),
+    keyType,
+    keyTypeAsked: options.keyType !== undefined,
     now: options.now ?? new Date(),
+    env,
     caCreated: false,
     retired: [],
     leafIssued: false,
@@ -121,7 +137,13 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
   };
 
   const steps: Step<Context>[] = options.noCert ? [userCertificatesStep] : [caStep, certificateStep];
-  if (!options.noCert && options.trust === 'install') steps.push(trustStep(env));
+  if (!options.noCert && options.trust === 'install') {
+    // A CA that is already there is judged before anything is made (a new one is ours).
+    const existing = await readCa(root.dir);
+    if (existing && !options.allowUnconstrainedCa) await assertTrustworthy(existing, env);
+    ctx.allowUnconstrainedCa = Boolean(options.allowUnconstrainedCa);
+    steps.push(trustStep(env));
+  }
   const outcomes = await runSteps(steps, ctx, options.progress ?? 'silent');
 
   if (ctx.ca && options.trust !== 'install') ctx.trustReports = await applyTrust(ctx.ca, await discoverStores(env), 'status');
@@ -134,6 +156,10 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
   }
   if (ctx.ca) {
     ctx.warnings.push(...(await caPermissionWarnings(ctx.ca)));
+    if (options.trust !== 'install') {
+      const objection = await trustObjection(ctx.ca, env);
+      if (objection) ctx.warnings.push(`richie-dev does not install this CA into trust stores (${objection}) unless --allow-unconstrained-ca is given; SHA-256 ${ctx.ca.fingerprint}.`);
+    }
     if (!ctx.ca.constraints) {
       ctx.warnings.push(
         `The CA in ${ctx.ca.dir} has no name constraints (mkcert makes them that way): if its key leaks, it can impersonate any site. A CA created by richie-dev is limited to ${required.dns.join(', ')} and loopback.`,
@@ -148,6 +174,7 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
           fingerprint: ctx.ca.fingerprint,
           created: ctx.caCreated,
           constraints: ctx.ca.constraints ?? null,
+          key: ctx.ca.keyDescription,
           retiredFiles: ctx.retired,
         }
       : null,
@@ -178,17 +205,43 @@ function quiet<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
+export interface TrustQuestion {
+  /** Whether installing would change anything: no CA yet, or a store that does not trust it. */
+  pending: boolean;
+  /** The CA that would be installed, when it exists already. */
+  ca?: { dir: string; fingerprint: string; scope: string; key: string };
+  /** Why it may not be installed without --allow-unconstrained-ca. */
+  objection?: string;
+}
+
 /**
- * Whether installing trust would change anything: no CA yet, or a store that does not trust it.
- * The CLI asks its question only then.
+ * What the CLI needs to ask whether to install trust (STYLE.md 10): whether it would change
+ * anything, and the CA's fingerprint, constraints and any objection, shown in the question.
  */
-export async function trustPending(options: Pick<SetupSslOptions, 'projectDir' | 'caRoot' | 'env'>): Promise<boolean> {
+export async function trustQuestion(options: Pick<SetupSslOptions, 'caRoot' | 'env'>): Promise<TrustQuestion> {
+  const env = options.env ?? process.env;
+  const ca = await readCa(caRoot({ flag: options.caRoot }, env).dir).catch(() => undefined);
+  if (!ca) return { pending: true };
+  const reports = await applyTrust(ca, await discoverStores(env), 'status');
+  const objection = await trustObjection(ca, env);
+  return {
+    pending: reports.some((r) => r.after === 'not-trusted'),
+    ca: { dir: ca.dir, fingerprint: ca.fingerprint, scope: describeScope(ca), key: ca.keyDescription },
+    ...(objection ? { objection } : {}),
+  };
+}
+
+/**
+ * The hosts of this project that the CA's name constraints leave out: the second-project case,
+ * which setup-ssl refuses (exit 3) unless the CA is recreated wider.
+ */
+export async function namesOutsideCa(options: Pick<SetupSslOptions, 'projectDir' | 'caRoot' | 'env'>): Promise<{ ca: LocalCa; outside: string[] } | undefined> {
   const env = options.env ?? process.env;
   const { config } = await loadConfig(options.projectDir);
-  const ca = await readCa(caRoot({ flag: options.caRoot, configValue: config.caRoot, projectDir: options.projectDir }, env).dir).catch(() => undefined);
-  if (!ca) return true;
-  const reports = await applyTrust(ca, await discoverStores(env), 'status');
-  return reports.some((r) => r.after === 'not-trusted');
+  const ca = await readCa(caRoot({ flag: options.caRoot }, env).dir).catch(() => undefined);
+  if (!ca) return undefined;
+  const outside = leafNames(configuredHosts(config)).filter((name) => !isPermitted(name, ca.constraints));
+  return outside.length ? { ca, outside } : undefined;
 }
 
 function describeConstraints(c: NameConstraints): string {
@@ -217,8 +270,8 @@ const caStep: Step<Context> = {
   },
   async apply(ctx) {
     // The leaf will need a new key too: make both keys at once, on two threads.
-    ctx.leafKey ??= generateRsaKey(2048);
-    const caKey = ctx.caKey ?? generateRsaKey(3072);
+    ctx.leafKey ??= generateKey(ctx.keyType, 'leaf');
+    const caKey = ctx.caKey ?? generateKey(ctx.keyType, 'ca');
     let constraints = ctx.required;
     if (ctx.ca) {
       // Keep what the old CA permitted, so other projects sharing this CA root keep working.
@@ -226,7 +279,7 @@ const caStep: Step<Context> = {
       constraints = { dns: [...new Set([...old.dns, ...ctx.required.dns])], ip: [...new Set([...old.ip, ...ctx.required.ip])] };
       ctx.retired = await retireCa(ctx.ca, ctx.now);
     }
-    ctx.ca = await createCa({ dir: ctx.root.dir, constraints, keyPem: caKey, now: ctx.now });
+    ctx.ca = await createCa({ dir: ctx.root.dir, constraints, keyPem: caKey, now: ctx.now, env: ctx.env });
     ctx.caCreated = true;
     return ctx.retired.length ? `recreated in ${ctx.ca.dir}; the old CA was moved to ${ctx.retired[0]}` : `created in ${ctx.ca.dir}`;
   },
@@ -258,6 +311,8 @@ const certificateStep: Step<Context> = {
         keyFile: pair.key,
       });
       if (problems.length) return { state: 'todo', reason: problems.join('; ') };
+      const type = createPrivateKey(pair.keyPem).asymmetricKeyType === 'rsa' ? 'rsa' : 'ecdsa';
+      if (ctx.keyTypeAsked && type !== ctx.keyType) return { state: 'todo', reason: `${pair.key} is an ${type.toUpperCase()} key and --key-type ${ctx.keyType} was asked` };
       ctx.leaf = info;
     }
     const until = ctx.leaf!.notAfter.toISOString().slice(0, 10);
@@ -265,7 +320,7 @@ const certificateStep: Step<Context> = {
   },
   async apply(ctx) {
     const ca = ctx.ca!;
-    const keyPem = await (ctx.leafKey ?? generateRsaKey(2048));
+    const keyPem = await (ctx.leafKey ?? generateKey(ctx.keyType, 'leaf'));
     const certPem = await issueLeaf({ ca, names: ctx.names, keyPem, now: ctx.now });
     await mkdir(ctx.paths.sslDir, { recursive: true });
     await ensureStateDir(ctx.paths);
@@ -329,7 +384,7 @@ function trustStep(env: NodeJS.ProcessEnv): Step<Context> {
       return { state: 'todo', reason: `not trusted in ${missing.map((r) => r.label).join(', ')}` };
     },
     async apply(ctx) {
-      ctx.trustReports = await applyTrust(ctx.ca!, await discoverStores(env), 'install');
+      ctx.trustReports = await applyTrust(ctx.ca!, await discoverStores(env), 'install', { env, allowUnconstrainedCa: Boolean(ctx.allowUnconstrainedCa) });
       const installed = ctx.trustReports.filter((r) => r.action === 'installed').length;
       const blocked = ctx.trustReports.filter((r) => r.action === 'blocked' || r.action === 'failed').length;
       return `installed in ${installed} store${installed === 1 ? '' : 's'}${blocked ? `, ${blocked} need attention` : ''}`;

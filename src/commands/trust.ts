@@ -2,7 +2,7 @@
  * `richie-dev trust [install|uninstall|status]`: the CA into, out of, or checked against the
  * system store and every NSS database, reported per store.
  */
-import { readCa, type LocalCa } from '../certs/ca.js';
+import { describeScope, readCa, trustObjection, type LocalCa } from '../certs/ca.js';
 import { loadConfig } from '../config.js';
 import { ExitCode, UserError } from '../errors.js';
 import { caRoot } from '../paths.js';
@@ -12,6 +12,8 @@ export interface TrustOptions {
   projectDir: string;
   action: TrustAction;
   caRoot?: string | undefined;
+  /** Install even a CA richie-dev did not create, or one without name constraints. */
+  allowUnconstrainedCa?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -24,14 +26,24 @@ export interface TrustResult {
 
 export async function run(options: TrustOptions): Promise<TrustResult> {
   const env = options.env ?? process.env;
-  const { config } = await loadConfig(options.projectDir);
-  const root = caRoot({ flag: options.caRoot, configValue: config.caRoot, projectDir: options.projectDir }, env);
+  // Read for its validation only: a project config that names a caRoot is refused (the CA root is the user's choice).
+  await loadConfig(options.projectDir);
+  const root = caRoot({ flag: options.caRoot }, env);
   const ca = await readCa(root.dir);
   if (!ca) {
     throw new UserError(`There is no CA in ${root.dir} yet.`, { fix: 'Run "richie-dev setup-ssl" first; it creates the CA.' });
   }
-  const stores = await applyTrust(ca, await discoverStores(env), options.action);
+  const stores = await applyTrust(ca, await discoverStores(env), options.action, { env, allowUnconstrainedCa: Boolean(options.allowUnconstrainedCa) });
   return { action: options.action, ca: { dir: ca.dir, fingerprint: ca.fingerprint }, stores, exitCode: trustExitCode(options.action, stores) };
+}
+
+/** The CA a trust command would act on, for the CLI's question: fingerprint, scope and any objection. */
+export async function describeCa(options: Pick<TrustOptions, 'caRoot' | 'env'>): Promise<{ dir: string; fingerprint: string; scope: string; key: string; objection?: string } | undefined> {
+  const env = options.env ?? process.env;
+  const ca = await readCa(caRoot({ flag: options.caRoot }, env).dir);
+  if (!ca) return undefined;
+  const objection = await trustObjection(ca, env);
+  return { dir: ca.dir, fingerprint: ca.fingerprint, scope: describeScope(ca), key: ca.keyDescription, ...(objection ? { objection } : {}) };
 }
 
 /** Trust status for a CA we already hold (setup-ssl's report), without re-reading it. */

@@ -32,7 +32,7 @@ export async function doctorContext(options: { projectDir: string; caRoot?: stri
     config,
     paths,
     hosts: configuredHosts(config),
-    root: caRoot({ flag: options.caRoot, configValue: config.caRoot, projectDir: paths.projectDir }, env),
+    root: caRoot({ flag: options.caRoot }, env),
     env,
     now: options.now ?? new Date(),
     memo: new Map(),

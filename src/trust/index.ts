@@ -2,7 +2,7 @@
  * Trust: which stores exist here (chosen from a table by platform, filtered by TRUST_STORES as
  * mkcert does), and installing, uninstalling or reporting the CA in each, store by store.
  */
-import type { LocalCa } from '../certs/ca.js';
+import { describeScope, trustObjection, type LocalCa } from '../certs/ca.js';
 import { commandToString } from '../exec.js';
 import { UserError } from '../errors.js';
 import { findLinuxLayout, linuxSystemStore } from './linux.js';
@@ -49,8 +49,29 @@ export async function discoverStores(
 
 export type TrustAction = 'install' | 'uninstall' | 'status';
 
-/** Apply one action to every store, independently: one blocked store does not stop the others. */
-export async function applyTrust(ca: LocalCa, stores: readonly TrustStore[], action: TrustAction): Promise<StoreReport[]> {
+/** Refuse a CA richie-dev did not create or that is not name-constrained, naming the flag that allows it. */
+export async function assertTrustworthy(ca: LocalCa, env: NodeJS.ProcessEnv): Promise<void> {
+  const objection = await trustObjection(ca, env);
+  if (!objection) return;
+  throw new UserError(`Not installing the CA in ${ca.dir} into any trust store: ${objection}.\n  SHA-256 fingerprint: ${ca.fingerprint}\n  Name constraints: ${describeScope(ca)}`, {
+    fix: 'If you know where this CA comes from and accept what it can sign, run the same command with --allow-unconstrained-ca; or use a CA made by "richie-dev setup-ssl" in a CA root of its own.',
+  });
+}
+
+export interface ApplyOptions {
+  /** Install even a CA richie-dev did not create, or one without name constraints. */
+  allowUnconstrainedCa?: boolean;
+  /** Where the record of the CAs richie-dev created is found. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Apply one action to every store, independently: one blocked store does not stop the others.
+ * An install of a CA richie-dev did not create, or of one that is not name-constrained, is
+ * refused before any store is touched unless `allowUnconstrainedCa` says so.
+ */
+export async function applyTrust(ca: LocalCa, stores: readonly TrustStore[], action: TrustAction, options: ApplyOptions = {}): Promise<StoreReport[]> {
+  if (action === 'install' && !options.allowUnconstrainedCa) await assertTrustworthy(ca, options.env ?? process.env);
   const reports: StoreReport[] = [];
   for (const store of stores) reports.push(await applyToStore(ca, store, action));
   return reports;

@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { LocalCa } from '../certs/ca.js';
 import { command, hasTool, run, type Command } from '../exec.js';
 import { asRun, asTyped, canElevate } from './privilege.js';
@@ -35,20 +35,49 @@ export async function findLinuxLayout(layouts: readonly SystemLayout[] = LINUX_L
   return undefined;
 }
 
-/** mkcert's file name: the CA's organization and serial, spaces as underscores. */
-export function anchorFileName(ca: LocalCa): string {
-  return `${`${ca.organization} ${ca.serialDecimal}`.replaceAll(' ', '_')}.crt`;
+/**
+ * The anchor's file name, from the CA's SHA-256 fingerprint only. mkcert names it from the
+ * subject's O and the serial; a subject is whatever the CA's maker wrote ("../../etc/cron.d/x"),
+ * and this name is written as root.
+ */
+export function anchorFileName(ca: Pick<LocalCa, 'fingerprint'>): string {
+  return `richie-dev_${fingerprintHex(ca)}.crt`;
+}
+
+/** The fingerprint as 64 lowercase hex digits; anything else is refused. */
+export function fingerprintHex(ca: Pick<LocalCa, 'fingerprint'>): string {
+  const hex = ca.fingerprint.replaceAll(':', '').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not a SHA-256 fingerprint: ${JSON.stringify(ca.fingerprint)}`);
+  return hex;
+}
+
+/** `dir/name`, checked to be a direct child of `dir`: no separator, no "..", nothing else. */
+export function pathInside(dir: string, name: string): string {
+  const path = resolve(dir, name);
+  if (dirname(path) !== resolve(dir) || basename(path) !== name || name === '.' || name === '..' || name.includes('\0')) {
+    throw new Error(`refusing a file name that leaves ${dir}: ${JSON.stringify(name)}`);
+  }
+  return path;
+}
+
+/**
+ * Writes the anchor as root with O_CREAT|O_EXCL|O_NOFOLLOW semantics (GNU dd's conv=excl and
+ * oflag=nofollow): a file or symbolic link already at that name makes it fail, writing nothing.
+ * `install` would unlink a planted link and write through the race window it leaves.
+ */
+export function anchorWriteCommand(ca: Pick<LocalCa, 'fingerprint' | 'certFile'>, anchors: string): Command {
+  return command('dd', [`if=${ca.certFile}`, `of=${pathInside(anchors, anchorFileName(ca))}`, 'conv=excl', 'oflag=nofollow', 'status=none']);
 }
 
 export function linuxSystemStore(layout: SystemLayout | undefined): TrustStore {
-  const target = (ca: LocalCa) => join(layout?.anchors ?? '', anchorFileName(ca));
+  const target = (ca: LocalCa) => pathInside(layout?.anchors ?? '', anchorFileName(ca));
   /** Anchor files whose content is this CA, whatever their names (mkcert's name, a user's copy). */
   const matchingAnchors = async (ca: LocalCa): Promise<string[]> => {
     if (!layout) return [];
     const found: string[] = [];
     for (const name of await readdir(layout.anchors).catch(() => [] as string[])) {
       if (!/\.(crt|pem)$/.test(name)) continue;
-      const path = join(layout.anchors, name);
+      const path = pathInside(layout.anchors, name);
       try {
         if (new X509Certificate(await readFile(path)).fingerprint256 === ca.fingerprint) found.push(path);
       } catch {
@@ -57,7 +86,7 @@ export function linuxSystemStore(layout: SystemLayout | undefined): TrustStore {
     }
     return found;
   };
-  const installCommands = (ca: LocalCa): Command[] => [command('install', ['-m', '0644', ca.certFile, target(ca)]), layout!.update];
+  const installCommands = (ca: LocalCa): Command[] => [anchorWriteCommand(ca, layout!.anchors), layout!.update];
   const uninstallCommands = (ca: LocalCa, files: string[]): Command[] => [command('rm', ['-f', ...files]), layout!.update];
 
   return {

@@ -1,8 +1,8 @@
 /**
  * NSS databases (Chromium, Firefox, the system NSS db), found where mkcert looks
- * (truststore_nss.go), and changed with certutil. A CA is identified by its fingerprint under
- * the nickname "<organization> <serial>" — mkcert's convention, so a reused mkcert CA that
- * mkcert already installed is recognised.
+ * (truststore_nss.go), and changed with certutil. A CA is identified by its fingerprint, under
+ * a nickname made from that fingerprint only: mkcert's "<organization> <serial>" would pass
+ * whatever the CA's subject says (newlines, NUL, kilobytes) to certutil.
  */
 import { X509Certificate } from 'node:crypto';
 import { access, constants, readdir, stat } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { LocalCa } from '../certs/ca.js';
 import { command, hasTool, run } from '../exec.js';
 import { homeDir } from '../paths.js';
+import { fingerprintHex } from './linux.js';
 import { isRoot } from './privilege.js';
 import type { StoreBlocker, TrustState, TrustStore } from './types.js';
 
@@ -20,8 +21,8 @@ export interface NssDatabase {
   label: string;
 }
 
-export function nickname(ca: LocalCa): string {
-  return `${ca.organization} ${ca.serialDecimal}`;
+export function nickname(ca: Pick<LocalCa, 'fingerprint'>): string {
+  return `richie-dev CA ${fingerprintHex(ca)}`;
 }
 
 async function exists(path: string): Promise<boolean> {

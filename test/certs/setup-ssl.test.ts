@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCa } from '../../src/certs/ca.js';
+import { generateKey } from '../../src/certs/keys.js';
 import { issueLeaf } from '../../src/certs/leaf.js';
 import { run as setupSsl } from '../../src/commands/setup-ssl.js';
 import { cli, hasTool, removeDir, sh, tempDir } from '../helpers.js';
@@ -54,13 +55,17 @@ describe('setup-ssl', () => {
   });
   afterAll(() => removeDir(root));
 
-  it('creates the CA with mkcert file names, owner-only modes and a name-constrained profile', async () => {
+  it('creates the CA with mkcert file names, owner-only modes and a name-constrained ECDSA P-256 profile', async () => {
     expect(first.ca?.created).toBe(true);
+    expect(first.ca?.key).toBe('ECDSA P-256');
     expect(statSync(caRoot).mode & 0o777).toBe(0o700);
     expect(statSync(join(caRoot, 'rootCA-key.pem')).mode & 0o777).toBe(0o400);
     expect(statSync(join(caRoot, 'rootCA.pem')).mode & 0o777).toBe(0o644);
     const { stdout } = await openssl(['x509', '-in', join(caRoot, 'rootCA.pem'), '-noout', '-text']);
-    expect(stdout).toContain('Public-Key: (3072 bit)');
+    expect(stdout).toContain('Public Key Algorithm: id-ecPublicKey');
+    expect(stdout).toContain('ASN1 OID: prime256v1');
+    expect(stdout).toMatch(/Signature Algorithm: ecdsa-with-SHA256[\s\S]*Signature Algorithm: ecdsa-with-SHA256/);
+    expect(readFileSync(join(caRoot, 'rootCA-key.pem'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(stdout).toMatch(/Basic Constraints: critical\s+CA:TRUE, pathlen:0/);
     expect(stdout).toMatch(/Key Usage: critical\s+Certificate Sign/);
     expect(stdout).toContain('Subject Key Identifier');
@@ -73,14 +78,15 @@ describe('setup-ssl', () => {
     expect(ca.serialNumber.length).toBeGreaterThanOrEqual(30);
   });
 
-  it('issues one leaf in mkcert\'s profile, covering both hosts and loopback, for each host file', async () => {
+  it('issues one ECDSA leaf in mkcert\'s profile, covering both hosts and loopback, for each host file', async () => {
     const leafFile = join(ssl, 'richie.local.dev.pem');
     expect(readFileSync(leafFile)).toEqual(readFileSync(join(ssl, 'edx.local.dev.pem')));
     expect(statSync(join(ssl, 'richie.local.dev.key')).mode & 0o777).toBe(0o600);
     const { stdout } = await openssl(['x509', '-in', leafFile, '-noout', '-text']);
-    expect(stdout).toContain('Public-Key: (2048 bit)');
+    expect(stdout).toContain('ASN1 OID: prime256v1');
     expect(stdout).toMatch(/Extended Key Usage:\s+TLS Web Server Authentication/);
-    expect(stdout).toMatch(/Key Usage: critical\s+Digital Signature, Key Encipherment/);
+    // ECDSA keys sign; keyEncipherment is for RSA key transport (mkcert sets it for RSA only).
+    expect(stdout).toMatch(/Key Usage: critical\s+Digital Signature\n/);
     expect(stdout).toMatch(/Subject Alternative Name:\s+DNS:richie\.local\.dev, DNS:edx\.local\.dev, DNS:localhost, IP Address:127\.0\.0\.1, IP Address:0:0:0:0:0:0:0:1/);
     expect(stdout).not.toMatch(/Subject:.*CN\s*=/);
     const caSki = /Subject Key Identifier:\s+([0-9A-F:]+)/.exec((await openssl(['x509', '-in', join(caRoot, 'rootCA.pem'), '-noout', '-text'])).stdout)?.[1];
@@ -96,7 +102,7 @@ describe('setup-ssl', () => {
     const ok = await openssl(['verify', '-CAfile', join(caRoot, 'rootCA.pem'), join(ssl, 'edx.local.dev.pem')]);
     expect(ok.stdout).toContain(': OK');
     const ca = (await readCa(caRoot))!;
-    const key = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+    const key = await generateKey('ecdsa', 'leaf');
     const rogue = join(root, 'rogue.pem');
     writeFileSync(rogue, await issueLeaf({ ca, names: ['www.example.com'], keyPem: key }));
     const bad = await openssl(['verify', '-CAfile', join(caRoot, 'rootCA.pem'), rogue]);
@@ -200,7 +206,7 @@ describe('setup-ssl and mkcert share CAs', () => {
   const root = tempDir();
   afterAll(() => removeDir(root));
 
-  it('mkcert issues a verifying certificate from our CA root', async () => {
+  it('mkcert issues a verifying certificate from our ECDSA CA root', async () => {
     if (!hasTool('mkcert')) return;
     const caRoot = join(root, 'ours');
     await setupSsl({ projectDir: project(root, 'a'), env: { CAROOT: caRoot, TRUST_STORES: 'nss', HOME: root } });
@@ -219,7 +225,8 @@ describe('setup-ssl and mkcert share CAs', () => {
     const dir = project(root, 'b');
     const result = await cli(['--project-dir', dir, 'setup-ssl', '--ca-root', mkRoot], { env: { TRUST_STORES: 'nss', HOME: root } });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`CA reused: ${mkRoot} (no name constraints)`);
+    expect(result.stdout).toContain(`CA reused: ${mkRoot} (RSA-3072, no name constraints)`);
+    expect(result.stdout).toContain('richie-dev does not install this CA into trust stores (it has no name constraints, so it can sign for any site) unless --allow-unconstrained-ca is given');
     expect(result.stdout).toContain('has no name constraints (mkcert makes them that way)');
     expect(readFileSync(join(mkRoot, 'rootCA-key.pem'))).toEqual(caBytes);
     const verify = await openssl(['verify', '-CAfile', join(mkRoot, 'rootCA.pem'), join(dir, '.richie-dev', 'ssl', 'richie.local.dev.pem')]);
@@ -306,6 +313,65 @@ describe('setup-ssl on bad input changes nothing', () => {
   });
 });
 
+describe('the CA root comes from the user, never from the project', () => {
+  const root = tempDir();
+  afterAll(() => removeDir(root));
+  const home = join(root, 'home');
+
+  it('a project config naming caRoot is refused, naming the fix, and nothing is made', async () => {
+    const shipped = join(root, 'shipped-ca');
+    const dir = project(root, 'cloned', { caRoot: shipped });
+    const env = { HOME: home, TRUST_STORES: 'nss', CAROOT: '' };
+    for (const args of [['setup-ssl', '--trust'], ['trust', 'install'], ['doctor']]) {
+      const result = await cli(['--project-dir', dir, ...args], { env });
+      expect(result.exitCode, args.join(' ')).toBe(3);
+      expect(result.stderr).toContain(`caRoot: got "${shipped}"; a project may not choose the CA root`);
+      expect(result.stderr).toContain('--ca-root DIR, $CAROOT, or "caRoot" in ~/.config/richie-dev/config.json');
+    }
+    expect(existsSync(shipped)).toBe(false);
+    expect(existsSync(join(home, '.local'))).toBe(false);
+    expect(existsSync(join(dir, '.richie-dev'))).toBe(false);
+  });
+
+  it('the user-level config\'s caRoot is used after --ca-root and $CAROOT', async () => {
+    const configHome = join(root, 'config');
+    mkdirSync(join(configHome, 'richie-dev'), { recursive: true });
+    writeFileSync(join(configHome, 'richie-dev', 'config.json'), JSON.stringify({ caRoot: join(root, 'user-ca') }));
+    const env = { HOME: home, TRUST_STORES: 'nss', CAROOT: '', XDG_CONFIG_HOME: configHome };
+    const fromUser = await cli(['--project-dir', project(root, 'u1'), '--json', 'setup-ssl', '--no-trust'], { env });
+    expect(JSON.parse(fromUser.stdout).ca).toMatchObject({ dir: join(root, 'user-ca'), from: 'user-config', created: true });
+    const fromEnv = await cli(['--project-dir', project(root, 'u2'), '--json', 'setup-ssl', '--no-trust'], { env: { ...env, CAROOT: join(root, 'env-ca') } });
+    expect(JSON.parse(fromEnv.stdout).ca).toMatchObject({ dir: join(root, 'env-ca'), from: 'CAROOT' });
+    const fromFlag = await cli(['--project-dir', project(root, 'u3'), '--json', 'setup-ssl', '--no-trust', '--ca-root', join(root, 'flag-ca')], { env: { ...env, CAROOT: join(root, 'env-ca') } });
+    expect(JSON.parse(fromFlag.stdout).ca).toMatchObject({ dir: join(root, 'flag-ca'), from: 'flag' });
+  });
+
+  it.each([
+    ['world-writable with the sticky bit, like /tmp', 0o1777, 'is writable by every user (mode 1777)'],
+    ['group-writable', 0o775, 'is writable by its group (mode 0775)'],
+  ])('a CA root %s is refused, and its mode is left as it was', async (_, mode, message) => {
+    const dir = join(root, `shared-${mode.toString(8)}`);
+    mkdirSync(dir);
+    chmodSync(dir, mode);
+    const result = await cli(['--project-dir', project(root, `p-${mode.toString(8)}`), 'setup-ssl', '--ca-root', dir], { env: { HOME: home, TRUST_STORES: 'nss' } });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain(`The CA root ${dir} ${message}: anyone who can write there could replace the CA you trust.`);
+    expect(result.stderr).toContain('a directory only you can write');
+    expect(statSync(dir).mode & 0o7777).toBe(mode);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('an existing CA root only its owner can write keeps its mode: richie-dev sets modes only on what it creates', async () => {
+    const dir = join(root, 'existing-755');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    const result = await cli(['--project-dir', project(root, 'p-755'), 'setup-ssl', '--no-trust', '--ca-root', dir], { env: { HOME: home, TRUST_STORES: 'nss' } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(statSync(dir).mode & 0o7777).toBe(0o755);
+    expect(statSync(join(dir, 'rootCA-key.pem')).mode & 0o777).toBe(0o400);
+  });
+});
+
 describe('setup-ssl --no-cert checks the user\'s own certificates', () => {
   const root = tempDir();
   afterAll(() => removeDir(root));
@@ -341,41 +407,36 @@ describe('setup-ssl --no-cert checks the user\'s own certificates', () => {
   });
 });
 
-describe('RSA keys from two primes generated in parallel', () => {
-  it('are valid keys of the requested size that OpenSSL accepts', async () => {
-    const { generateRsaKey } = await import('../../src/certs/keys.js');
-    const { createPrivateKey, createPublicKey, sign, verify } = await import('node:crypto');
+describe('keys come from Node\'s generator only', () => {
+  it('ECDSA P-256 by default, mkcert\'s RSA-3072 CA and RSA-2048 leaf on request, all accepted by OpenSSL', async () => {
+    const { createPrivateKey } = await import('node:crypto');
     const dir = tempDir();
     try {
-      for (const bits of [2048, 3072] as const) {
-        const pem = await generateRsaKey(bits);
+      const cases = [
+        ['ecdsa', 'ca', 'ec', 'prime256v1'],
+        ['ecdsa', 'leaf', 'ec', 'prime256v1'],
+        ['rsa', 'ca', 'rsa', 3072],
+        ['rsa', 'leaf', 'rsa', 2048],
+      ] as const;
+      for (const [type, role, algorithm, size] of cases) {
+        const pem = await generateKey(type, role);
         const key = createPrivateKey(pem);
-        expect(key.asymmetricKeyDetails?.modulusLength).toBe(bits);
-        expect(key.asymmetricKeyDetails?.publicExponent).toBe(65537n);
-        const signature = sign('sha256', Buffer.from('payload'), key);
-        expect(verify('sha256', Buffer.from('payload'), createPublicKey(key), signature)).toBe(true);
-        const file = join(dir, `k${bits}.pem`);
+        expect(key.asymmetricKeyType).toBe(algorithm);
+        if (algorithm === 'ec') expect(key.asymmetricKeyDetails?.namedCurve).toBe(size);
+        else expect([key.asymmetricKeyDetails?.modulusLength, key.asymmetricKeyDetails?.publicExponent]).toEqual([size, 65537n]);
+        const file = join(dir, `${type}-${role}.pem`);
         writeFileSync(file, pem);
         const check = await sh('openssl', ['pkey', '-in', file, '-check', '-noout']);
-        expect(check.stdout + check.stderr).toContain('Key is valid');
+        expect(check.stdout + check.stderr).toMatch(/Key is valid|Key is fine/);
       }
     } finally {
       removeDir(dir);
     }
   });
 
-  it('assembles the key OpenSSL would from known primes', async () => {
-    const { rsaKeyFromPrimes } = await import('../../src/certs/keys.js');
-    const { createPrivateKey } = await import('node:crypto');
-    // Two well-known 64-bit primes: the key is tiny but every CRT value can be checked.
-    const p = 18446744073709551557n;
-    const q = 18446744073709551533n;
-    const jwk = createPrivateKey(rsaKeyFromPrimes(q, p)).export({ format: 'jwk' });
-    const big = (b64: string | undefined) => BigInt(`0x${Buffer.from(b64 ?? '', 'base64url').toString('hex')}`);
-    expect(big(jwk.n)).toBe(p * q);
-    expect(big(jwk.p)).toBe(p);
-    const d = big(jwk.d);
-    expect((65537n * d) % (((p - 1n) * (q - 1n)) / 2n)).toBe(1n);
-    expect((big(jwk.qi) * q) % p).toBe(1n);
+  it('certs/keys.ts assembles no key material: no prime generation, no key built from numbers', () => {
+    const source = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'certs', 'keys.ts'), 'utf8');
+    expect(source).toContain('generateKeyPair(');
+    expect(source).not.toMatch(/generatePrime|createPrivateKey|BigInt|\d+n\b|jwk/);
   });
 });

@@ -67,7 +67,7 @@ describe('doctor: certificates, trust and tools', () => {
 
   it('deleting the NSS entry is noticed by fingerprint', async () => {
     const list = await sh('certutil', ['-L', '-d', `sql:${nssdb}`]);
-    const nick = /richie-dev development CA \d+/.exec(list.stdout)?.[0];
+    const nick = /richie-dev CA [0-9a-f]{64}/.exec(list.stdout)?.[0];
     expect(nick).toBeTruthy();
     await sh('certutil', ['-D', '-d', `sql:${nssdb}`, '-n', nick!]);
     expect((await doctor()).checks['trust']?.status).toBe('fail');

@@ -2,7 +2,7 @@
  * trust against the real stores: a fresh NSS database (certutil), and the Debian system store
  * inside a private mount namespace, so the machine's own store is never touched.
  */
-import { mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCa } from '../../src/certs/ca.js';
@@ -39,11 +39,11 @@ describe('trust', () => {
     expect(install.exitCode, install.stdout + install.stderr).toBe(0);
     const report = JSON.parse(install.stdout);
     expect(report.stores).toMatchObject([{ id: `nss:${nssdb}`, before: 'not-trusted', after: 'trusted', action: 'installed' }]);
-    expect(await listNss()).toMatch(/richie-dev development CA \d+\s+C,,/);
+    expect(await listNss()).toMatch(/richie-dev CA [0-9a-f]{64}\s+C,,/);
 
     const again = JSON.parse((await cli(['--project-dir', projectDir, 'trust', 'install', '--json'], { env: nssEnv })).stdout);
     expect(again.stores[0].action).toBe('none');
-    expect((await listNss()).match(/richie-dev development CA/g)).toHaveLength(1);
+    expect((await listNss()).match(/richie-dev CA/g)).toHaveLength(1);
 
     const status = await cli(['--project-dir', projectDir, 'trust', 'status'], { env: nssEnv });
     expect(status.exitCode).toBe(0);
@@ -51,7 +51,7 @@ describe('trust', () => {
 
     const uninstall = await cli(['--project-dir', projectDir, 'trust', 'uninstall', '--json'], { env: nssEnv });
     expect(JSON.parse(uninstall.stdout).stores[0]).toMatchObject({ action: 'uninstalled', after: 'not-trusted' });
-    expect(await listNss()).not.toContain('richie-dev development CA');
+    expect(await listNss()).not.toContain('richie-dev CA');
   });
 
   it('finds Firefox profiles, including ~/.config/mozilla', async () => {
@@ -61,7 +61,7 @@ describe('trust', () => {
     const result = await cli(['--project-dir', projectDir, 'trust', 'install', '--json'], { env: { ...env, TRUST_STORES: 'nss' } });
     const ids = JSON.parse(result.stdout).stores.map((s: { id: string }) => s.id);
     expect(ids).toEqual([`nss:${nssdb}`, `nss:${profile}`]);
-    expect((await sh('certutil', ['-L', '-d', `sql:${profile}`])).stdout).toContain('richie-dev development CA');
+    expect((await sh('certutil', ['-L', '-d', `sql:${profile}`])).stdout).toContain('richie-dev CA');
     await cli(['--project-dir', projectDir, 'trust', 'uninstall'], { env: { ...env, TRUST_STORES: 'nss' } });
     removeDir(join(home, '.config'));
   });
@@ -94,7 +94,8 @@ describe('trust', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('before=untrusted');
     expect(result.stdout).toContain('install=installed');
-    expect(result.stdout).toMatch(/anchors=richie-dev_development_CA_\d+\.crt/);
+    // Named from the fingerprint only (never from the CA's subject), and written O_EXCL|O_NOFOLLOW.
+    expect(result.stdout).toMatch(/anchors=richie-dev_[0-9a-f]{64}\.crt/);
     expect(result.stdout).toContain('after=trusted');
     expect(result.stdout).toContain('removed=untrusted');
     expect(result.stdout).toContain('anchors-left=0');
@@ -110,7 +111,7 @@ describe('trust', () => {
     expect(result.exitCode).toBe(6);
     expect(result.stdout).toContain('"certutil" is not installed');
     expect(result.stdout).toContain('sudo apt install libnss3-tools');
-    expect(await listNss()).not.toContain('richie-dev development CA');
+    expect(await listNss()).not.toContain('richie-dev CA');
   });
 
   it('without root rights: the system store is left alone and the exact commands are printed, exit 4', async () => {
@@ -118,12 +119,16 @@ describe('trust', () => {
     // nobody cannot write the system store and has no sudo: run the real CLI as nobody.
     const nobodyCa = join(root, 'nobody-ca');
     await sh('cp', ['-a', caRoot, nobodyCa]);
-    await sh('chown', ['-R', '65534:65534', nobodyCa]);
+    // The same user's record that richie-dev created this CA, in nobody's data dir.
+    const record = join(root, 'nobody-home', '.local', 'share', 'richie-dev');
+    mkdirSync(record, { recursive: true });
+    await sh('cp', [join(home, '.local', 'share', 'richie-dev', 'created-cas'), record]);
+    await sh('chown', ['-R', '65534:65534', nobodyCa, join(root, 'nobody-home')]);
     await sh('chmod', ['755', root]);
     const result = await cli(['--project-dir', projectDir, 'trust', 'install'], { env: { CAROOT: nobodyCa, HOME: join(root, 'nobody-home'), TRUST_STORES: 'system' }, uid: 65534 });
     expect(result.exitCode, result.stdout + result.stderr).toBe(4);
     expect(result.stdout).toContain('needs root');
-    expect(result.stdout).toMatch(/sudo install -m 0644 .*rootCA\.pem \/usr\/local\/share\/ca-certificates\/richie-dev_development_CA_\d+\.crt/);
+    expect(result.stdout).toMatch(/sudo dd if=.*rootCA\.pem of=\/usr\/local\/share\/ca-certificates\/richie-dev_[0-9a-f]{64}\.crt conv=excl oflag=nofollow status=none/);
     expect(result.stdout).toContain('sudo update-ca-certificates');
     expect(readdirSync('/usr/local/share/ca-certificates').some((f) => f.startsWith('richie-dev_'))).toBe(false);
   });
@@ -187,7 +192,45 @@ describe('setup-ssl on a terminal', () => {
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
       expect(result.stdout).toContain('Install the CA into the system trust store and browsers where it is missing');
       expect(result.stdout).toContain('not trusted');
-      expect((await sh('certutil', ['-L', '-d', `sql:${nssdb}`])).stdout).not.toContain('richie-dev development CA');
+      expect((await sh('certutil', ['-L', '-d', `sql:${nssdb}`])).stdout).not.toContain('richie-dev CA');
+    } finally {
+      removeDir(root);
+    }
+  });
+});
+
+describe('setup-ssl on a terminal, for a project outside the CA\'s constraints', () => {
+  it('offers to widen the CA and reinstall trust in one step; "y" does both', async () => {
+    expect(hasTool('script')).toBe(true);
+    const root = tempDir();
+    try {
+      const home = join(root, 'home');
+      const nssdb = join(home, '.pki', 'nssdb');
+      mkdirSync(nssdb, { recursive: true });
+      await sh('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password']);
+      const env = { CAROOT: join(root, 'ca'), HOME: home, TRUST_STORES: 'nss', CI: '', NO_COLOR: '1' };
+      mkdirSync(join(root, 'first'));
+      expect((await cli(['--project-dir', join(root, 'first'), 'setup-ssl', '--trust'], { env })).exitCode).toBe(0);
+      const first = readFileSync(join(root, 'ca', 'rootCA.pem'), 'utf8');
+      const second = join(root, 'second');
+      mkdirSync(second);
+      writeFileSync(join(second, 'richie-dev.config.json'), JSON.stringify({ catalog: { host: 'richie.dev.example.org' }, lms: { host: 'lms.dev.example.org' } }));
+      // Without a terminal: refused, exit 3, with the command that widens the CA.
+      const scripted = await cli(['--project-dir', second, 'setup-ssl'], { env });
+      expect(scripted.exitCode).toBe(3);
+      expect(scripted.stderr).toContain('richie-dev setup-ssl --force');
+      // On a terminal (script(1) gives one), "y" answers the offer.
+      const command = `printf 'y\\n' | script -qec "${process.execPath} ${join(process.cwd(), 'dist', 'cli.js')} --project-dir ${second} setup-ssl" /dev/null`;
+      const result = await sh('sh', ['-c', command], env);
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toContain('this project also needs richie.dev.example.org, lms.dev.example.org');
+      expect(result.stdout).toContain('Recreate the CA wider and reinstall trust now');
+      expect(result.stdout).toContain('CA created');
+      expect(readFileSync(join(root, 'ca', 'rootCA.pem'), 'utf8')).not.toBe(first);
+      const status = await cli(['--project-dir', second, '--json', 'trust', 'status'], { env });
+      expect(status.exitCode, status.stdout).toBe(0);
+      const doctor = await cli(['--project-dir', second, '--json', 'setup-ssl', '--no-trust'], { env });
+      expect(JSON.parse(doctor.stdout).ca.constraints.dns).toEqual(['local.dev', 'localhost', 'dev.example.org']);
     } finally {
       removeDir(root);
     }
