@@ -11,7 +11,8 @@ export function register(program: Command): void {
       const g = globalOptions(this);
       const { show, switchTo } = await import('../commands/lms.js');
       if (backend) {
-        const result = await switchTo({ projectDir: g.projectDir, backend, progress: g.progress });
+        const { interruptible, stackProgress } = await import('./stack.js');
+        const result = await interruptible((signal) => switchTo({ projectDir: g.projectDir, backend, signal, ...(stackProgress(g).onEvent ? { onEvent: stackProgress(g).onEvent! } : {}) }));
         finish(g, result, () => `LMS backend: ${result.backend}\n${result.services.map((s) => `  ${s.name}: ${s.action === 'keep' ? 'unchanged' : s.action}`).join('\n')}`);
         return;
       }

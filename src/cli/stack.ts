@@ -1,6 +1,38 @@
 import { Argument, Option, type Command } from 'commander';
 import type { RunResult } from '../commands/run.js';
-import { finish, globalOptions, table, type Colors } from './shared.js';
+import { ExitCode } from '../errors.js';
+import type { StackEvent } from '../stack/up.js';
+import { finish, globalOptions, table, type Colors, type GlobalOptions } from './shared.js';
+
+/**
+ * Ctrl-C for a command that changes the stack: the first aborts the command's signal (the
+ * library stops at its next step, removes what it created and throws "Interrupted."); a
+ * second one exits at once. The CLI alone owns signals and exits.
+ */
+export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** The stack's progress on stderr, one line per change of a service's state (nothing with --json or --quiet). */
+export function stackProgress(g: GlobalOptions): { onEvent?: (event: StackEvent) => void; onImage?: (service: string, text: string) => void } {
+  if (g.progress === 'silent') return {};
+  const started = Date.now();
+  const at = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  return {
+    onEvent: (e) => process.stderr.write(`  ${e.service}: ${e.state} (${at()})\n`),
+    onImage: (service, text) => process.stderr.write(`  ${service}: ${text} (${at()})\n`),
+  };
+}
 
 /** The hosts step alone, as a command that works under sudo (its PATH and environment). */
 async function hostsSudoCommand(projectDir: string, hostsFile: string | undefined): Promise<string> {
@@ -35,7 +67,8 @@ export function register(program: Command): void {
         const g = globalOptions(this);
         const opts = this.opts<{ lms?: 'fake' | 'real'; caRoot?: string; hostsFile?: string }>();
         const { run } = await import('../commands/run.js');
-        const result = await run({ projectDir: g.projectDir, tls, backend: opts.lms, caRoot: opts.caRoot, hostsFile: opts.hostsFile, progress: g.progress, sudoCommand: await hostsSudoCommand(g.projectDir, opts.hostsFile) });
+        const sudoCommand = await hostsSudoCommand(g.projectDir, opts.hostsFile);
+        const result = await interruptible((signal) => run({ projectDir: g.projectDir, tls, backend: opts.lms, caRoot: opts.caRoot, hostsFile: opts.hostsFile, progress: g.progress, sudoCommand, signal, ...stackProgress(g) }));
         finish(g, result, (c) => formatRun(result, c));
       });
   }
@@ -83,13 +116,17 @@ export function register(program: Command): void {
       const opts = this.opts<{ follow?: boolean; tail: string }>();
       const { logs } = await import('../commands/stack.js');
       const width = 8;
-      await logs({
-        projectDir: g.projectDir,
-        service,
-        follow: Boolean(opts.follow),
-        tail: Number(opts.tail),
-        onLine: (svc, line) => process.stdout.write(g.json ? `${JSON.stringify({ service: svc, line })}\n` : `${svc.padEnd(width)}| ${line}\n`),
-      });
+      // Following ends at Ctrl-C, which is then not an interruption: exit 0.
+      await interruptible((signal) =>
+        logs({
+          projectDir: g.projectDir,
+          service,
+          follow: Boolean(opts.follow),
+          tail: Number(opts.tail),
+          signal,
+          onLine: (svc, line) => process.stdout.write(g.json ? `${JSON.stringify({ service: svc, line })}\n` : `${svc.padEnd(width)}| ${line}\n`),
+        }),
+      );
     });
 
   program

@@ -1,25 +1,24 @@
 /**
- * `richie-dev run` and `run-ssl`: (setup-ssl + hosts add, for TLS) + render + up. A re-run on
- * an unchanged, healthy stack stops at the up record (src/stack/record.ts); otherwise every
- * step runs, each redoing only what changed.
+ * `richie-dev run` and `run-ssl`: (setup-ssl + hosts add, for TLS) + render + up, under the
+ * project's lock, so concurrent runs (and lms, stop, down) of one project take turns.
+ *
+ * There is no shortcut for a re-run: every step runs and redoes only what changed (render
+ * rewrites no unchanged file, the plan keeps every container whose configuration hash
+ * matches and that Docker reports healthy), which alone is under half of docker-compose v1's
+ * no-op `up -d` (bench/stack.mjs). An earlier "up record" skipped the steps on an unchanged
+ * stack, but its list of inputs was kept by hand beside the code that reads them; it was
+ * removed rather than kept correct by hand (issue 13, part 6).
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ProjectConfig } from '../config.js';
 import { ExitCode, UserError, isUserError } from '../errors.js';
 import { readIfExists } from '../fsutil.js';
 import type { HostsChange } from '../hosts/index.js';
 import type { Backend } from '../lms/site.js';
 import { caFiles, caRoot, hostsFilePath, projectPaths, type ProjectPaths } from '../paths.js';
-import { TEMPLATES_DIR } from '../render/engine.js';
-import type { ProgressMode } from '../steps.js';
-import { Engine } from '../stack/engine.js';
-import { projectName } from '../stack/project.js';
-import { currentRecord, saveRecord } from '../stack/record.js';
-import type { ServiceOutcome } from '../stack/up.js';
-
-const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
+import { interrupted, Engine } from '../stack/engine.js';
+import type { ServiceOutcome, UpOptions } from '../stack/up.js';
 
 export interface RunOptions {
   projectDir: string;
@@ -27,30 +26,44 @@ export interface RunOptions {
   backend?: Backend | undefined;
   caRoot?: string | undefined;
   hostsFile?: string | undefined;
-  progress?: ProgressMode;
+  /** The progress of setup-ssl's steps (listr2); the stack's own progress goes to onEvent. */
+  progress?: import('../steps.js').ProgressMode;
   env?: NodeJS.ProcessEnv;
   stackFile?: string;
   sudoCommand?: string;
+  /** Ctrl-C: stops at the next step, removes what this run created, and throws "Interrupted." (exit 130). */
+  signal?: AbortSignal;
+  onEvent?: UpOptions['onEvent'];
+  onImage?: UpOptions['onImage'];
 }
 
 export interface RunResult {
   mode: 'http' | 'tls';
   backend: Backend;
+  /** The Compose project name the stack runs under (`docker-compose -p <project> ps`). */
+  project: string;
   urls: { catalog: string; lms: string };
   hosts: HostsChange | { skipped: string } | null;
   services: ServiceOutcome[];
-  engine: { host: string; remote: boolean; writes: number };
+  engine: { host: string; remote: boolean; apiVersion: string; writes: number };
   warnings: string[];
 }
 
 export async function run(options: RunOptions): Promise<RunResult> {
   const env = options.env ?? process.env;
-  const progress = options.progress ?? 'silent';
+  // Refuse what cannot work and reach the engine before changing anything, or waiting.
+  const engine = await Engine.connect(env, options.signal ? { signal: options.signal } : {});
+  const { withProjectLock } = await import('../stack/context.js');
+  return withProjectLock(options.projectDir, () => runLocked(options, env, engine));
+}
+
+async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: Engine): Promise<RunResult> {
   const paths = projectPaths(options.projectDir);
   const warnings: string[] = [];
   const backend: Backend = options.backend ?? (options.tls ? 'real' : 'fake');
-  // Refuse what cannot work (real over HTTP, ...) and reach the engine before changing anything.
-  const engine = await Engine.connect(env);
+  const stopped = () => {
+    if (options.signal?.aborted) throw interrupted();
+  };
   if (engine.target.remote) {
     warnings.push(`The Docker engine is remote (${engine.target.host}): the ports are published on ${engine.target.address}, and the hosts entries point there.`);
   }
@@ -63,10 +76,11 @@ export async function run(options: RunOptions): Promise<RunResult> {
     });
     // Loaded only for TLS: certificates, trust stores and the hosts file are not needed over HTTP.
     const [{ run: setupSsl }, { add: hostsAdd }] = await Promise.all([import('./setup-ssl.js'), import('./hosts.js')]);
-    const ssl = await setupSsl({ projectDir: options.projectDir, caRoot: options.caRoot, progress, env, trust: 'report', render: false });
+    const ssl = await setupSsl({ projectDir: options.projectDir, caRoot: options.caRoot, progress: options.progress ?? 'silent', env, trust: 'report', render: false });
     warnings.push(...ssl.warnings);
     const untrusted = ssl.trust.filter((t) => t.after === 'not-trusted').map((t) => t.label);
     if (untrusted.length) warnings.push(`The CA is not trusted yet in ${untrusted.join(', ')}: run "richie-dev trust install".`);
+    stopped();
     try {
       hosts = await hostsAdd({
         projectDir: options.projectDir,
@@ -84,77 +98,36 @@ export async function run(options: RunOptions): Promise<RunResult> {
       warnings.push(`Hosts entries not added (no permission): run "${options.sudoCommand ?? 'sudo richie-dev hosts add'}", or add them by hand ("richie-dev hosts add --print").`);
     }
   }
-  const mode = options.tls ? 'tls' : 'http';
-  const project = projectName(paths.projectDir);
-  const result = (urls: RunResult['urls'], services: ServiceOutcome[]): RunResult => ({
-    mode,
+  stopped();
+
+  const [{ run: render }, { stackContext, recordIdentity }, { up }] = await Promise.all([import('./render.js'), import('../stack/context.js'), import('../stack/up.js')]);
+  const rendered = await render({ projectDir: options.projectDir, tls: options.tls, backend });
+  warnings.push(...rendered.warnings);
+  stopped();
+  // One context from here: config, paths, the stack read, the engine, the project's identity.
+  const ctx = await stackContext({ projectDir: options.projectDir, env, engine, ...(options.stackFile ? { stackFile: options.stackFile } : {}) });
+  warnings.push(...ctx.stack.warnings);
+  await stageCa(ctx.paths, ctx.config, options, env);
+  await recordIdentity(ctx);
+  const services = await up(ctx, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.onImage ? { onImage: options.onImage } : {}),
+  });
+  return {
+    mode: options.tls ? 'tls' : 'http',
     backend,
-    urls,
+    project: ctx.project,
+    urls: rendered.urls,
     hosts,
     services,
-    engine: { host: engine.target.host, remote: engine.target.remote, writes: engine.writes },
+    engine: { host: engine.target.host, remote: engine.target.remote, apiVersion: engine.apiVersion, writes: engine.writes },
     warnings,
-  });
-
-  // What this command line means beyond the files it reads: the same files under another
-  // backend, CA root or engine are another run.
-  const facts = { mode, backend, projectDir: paths.projectDir, stackFile: options.stackFile, caRootFlag: options.caRoot, CAROOT: env.CAROOT, XDG_DATA_HOME: env.XDG_DATA_HOME, HOME: env.HOME, engine: engine.target.host };
-  const record = await currentRecord({ projectDir: paths.projectDir, facts, engine, project });
-  if (record) {
-    warnings.push(...record.result.warnings);
-    return result(
-      record.result.urls,
-      record.services.map((s) => ({ name: s.name, action: 'keep', state: s.healthcheck ? 'healthy' : 'running', seconds: 0 })),
-    );
-  }
-
-  // The full path: loaded here, so the re-run above never pays for them.
-  const [{ loadConfig }, { run: render }, { stackFilePath, stackVars }, { readStack }, { up }] = await Promise.all([
-    import('../config.js'),
-    import('./render.js'),
-    import('../stack/context.js'),
-    import('../stack/compose.js'),
-    import('../stack/up.js'),
-  ]);
-  const { config } = await loadConfig(options.projectDir);
-  const rendered = await render({ projectDir: options.projectDir, tls: options.tls, backend });
-  const renderWarnings = rendered.warnings;
-  warnings.push(...renderWarnings);
-  const caCert = await stageCa(paths, config, options, env);
-
-  const stack = await readStack(options.stackFile ?? stackFilePath(paths, config), stackVars(paths, config));
-  const services = await up({ engine, stack, project, projectDir: paths.projectDir }, progress);
-  const [{ secretsFile }, { BUILT_IN }] = await Promise.all([import('../lms/secret.js'), import('../stack/images.js')]);
-  await saveRecord({
-    projectDir: paths.projectDir,
-    facts,
-    engine,
-    project,
-    // Everything the run read: config, stack file, templates, generated files, the CA, and
-    // every env file and bind mount of every service.
-    paths: [
-      paths.configFile,
-      stack.file,
-      PACKAGE_JSON,
-      join(TEMPLATES_DIR, 'nginx'),
-      ...Object.values(BUILT_IN).map((name) => join(TEMPLATES_DIR, 'images', name)),
-      paths.envDir,
-      paths.nginxDir,
-      paths.sslDir,
-      secretsFile(paths.projectDir),
-      caCert,
-      ...stack.services.flatMap((s) => [...s.envFiles, ...s.volumes.filter((v) => v.type === 'bind').map((v) => v.source)]),
-    ],
-    // The runtimes the built-in images are made of.
-    stamps: [process.execPath, '/usr/sbin/nginx'],
-    services: stack.services.map((s) => ({ name: s.name, healthcheck: s.healthcheck?.test ?? null })),
-    result: { urls: rendered.urls, warnings: renderWarnings },
-  });
-  return result(rendered.urls, services);
+  };
 }
 
 /** The apps trust the project's CA through a copy in .richie-dev/ssl (mounted read-only). */
-async function stageCa(paths: ProjectPaths, config: ProjectConfig, options: RunOptions, env: NodeJS.ProcessEnv): Promise<string> {
+async function stageCa(paths: ProjectPaths, _config: ProjectConfig, options: RunOptions, env: NodeJS.ProcessEnv): Promise<string> {
   const target = join(paths.sslDir, 'ca.pem');
   await mkdir(paths.sslDir, { recursive: true });
   // Only the public certificate: setup-ssl has already checked the CA (run-ssl), and over HTTP

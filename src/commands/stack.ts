@@ -8,7 +8,7 @@ import { readIfExists } from '../fsutil.js';
 import { hostCertPaths, projectPaths } from '../paths.js';
 import { readState } from '../state.js';
 import { Engine } from '../stack/engine.js';
-import { LABEL, projectName } from '../stack/project.js';
+import { LABEL } from '../stack/project.js';
 import { downAll, statusAll, stopAll, type ProjectEngine } from '../stack/stack.js';
 
 export interface StackOptions {
@@ -19,15 +19,23 @@ export interface StackOptions {
 
 /** stop and down go by labels alone: neither reads the config or the stack file, so neither can be blocked by them. */
 async function projectEngine(options: StackOptions): Promise<ProjectEngine> {
-  return { engine: await Engine.connect(options.env ?? process.env), project: projectName(projectPaths(options.projectDir).projectDir) };
+  const [engine, { identify }] = await Promise.all([Engine.connect(options.env ?? process.env), import('../stack/context.js')]);
+  return { engine, ...(await identify(engine, options.projectDir)) };
 }
 
-export async function stop(options: StackOptions): Promise<{ stopped: string[] }> {
-  return { stopped: await stopAll(await projectEngine(options)) };
+/** Under the project's lock: a stop or down waits for a run in progress, and the other way round. */
+async function locked<T>(options: StackOptions, work: (ctx: ProjectEngine) => Promise<T>): Promise<T> {
+  const ctx = await projectEngine(options);
+  const { withProjectLock } = await import('../stack/context.js');
+  return withProjectLock(options.projectDir, () => work(ctx));
 }
 
-export async function down(options: StackOptions & { volumes: boolean }): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
-  return downAll(await projectEngine(options), { volumes: options.volumes });
+export async function stop(options: StackOptions): Promise<{ project: string; stopped: string[] }> {
+  return locked(options, async (ctx) => ({ project: ctx.project, stopped: await stopAll(ctx) }));
+}
+
+export async function down(options: StackOptions & { volumes: boolean }): Promise<{ project: string; containers: string[]; networks: string[]; volumes: string[] }> {
+  return locked(options, async (ctx) => ({ project: ctx.project, ...(await downAll(ctx, { volumes: options.volumes })) }));
 }
 
 export interface StatusResult {
@@ -66,8 +74,8 @@ export async function status(options: StackOptions): Promise<StatusResult> {
   };
 }
 
-/** Stream (or print the tail of) the services' output, each line prefixed with its service. */
-export async function logs(options: StackOptions & { service?: string | undefined; follow: boolean; tail: number; onLine: (service: string, line: string) => void }): Promise<void> {
+/** Stream (or print the tail of) the services' output, each line prefixed with its service; following ends when `signal` aborts. */
+export async function logs(options: StackOptions & { service?: string | undefined; follow: boolean; tail: number; onLine: (service: string, line: string) => void; signal?: AbortSignal }): Promise<void> {
   const { stackContext } = await import('../stack/context.js');
   const ctx = await stackContext(options);
   const containers = (await statusAll(ctx)).filter((c) => !options.service || c.labels[LABEL.service] === options.service);
@@ -81,8 +89,8 @@ export async function logs(options: StackOptions & { service?: string | undefine
     }
     return;
   }
-  const stops = await Promise.all(containers.map((c) => ctx.engine.followLogs(c.id, options.tail, (line) => options.onLine(c.labels[LABEL.service] ?? c.name, line))));
-  await new Promise<void>((resolve) => process.once('SIGINT', () => (stops.forEach((s) => s()), resolve())));
+  const signal = options.signal ?? new AbortController().signal;
+  await Promise.all(containers.map((c) => ctx.engine.followLogs(c.id, options.tail, (line) => options.onLine(c.labels[LABEL.service] ?? c.name, line), signal)));
 }
 
 export interface ConfigResult {

@@ -1,12 +1,12 @@
 /**
  * Doctor checks for the engine, the ports and the running services.
  */
-import { stackFilePath, stackVars } from '../stack/context.js';
+import { identify, stackFilePath, stackVars } from '../stack/context.js';
 import { readStack } from '../stack/compose.js';
 import { Engine, type ContainerState } from '../stack/engine.js';
 import { portFree, portHolder } from '../stack/ports.js';
 import { statusAll } from '../stack/stack.js';
-import { LABEL, projectName } from '../stack/project.js';
+import { LABEL } from '../stack/project.js';
 import { lookupFailure, memo, type Check, type DoctorContext } from './types.js';
 
 type EngineLookup = { engine?: Engine; error?: string; fix?: string };
@@ -24,7 +24,7 @@ export function connect(ctx: DoctorContext): Promise<EngineLookup> {
 export function ourContainers(ctx: DoctorContext): Promise<ContainerState[]> {
   return memo(ctx, 'containers', async () => {
     const { engine } = await connect(ctx);
-    return engine ? statusAll({ engine, project: projectName(ctx.paths.projectDir) }) : [];
+    return engine ? statusAll({ engine, ...(await identify(engine, ctx.paths.projectDir)) }) : [];
   });
 }
 

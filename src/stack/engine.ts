@@ -173,6 +173,7 @@ function encodeQuery(query: Query = {}): string {
 /** What one connection carries, shared by an engine and its detached twin. */
 class Link {
   writes = 0;
+  deadline: { -readonly [K in keyof typeof DEADLINE]: number } = { ...DEADLINE };
   version = API_VERSION;
   sdk: Promise<Dockerode> | undefined;
   agent: Promise<import('node:http').Agent> | undefined;
@@ -211,8 +212,9 @@ export class Engine {
   }
 
   /** Connect (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, ssh://) and negotiate the API version. */
-  static async connect(env: NodeJS.ProcessEnv = process.env, options: { signal?: AbortSignal } = {}): Promise<Engine> {
+  static async connect(env: NodeJS.ProcessEnv = process.env, options: { signal?: AbortSignal; deadlines?: Partial<Record<keyof typeof DEADLINE, number>> } = {}): Promise<Engine> {
     const link = new Link(transportOf(env), env);
+    Object.assign(link.deadline, options.deadlines);
     const engine = new Engine(link, options.signal);
     let daemon: string | undefined;
     try {
@@ -245,10 +247,10 @@ export class Engine {
   private async ping(): Promise<string | undefined> {
     if (this.link.transport.kind === 'ssh' || this.link.transport.kind === 'npipe') {
       // dockerode's ping gives no headers: the version endpoint names the daemon's newest.
-      const info = await this.viaSdk<{ ApiVersion?: string }>('GET', '/version', {}, DEADLINE.ping, false);
+      const info = await this.viaSdk<{ ApiVersion?: string }>('GET', '/version', {}, this.link.deadline.ping, false);
       return info?.ApiVersion;
     }
-    const res = await this.open('GET', '/_ping', {}, DEADLINE.ping, false);
+    const res = await this.open('GET', '/_ping', {}, this.link.deadline.ping, false);
     const body = await this.collect(res, 'GET /_ping');
     if ((res.statusCode ?? 0) >= 300) throw new EngineError('GET /_ping', res.statusCode, `failed (HTTP ${res.statusCode}): ${body.toString().trim()}`);
     const header = res.headers['api-version'];
@@ -294,9 +296,9 @@ export class Engine {
   }
 
   /** Send one request over node:http(s); resolves with the response head, body unread. */
-  private async open(method: string, path: string, options: CallOptions, deadline: number, versioned = true): Promise<IncomingMessage> {
+  private async open(method: string, path: string, options: CallOptions, deadline: number, versioned = true, under = this.callSignal(deadline)): Promise<IncomingMessage> {
     const call = `${method} ${path}`;
-    const { signal, timedOut } = this.callSignal(deadline);
+    const { signal, timedOut } = under;
     if (signal.aborted) throw this.failure(call, deadline, timedOut(), signal.reason);
     const t = this.link.transport;
     const [http, agent] = await Promise.all([t.kind === 'tls' ? import('node:https') : import('node:http'), this.agent()]);
@@ -331,17 +333,17 @@ export class Engine {
    * (already started / stopped) is a success.
    */
   private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: CallOptions & { raw?: boolean } = {}): Promise<T | undefined> {
-    const deadline = options.deadline ?? (method === 'GET' ? DEADLINE.read : DEADLINE.write);
+    const deadline = options.deadline ?? (method === 'GET' ? this.link.deadline.read : this.link.deadline.write);
     if (this.link.transport.kind === 'ssh' || this.link.transport.kind === 'npipe') return this.viaSdk<T>(method, path, options, deadline);
     const call = `${method} ${path}`;
-    const { timedOut } = this.callSignal(deadline);
+    const under = this.callSignal(deadline);
     let res: IncomingMessage;
     let body: Buffer;
     try {
-      res = await this.open(method, path, options, deadline);
+      res = await this.open(method, path, options, deadline, true, under);
       body = await this.collect(res, call);
     } catch (error) {
-      throw this.failure(call, deadline, timedOut(), error);
+      throw this.failure(call, deadline, under.timedOut(), error);
     }
     const status = res.statusCode ?? 0;
     if (status === 404) return undefined;
@@ -473,7 +475,7 @@ export class Engine {
     let stalled = false;
     const arm = () => {
       clearTimeout(idle);
-      idle = setTimeout(() => ((stalled = true), controller.abort()), DEADLINE.streamIdle);
+      idle = setTimeout(() => ((stalled = true), controller.abort()), this.link.deadline.streamIdle);
     };
     try {
       arm();
@@ -493,7 +495,7 @@ export class Engine {
       });
     } catch (error) {
       if (error instanceof UserError) throw error;
-      if (stalled) throw new EngineError(call, undefined, `made no progress for ${DEADLINE.streamIdle / 1000} s`, { fix: 'Check the engine ("docker info") and its network.' });
+      if (stalled) throw new EngineError(call, undefined, `made no progress for ${this.link.deadline.streamIdle / 1000} s`, { fix: 'Check the engine ("docker info") and its network.' });
       if (this.signal?.aborted) throw interrupted();
       const status = (error as { statusCode?: number }).statusCode;
       throw new EngineError(call, status, `failed${status ? ` (HTTP ${status})` : ''}: ${(error as Error).message}`, { cause: error });
@@ -551,7 +553,7 @@ export class Engine {
    * engine answers only once the container has stopped: the deadline allows for the grace.
    */
   async stop(id: string, timeoutS?: number): Promise<void> {
-    await this.write('POST', `/containers/${encodeURIComponent(id)}/stop`, { query: { t: timeoutS }, deadline: DEADLINE.write + (timeoutS ?? 30) * 1000 });
+    await this.write('POST', `/containers/${encodeURIComponent(id)}/stop`, { query: { t: timeoutS }, deadline: this.link.deadline.write + (timeoutS ?? 30) * 1000 });
   }
 
   async remove(id: string): Promise<void> {
@@ -597,9 +599,15 @@ export class Engine {
     await this.write('POST', '/volumes/create', { body: { Name: name, Labels: labels } });
   }
 
-  async volumes(labels: Record<string, string>): Promise<string[]> {
-    const result = await this.get<{ Volumes: { Name: string }[] | null }>('/volumes', { filters: labelFilter(labels) });
-    return (result?.Volumes ?? []).map((v) => v.Name);
+  async volumeList(labels: Record<string, string>): Promise<{ name: string; labels: Record<string, string> }[]> {
+    const result = await this.get<{ Volumes: { Name: string; Labels: Record<string, string> | null }[] | null }>('/volumes', { filters: labelFilter(labels) });
+    return (result?.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  /** Containers' labels from the list alone (no inspect each): enough to tell whose they are. */
+  async containerLabels(labels: Record<string, string>): Promise<Record<string, string>[]> {
+    const list = (await this.get<Dockerode.ContainerInfo[]>('/containers/json', { all: true, filters: labelFilter(labels) })) ?? [];
+    return list.map((c) => c.Labels ?? {});
   }
 
   async removeVolume(name: string): Promise<void> {
@@ -612,7 +620,7 @@ export class Engine {
    * Run a command in a running container; its exit code and output (doctor's `nginx -t`, the
    * health probes). The deadline covers the whole run: a command that hangs past it fails.
    */
-  async exec(id: string, cmd: readonly string[], deadline: number = DEADLINE.write): Promise<{ exitCode: number; output: string }> {
+  async exec(id: string, cmd: readonly string[], deadline: number = this.link.deadline.write): Promise<{ exitCode: number; output: string }> {
     const created = await this.call<{ Id: string }>('POST', `/containers/${encodeURIComponent(id)}/exec`, { body: { Cmd: cmd, AttachStdout: true, AttachStderr: true } });
     if (!created) throw new EngineError(`POST /containers/${id}/exec`, 404, `failed (HTTP 404): No such container: ${id}`);
     // Without an Upgrade header the engine answers the start with the raw output stream and
@@ -654,14 +662,14 @@ export class Engine {
     if (this.link.transport.kind === 'ssh' || this.link.transport.kind === 'npipe') {
       const docker = await this.sdk();
       const stream = (await docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: true, abortSignal: signal } as never)) as unknown as NodeJS.ReadableStream;
+      const { PassThrough } = await import('node:stream');
       return new Promise((resolve) => {
-        const { PassThrough } = require_stream();
         const out = new PassThrough();
         docker.modem.demuxStream(stream, out, out);
         out.on('data', lines);
         stream.on('end', resolve);
         stream.on('error', () => resolve());
-        signal.addEventListener('abort', resolve);
+        signal.addEventListener('abort', () => resolve());
       });
     }
     // Following has no deadline of its own: it lasts until Ctrl-C (the signal) or the container ends.
@@ -703,14 +711,6 @@ export class Engine {
     return list.map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {} }));
   }
 }
-
-let streamModule: typeof import('node:stream') | undefined;
-function require_stream(): typeof import('node:stream') {
-  if (!streamModule) throw new Error('node:stream not loaded');
-  return streamModule;
-}
-/** Loaded with the SDK path only (ssh followLogs). */
-void import('node:stream').then((m) => (streamModule = m));
 
 function engineMessage(text: string): string {
   try {

@@ -1,223 +1,294 @@
 /**
- * The stack's verbs over the engine: up (networks, images, containers with a config hash,
- * started in dependency order, waited on until healthy), stop, down and status. Only
- * resources carrying this project's labels are ever stopped or removed.
+ * The stack's verbs over the engine. `converge` gathers what the planner needs (the files each
+ * container depends on, the image ids, what the engine runs now), asks src/stack/plan.ts for
+ * the actions and carries them out: networks and volumes, removals, then containers started
+ * in dependency order and waited on until healthy. stop, down and status go by labels alone.
+ * Only resources carrying this project's name and directory are ever changed.
  */
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import type Dockerode from 'dockerode';
 import { ExitCode, UserError } from '../errors.js';
 import { parseEnvFile } from '../render/files.js';
-import type { ServiceSpec, StackSpec } from './compose.js';
+import { DOCKER_HEALTHCHECK_DEFAULTS, type ServiceSpec, type StackSpec } from './compose.js';
 import { contentHash } from './content.js';
-import type { ContainerState, Engine } from './engine.js';
-import { ensureImage } from './images.js';
+import { interrupted, type ContainerState, type Engine } from './engine.js';
+import { containerConfig, plan, portsToBind, type ContainerConfig, type Plan, type ServiceAction } from './plan.js';
 import { portFree, portHolder } from './ports.js';
-import { LABEL, containerName, projectLabels } from './project.js';
+import { LABEL, owns, projectLabels, type ProjectId } from './project.js';
 
-export interface StackContext {
+/** One command's view of a project's stack: resolved once, passed down (STYLE.md). */
+export interface StackContext extends ProjectId {
   engine: Engine;
   stack: StackSpec;
-  project: string;
-  projectDir: string;
 }
 
-export interface ServicePlan {
-  service: ServiceSpec;
-  hash: string;
-  options: Dockerode.ContainerCreateOptions;
-  existing?: ContainerState;
-  action: 'keep' | 'start' | 'create' | 'recreate';
+/** What stop and down need: they act on labels alone, so a broken config or stack file cannot block them. */
+export interface ProjectEngine extends ProjectId {
+  engine: Engine;
 }
 
-function networkName(ctx: StackContext, key: string): string {
-  const net = ctx.stack.networks.find((n) => n.key === key);
-  return net?.name ?? `${ctx.project}_${key}`;
+/** Progress, for the command layer to show: a service's state as it changes. */
+export type StackEvent = { service: string; state: string; action?: ServiceAction['kind'] };
+
+export interface ServiceOutcome {
+  name: string;
+  action: ServiceAction['kind'];
+  state: 'healthy' | 'running' | 'completed';
+  seconds: number;
 }
 
-async function createOptions(ctx: StackContext, service: ServiceSpec): Promise<{ options: Dockerode.ContainerCreateOptions; hash: string }> {
-  const env: Record<string, string> = {};
-  for (const file of service.envFiles) {
-    const text = await readFile(file, 'utf8').catch(() => {
-      throw new UserError(`${file} (env_file of service ${service.name}) does not exist.`, { fix: 'Run "richie-dev render" (or run / run-ssl, which render first).' });
-    });
-    Object.assign(env, parseEnvFile(text));
-  }
-  Object.assign(env, service.environment);
-  const [first, ...others] = service.networks;
-  const binds = service.volumes.filter((v) => v.type === 'bind');
-  for (const bind of binds) {
-    if (!(await stat(bind.source).catch(() => undefined))) {
-      throw new UserError(`${bind.source} (mounted into ${service.name} at ${bind.target}) does not exist.`, { fix: 'Run "richie-dev setup-ssl" and "richie-dev render" first.' });
+/** The labels to list this project's containers by: its name and its directory. */
+function ownContainers(ctx: ProjectId): Record<string, string> {
+  return { [LABEL.project]: ctx.project, [LABEL.workingDir]: ctx.projectDir };
+}
+
+// ---- gathering what the planner needs -------------------------------------------------
+
+/** Read each service's env files and bind mounts and resolve its image: the planner's inputs. */
+export async function desiredContainers(ctx: StackContext): Promise<ContainerConfig[]> {
+  const envFiles = new Map<string, Promise<Record<string, string>>>();
+  const readEnv = (file: string, service: string) => {
+    let found = envFiles.get(file);
+    if (!found) {
+      found = readFile(file, 'utf8').then(parseEnvFile, () => {
+        throw new UserError(`${file} (env_file of service ${service}) does not exist.`, { fix: 'Run "richie-dev render" (or run / run-ssl, which render first).' });
+      });
+      envFiles.set(file, found);
     }
-  }
-  const options: Dockerode.ContainerCreateOptions = {
-    name: containerName(ctx.project, service.name),
-    Image: service.image,
-    ...(service.command ? { Cmd: service.command } : {}),
-    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-    ExposedPorts: Object.fromEntries(service.ports.map((p) => [`${p.containerPort}/tcp`, {}])),
-    StopTimeout: service.stopGracePeriodS,
-    ...(service.healthcheck
-      ? {
-          Healthcheck: {
-            Test: service.healthcheck.test,
-            Interval: service.healthcheck.intervalNs,
-            Timeout: service.healthcheck.timeoutNs,
-            Retries: service.healthcheck.retries,
-            StartPeriod: service.healthcheck.startPeriodNs,
-          },
+    return found;
+  };
+  return Promise.all(
+    ctx.stack.services.map(async (service) => {
+      const envFromFiles: Record<string, string> = {};
+      for (const part of await Promise.all(service.envFiles.map((f) => readEnv(f, service.name)))) Object.assign(envFromFiles, part);
+      const binds = service.volumes.filter((v) => v.type === 'bind');
+      for (const bind of binds) {
+        if (!(await stat(bind.source).catch(() => undefined))) {
+          throw new UserError(`${bind.source} (mounted into ${service.name} at ${bind.target}) does not exist.`, { fix: 'Run "richie-dev setup-ssl" and "richie-dev render" first.' });
         }
-      : {}),
-    HostConfig: {
-      Init: service.init,
-      PortBindings: Object.fromEntries(service.ports.map((p) => [`${p.containerPort}/tcp`, [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }]])),
-      Binds: binds.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
-      Mounts: service.volumes.filter((v) => v.type === 'volume').map((v) => ({ Type: 'volume' as const, Source: `${ctx.project}_${v.source}`, Target: v.target, ReadOnly: v.readOnly })),
-      NetworkMode: networkName(ctx, first?.key ?? 'default'),
-    },
-    NetworkingConfig: { EndpointsConfig: { [networkName(ctx, first?.key ?? 'default')]: { Aliases: [service.name, ...(first?.aliases ?? [])] } } },
-  };
-  const imageId = (await ctx.engine.image(service.image))?.id ?? service.image;
-  const hash = createHash('sha256')
-    .update(JSON.stringify({ options, others, imageId }))
-    // nginx must be recreated when its config (a bind-mounted folder) changes.
-    .update(await contentHash(binds.map((b) => b.source)))
-    .digest('hex');
-  options.Labels = {
-    ...service.labels,
-    ...projectLabels(ctx.project),
-    [LABEL.service]: service.name,
-    [LABEL.number]: '1',
-    [LABEL.oneoff]: 'False',
-    [LABEL.workingDir]: ctx.projectDir,
-    [LABEL.configFiles]: ctx.stack.file,
-    [LABEL.version]: '1.29.2',
-    [LABEL.configHash]: hash,
-  };
-  return { options, hash };
+      }
+      const [image, bindsHash] = await Promise.all([ctx.engine.image(service.image), contentHash(binds.map((b) => b.source))]);
+      return containerConfig(ctx, ctx.stack, service, { envFromFiles, imageId: image?.id ?? service.image, bindsHash });
+    }),
+  );
 }
 
-/** Dependencies first (depends_on), file order otherwise. */
-export function startOrder(services: readonly ServiceSpec[]): ServiceSpec[] {
-  const done = new Set<string>();
-  const order: ServiceSpec[] = [];
-  const visit = (service: ServiceSpec, path: string[]) => {
-    if (done.has(service.name)) return;
-    if (path.includes(service.name)) throw new UserError(`depends_on forms a cycle: ${[...path, service.name].join(' -> ')}`);
-    for (const dep of service.dependsOn) visit(services.find((s) => s.name === dep.service)!, [...path, service.name]);
-    done.add(service.name);
-    order.push(service);
-  };
-  for (const service of services) visit(service, []);
-  return order;
+/** The plan for this stack now: what the engine runs, and what it should. */
+export async function planStack(ctx: StackContext): Promise<Plan> {
+  const names = [...new Set(ctx.stack.services.flatMap((s) => s.networks.map((n) => n.key)).map((key) => ctx.stack.networks.find((n) => n.key === key)?.name ?? `${ctx.project}_${key}`))];
+  const [desired, containers, networks, volumes] = await Promise.all([
+    desiredContainers(ctx),
+    ctx.engine.containers(ownContainers(ctx)),
+    Promise.all(names.map(async (name) => ((await ctx.engine.networkByName(name)) ? name : undefined))),
+    Promise.all(ctx.stack.volumes.map(async (v) => ((await ctx.engine.volumeExists(`${ctx.project}_${v.key}`)) ? `${ctx.project}_${v.key}` : undefined))),
+  ]);
+  const present = (list: (string | undefined)[]) => new Set(list.filter((x): x is string => x !== undefined));
+  return plan(ctx, ctx.stack, desired, { containers, networks: present(networks), volumes: present(volumes) });
 }
 
-export async function ensureImages(ctx: StackContext, onProgress?: (service: string, text: string) => void): Promise<Record<string, string>> {
-  const results: Record<string, string> = {};
-  for (const service of ctx.stack.services) results[service.name] = await ensureImage(ctx.engine, service, (text) => onProgress?.(service.name, text));
-  return results;
-}
-
-export async function plan(ctx: StackContext): Promise<ServicePlan[]> {
-  const existing = await ctx.engine.containers(projectLabels(ctx.project));
-  const plans: ServicePlan[] = [];
-  for (const service of startOrder(ctx.stack.services)) {
-    const { options, hash } = await createOptions(ctx, service);
-    const current = existing.find((c) => c.labels[LABEL.service] === service.name);
-    const action = !current ? 'create' : current.labels[LABEL.configHash] !== hash ? 'recreate' : current.running ? 'keep' : 'start';
-    plans.push({ service, hash, options, ...(current ? { existing: current } : {}), action });
-  }
-  return plans;
-}
+// ---- carrying a plan out --------------------------------------------------------------
 
 /** Before creating anything: every port a container will bind is free, or its holder is named. */
-export async function checkPorts(ctx: StackContext, plans: readonly ServicePlan[]): Promise<void> {
-  for (const p of plans) {
-    if (p.action === 'keep') continue;
-    for (const port of p.service.ports) {
-      // Our own container, about to be replaced, may hold it: it is stopped first.
-      if (p.existing?.running && p.existing.ports.some((e) => e.hostPort === port.hostPort)) continue;
-      if (ctx.engine.target.remote) continue; // the port lives on the engine's machine
-      if (await portFree(port.hostPort, port.hostIp)) continue;
-      const others = await ctx.engine.containers({});
-      const container = others.find((c) => c.running && c.ports.some((e) => e.hostPort === port.hostPort));
-      const holder = container ? `container ${container.name}` : ((await portHolder(port.hostPort)) ?? 'another process');
-      throw new UserError(`Port ${port.hostPort} (service ${p.service.name}) is held by ${holder}; nothing was created.`, {
-        exitCode: ExitCode.portBusy,
-        fix: container ? `Stop it ("docker stop ${container.name}"), or set catalog.port / lms.port in richie-dev.config.json.` : `Stop it, or set catalog.port / lms.port in richie-dev.config.json.`,
-      });
-    }
+export async function checkPorts(ctx: StackContext, p: Plan): Promise<void> {
+  if (ctx.engine.target.remote) return; // the ports live on the engine's machine
+  for (const port of portsToBind(p)) {
+    if (port.heldByOwn) continue;
+    if (await portFree(port.hostPort, port.hostIp || '0.0.0.0')) continue;
+    const others = await ctx.engine.containers({});
+    const container = others.find((c) => c.running && c.ports.some((e) => e.hostPort === port.hostPort));
+    const holder = container ? `container ${container.name}` : ((await portHolder(port.hostPort)) ?? 'another process');
+    throw new UserError(`Port ${port.hostPort} (service ${port.service}) is held by ${holder}; nothing was created.`, {
+      exitCode: ExitCode.portBusy,
+      fix: container ? `Stop it ("docker stop ${container.name}"), or set catalog.port / lms.port in richie-dev.config.json.` : `Stop it, or set catalog.port / lms.port in richie-dev.config.json.`,
+    });
   }
 }
 
-export async function ensureNetworksAndVolumes(ctx: StackContext): Promise<{ created: string[] }> {
-  const created: string[] = [];
-  const used = new Set(ctx.stack.services.flatMap((s) => s.networks.map((n) => n.key)));
-  for (const net of ctx.stack.networks) {
-    if (!used.has(net.key) || net.external) continue;
-    const name = networkName(ctx, net.key);
-    if (!(await ctx.engine.networkByName(name))) {
-      await ctx.engine.createNetwork(name, { ...projectLabels(ctx.project), [LABEL.network]: net.key });
-      created.push(name);
+/** What a service must reach before its dependents start, by the strongest condition asked of it. */
+function goal(stack: StackSpec, service: ServiceSpec): 'completed' | 'ready' {
+  return stack.services.some((s) => s.dependsOn.some((d) => d.service === service.name && d.condition === 'service_completed_successfully')) ? 'completed' : 'ready';
+}
+
+/**
+ * Carry a plan out. Ctrl-C (`signal`) stops at the next step and removes every container and
+ * network this run created; the caller sees "Interrupted." (exit 130). Nothing here prints.
+ */
+export async function execute(ctx: StackContext, p: Plan, options: { signal?: AbortSignal; onEvent?: (event: StackEvent) => void } = {}): Promise<ServiceOutcome[]> {
+  const { signal } = options;
+  const created = { containers: [] as string[], networks: [] as string[] };
+  const check = () => {
+    if (signal?.aborted) throw interrupted();
+  };
+  try {
+    check();
+    await checkPorts(ctx, p);
+    for (const a of p.actions) {
+      check();
+      if (a.kind === 'create-network') {
+        await ctx.engine.createNetwork(a.name, a.labels);
+        created.networks.push(a.name);
+      } else if (a.kind === 'create-volume') {
+        await ctx.engine.createVolume(a.name, a.labels);
+      } else if (a.kind === 'remove') {
+        if (a.container.running) await ctx.engine.stop(a.container.id);
+        await ctx.engine.remove(a.container.id);
+      }
     }
+
+    // Each service: started once its dependencies meet their conditions, then waited on.
+    type Milestones = { started: Promise<void>; ready: Promise<void>; completed: Promise<void> };
+    const milestones = new Map<string, Milestones & { settle: Record<keyof Milestones, [() => void, (e: unknown) => void]> }>();
+    for (const a of p.services) {
+      const settle = {} as Record<keyof Milestones, [() => void, (e: unknown) => void]>;
+      const make = (key: keyof Milestones) => {
+        const promise = new Promise<void>((resolve, reject) => (settle[key] = [resolve, reject]));
+        promise.catch(() => undefined);
+        return promise;
+      };
+      milestones.set(a.config.service.name, { started: make('started'), ready: make('ready'), completed: make('completed'), settle });
+    }
+    const fail = (name: string, error: unknown) => Object.values(milestones.get(name)!.settle).forEach(([, reject]) => reject(error));
+
+    const outcomes = await Promise.all(
+      p.services.map(async (a): Promise<ServiceOutcome> => {
+        const service = a.config.service;
+        const m = milestones.get(service.name)!;
+        const began = Date.now();
+        try {
+          for (const dep of service.dependsOn) {
+            const dm = milestones.get(dep.service);
+            if (!dm) continue;
+            await (dep.condition === 'service_completed_successfully' ? dm.completed : dep.condition === 'service_healthy' ? dm.ready : dm.started);
+          }
+          check();
+          options.onEvent?.({ service: service.name, state: a.kind === 'keep' ? 'running, unchanged' : a.kind === 'recreate' ? 'recreating' : a.kind === 'create' ? 'creating' : 'starting', action: a.kind });
+          const id = await carryOut(ctx, a, created);
+          m.settle.started[0]();
+          check();
+          const target = goal(ctx.stack, service);
+          const state = await waitHealthy(ctx, service, id, { goal: target, ...(signal ? { signal } : {}), onState: (s) => options.onEvent?.({ service: service.name, state: s }) });
+          m.settle.ready[0]();
+          if (state === 'completed') m.settle.completed[0]();
+          return { name: service.name, action: a.kind, state, seconds: (Date.now() - began) / 1000 };
+        } catch (error) {
+          fail(service.name, error);
+          throw error;
+        }
+      }),
+    );
+    check();
+    return outcomes;
+  } catch (error) {
+    if (signal?.aborted) {
+      // Cleaning up must not be cut short by the very signal that asked for it.
+      await rollback({ ...ctx, engine: ctx.engine.detached() }, created.containers, created.networks);
+      throw interrupted();
+    }
+    throw error;
   }
-  for (const volume of ctx.stack.volumes) {
-    const name = `${ctx.project}_${volume.key}`;
-    if (!(await ctx.engine.volumeExists(name))) await ctx.engine.createVolume(name, { ...projectLabels(ctx.project), [LABEL.volume]: volume.key });
-  }
-  return { created };
 }
 
 /** Create (or recreate) and start one service's container; returns its id. */
-export async function apply(ctx: StackContext, p: ServicePlan): Promise<string> {
-  if (p.action === 'keep') return p.existing!.id;
-  if (p.action === 'start') {
-    await ctx.engine.start(p.existing!.id);
-    return p.existing!.id;
+async function carryOut(ctx: StackContext, a: ServiceAction, created: { containers: string[] }): Promise<string> {
+  if (a.kind === 'keep') return a.container.id;
+  if (a.kind === 'start') {
+    await ctx.engine.start(a.container.id);
+    return a.container.id;
   }
-  if (p.existing) {
-    await ctx.engine.stop(p.existing.id, p.service.stopGracePeriodS);
-    await ctx.engine.remove(p.existing.id);
+  if (a.kind === 'recreate') {
+    await ctx.engine.stop(a.container.id, a.config.service.stopGracePeriodS);
+    await ctx.engine.remove(a.container.id);
   }
-  const id = await ctx.engine.create(p.options);
-  const [, ...others] = p.service.networks;
-  for (const net of others) {
-    // On a second network (the shared edx-lms-outside) only the explicit aliases: the service
-    // name there would collide with every other project's service of the same name.
-    const found = await ctx.engine.networkByName(networkName(ctx, net.key));
+  const id = await ctx.engine.create(a.config.options);
+  created.containers.push(id);
+  for (const net of a.config.extraNetworks) {
+    const found = await ctx.engine.networkByName(net.name);
     if (found) await ctx.engine.connect(found.id, id, net.aliases);
   }
   await ctx.engine.start(id);
   return id;
 }
 
-/** Wait until a container is healthy (or running, without a healthcheck); fail fast with its logs. */
-export async function waitHealthy(ctx: StackContext, service: ServiceSpec, id: string, options: { timeoutMs?: number; onState?: (state: string) => void } = {}): Promise<'healthy' | 'running'> {
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+/** The healthcheck up probes itself, with Docker's defaults for what the file leaves out; none for ["NONE"] or no test. */
+export function probeOf(service: ServiceSpec): { test: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number } | undefined {
+  const hc = service.healthcheck;
+  if (!hc || !['CMD', 'CMD-SHELL'].includes(hc.test[0] ?? '')) return undefined;
+  const d = DOCKER_HEALTHCHECK_DEFAULTS;
+  return {
+    test: hc.test,
+    intervalMs: (hc.intervalNs || d.intervalNs) / 1e6,
+    timeoutMs: (hc.timeoutNs || d.timeoutNs) / 1e6,
+    retries: hc.retries || d.retries,
+    startPeriodMs: (hc.startPeriodNs ?? d.startPeriodNs) / 1e6,
+  };
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+/**
+ * Wait until a container is healthy (or running, without a healthcheck; or exited 0, when a
+ * dependent asks for service_completed_successfully); fail fast with its logs otherwise.
+ *
+ * Docker runs its first healthcheck only a whole interval after the start, so up runs the
+ * same test itself as soon as the container runs, each run bounded by the healthcheck's
+ * `timeout`. Failures count as Docker counts them (moby daemon/health.go): not during
+ * `start_period`, at most one per `interval`, and `retries` of them in a row mean unhealthy —
+ * so a check that hangs fails up after about timeout × retries. ["NONE"] means no wait.
+ */
+export async function waitHealthy(
+  ctx: Pick<StackContext, 'engine'>,
+  service: ServiceSpec,
+  id: string,
+  options: { goal?: 'ready' | 'completed'; signal?: AbortSignal; onState?: (state: string) => void } = {},
+): Promise<'healthy' | 'running' | 'completed'> {
+  const probe = probeOf(service);
+  const disabled = service.healthcheck?.test[0] === 'NONE';
+  const began = Date.now();
+  // A backstop for what counting cannot bound (a container that never runs, an image's own
+  // check we cannot probe): Docker's own verdict comes within this.
+  const d = DOCKER_HEALTHCHECK_DEFAULTS;
+  const hc = service.healthcheck;
+  const backstop = began + 60_000 + ((hc?.startPeriodNs ?? 0) + (hc?.retries || d.retries) * ((hc?.intervalNs || d.intervalNs) + (hc?.timeoutNs || d.timeoutNs))) / 1e6;
   let last = '';
+  let strikes = 0;
+  let lastStrike = began;
+  const show = (state: string) => state !== last && options.onState?.((last = state));
   for (;;) {
+    if (options.signal?.aborted) throw interrupted();
     const state = await ctx.engine.container(id);
-    const shown = state.running ? (state.health === 'none' ? 'running' : state.health) : state.status;
-    if (shown !== last) options.onState?.((last = shown));
+    show(state.running ? (state.health === 'none' || disabled ? 'running' : state.health) : state.status);
     if (!state.running && (state.status === 'exited' || state.status === 'dead')) {
+      if (options.goal === 'completed' && state.exitCode === 0) return 'completed';
       throw await serviceFailure(ctx, service, id, `exited with code ${state.exitCode}`);
     }
-    if (state.health === 'unhealthy') throw await serviceFailure(ctx, service, id, 'is unhealthy (its healthcheck keeps failing)');
-    if (state.running && state.health === 'healthy') return 'healthy';
-    if (state.running && !service.healthcheck) return 'running';
-    // Docker runs the first healthcheck only after a whole interval: run the same test
-    // ourselves as soon as the container runs, so dependents start without that wait.
-    if (state.running && service.healthcheck && (await ctx.engine.passesHealthcheck(id, service.healthcheck.test))) {
-      if (last !== 'healthy') options.onState?.((last = 'healthy'));
-      return 'healthy';
+    if (options.goal !== 'completed') {
+      if (state.health === 'unhealthy' && !disabled) throw await serviceFailure(ctx, service, id, 'is unhealthy (its healthcheck keeps failing)');
+      if (state.running && state.health === 'healthy' && !disabled) return 'healthy';
+      if (state.running && (disabled || (!hc && state.health === 'none'))) return 'running';
+      if (state.running && probe) {
+        if (await ctx.engine.passesHealthcheck(id, { test: probe.test, timeoutNs: probe.timeoutMs * 1e6 })) {
+          show('healthy');
+          return 'healthy';
+        }
+        const now = Date.now();
+        if (now - began >= probe.startPeriodMs && now - lastStrike >= probe.intervalMs) {
+          strikes++;
+          lastStrike = now;
+          if (strikes >= probe.retries) {
+            throw await serviceFailure(ctx, service, id, `is unhealthy (its healthcheck failed ${strikes} times in a row, each allowed ${probe.timeoutMs / 1000} s)`);
+          }
+        }
+      }
     }
-    if (Date.now() > deadline) throw await serviceFailure(ctx, service, id, `did not become healthy within ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    if (Date.now() > backstop) throw await serviceFailure(ctx, service, id, `did not become ${options.goal === 'completed' ? 'complete' : 'healthy'} within ${Math.round((backstop - began) / 1000)} s`);
+    await sleep(150, options.signal);
   }
 }
 
-async function serviceFailure(ctx: StackContext, service: ServiceSpec, id: string, what: string): Promise<UserError> {
+async function serviceFailure(ctx: Pick<StackContext, 'engine'>, service: ServiceSpec, id: string, what: string): Promise<UserError> {
   const logs = (await ctx.engine.logs(id, 30).catch(() => '')).trimEnd();
   return new UserError(`Service ${service.name} ${what}.${logs ? `\nIts last log lines:\n${logs.split('\n').map((l) => `  | ${l}`).join('\n')}` : ''}`, {
     exitCode: ExitCode.unhealthy,
@@ -225,41 +296,44 @@ async function serviceFailure(ctx: StackContext, service: ServiceSpec, id: strin
   });
 }
 
-/** Remove what an interrupted or failed up created, so nothing half-made is left. */
-export async function rollback(ctx: StackContext, containers: string[], networks: string[]): Promise<void> {
+/** Remove what an interrupted up created, so nothing half-made is left. */
+export async function rollback(ctx: ProjectEngine, containers: string[], networks: string[]): Promise<void> {
   await Promise.all(containers.map((id) => ctx.engine.remove(id).catch(() => undefined)));
   for (const name of networks) {
-    const net = await ctx.engine.networkByName(name);
+    const net = await ctx.engine.networkByName(name).catch(() => undefined);
     if (net) await ctx.engine.removeNetwork(net.id).catch(() => undefined);
   }
 }
 
-/** What stop and down need: they act on labels alone, so a broken config or stack file cannot block them. */
-export type ProjectEngine = Pick<StackContext, 'engine' | 'project'>;
+// ---- by labels alone ------------------------------------------------------------------
 
 export async function stopAll(ctx: ProjectEngine): Promise<string[]> {
-  const containers = (await ctx.engine.containers(projectLabels(ctx.project))).filter((c) => c.running);
+  const containers = (await ctx.engine.containers(ownContainers(ctx))).filter((c) => c.running);
   // In parallel, each with the grace period it was created with (richie-dev's default: 1 s).
   await Promise.all(containers.map((c) => ctx.engine.stop(c.id)));
   return containers.map((c) => c.labels[LABEL.service] ?? c.name);
 }
 
 export async function downAll(ctx: ProjectEngine, options: { volumes: boolean }): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
-  const labels = projectLabels(ctx.project);
-  const containers = await ctx.engine.containers(labels);
+  const containers = await ctx.engine.containers(ownContainers(ctx));
   await Promise.all(
     containers.map(async (c) => {
       if (c.running) await ctx.engine.stop(c.id);
       await ctx.engine.remove(c.id);
     }),
   );
-  // A shared network (edx-lms-outside) that another project still uses stays.
-  const unused = (await ctx.engine.networks(labels)).filter((net) => net.containers === 0);
-  const volumeNames = options.volumes ? await ctx.engine.volumes(labels) : [];
+  // A shared network (edx-lms-outside) that another project still uses stays; so does
+  // anything another directory made under the same name.
+  const labels = projectLabels(ctx.project);
+  const unused = (await ctx.engine.networks(labels)).filter((net) => net.containers === 0 && owns(ctx, net.labels));
+  const volumeNames = options.volumes ? (await ctx.engine.volumeList(labels)).filter((v) => owns(ctx, v.labels)).map((v) => v.name) : [];
   await Promise.all([...unused.map((net) => ctx.engine.removeNetwork(net.id)), ...volumeNames.map((name) => ctx.engine.removeVolume(name))]);
   return { containers: containers.map((c) => c.name), networks: unused.map((net) => net.name), volumes: volumeNames };
 }
 
 export async function statusAll(ctx: ProjectEngine): Promise<ContainerState[]> {
-  return ctx.engine.containers(projectLabels(ctx.project));
+  return ctx.engine.containers(ownContainers(ctx));
 }
+
+/** Where start order lives now (the planner); kept here for existing imports. */
+export { startOrder } from './plan.js';

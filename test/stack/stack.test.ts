@@ -5,7 +5,7 @@
  * and down leaving no labelled resource. No registry: the images are built from the host.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,7 +126,7 @@ describe('the stack on a real Docker engine', () => {
     writeFileSync(file, `services:\n  app:\n    image: richie-dev/demo-catalog:latest\n${service}    init: true\n    stop_grace_period: 1s\n`);
     const [{ stackContext }, { up }] = await Promise.all([import('../../src/stack/context.js'), import('../../src/stack/up.js')]);
     const ctx = await stackContext({ projectDir: dir, stackFile: file });
-    return up(ctx, 'silent').then(
+    return up(ctx).then(
       () => undefined,
       (e: { message: string; exitCode: number; fix: string }) => e,
     );
@@ -139,7 +139,7 @@ describe('the stack on a real Docker engine', () => {
     writeFileSync(file, 'services:\n  app:\n    image: richie-dev/demo-catalog:latest\n    command: ["node", "-e", "setInterval(() => {}, 1000)"]\n');
     const [{ stackContext }, { up }, { stopAll }] = await Promise.all([import('../../src/stack/context.js'), import('../../src/stack/up.js'), import('../../src/stack/stack.js')]);
     const ctx = await stackContext({ projectDir: dir, stackFile: file });
-    await up(ctx, 'silent');
+    await up(ctx);
     const inspect = async (format: string) => (await docker(['inspect', '--format', format, 'stackinit_app_1'])).stdout.trim();
     expect(await inspect('{{.HostConfig.Init}} {{.Config.StopTimeout}}')).toBe('true 1');
     expect(await stopAll(ctx)).toEqual(['app']);
@@ -176,20 +176,108 @@ describe('the stack on a real Docker engine', () => {
     expect(error?.message).toContain('Service app is unhealthy');
   });
 
-  it('Ctrl-C during up removes what the run created', async () => {
+  it('Ctrl-C during up removes what the run created, and leaves no temp file or lock behind', async () => {
     const dir = project('stacksigint', 48070, 48073);
-    const child = spawn(process.execPath, [CLI, '--project-dir', dir, 'run'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tmp = join(root, 'sigint-tmp');
+    mkdirSync(tmp);
+    const child = spawn(process.execPath, [CLI, '--project-dir', dir, 'run'], { env: { ...process.env, ...env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     let output = '';
     child.stderr.on('data', (chunk) => (output += chunk));
-    // Interrupt once the services' tasks have begun: containers are being created and started.
-    for (let i = 0; i < 400 && !output.includes('catalog: waiting'); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-    expect(output).toContain('catalog: waiting');
+    // Interrupt once the services' containers are being created and started.
+    for (let i = 0; i < 400 && !output.includes('catalog: creating'); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(output).toContain('catalog: creating');
     await new Promise((resolve) => setTimeout(resolve, 400));
     child.kill('SIGINT');
     const code = await exited;
-    expect(code).toBe(130);
+    expect(code, output).toBe(130);
+    expect(output).toContain('Interrupted.');
     expect((await labelled('stacksigint')).containers).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(readdirSync(join(dir, '.richie-dev')).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('a healthcheck that hangs fails up within its timeout × retries, with exit 9', async () => {
+    const began = Date.now();
+    const error = await failingUp(
+      'stackhang',
+      `    command: ["node", "-e", "setInterval(() => {}, 1000)"]
+    healthcheck:
+      test: ["CMD", "node", "-e", "setInterval(() => {}, 1000)"]
+      interval: 1s
+      timeout: 1s
+      retries: 3
+`,
+    );
+    const seconds = (Date.now() - began) / 1000;
+    expect(error?.exitCode).toBe(9);
+    expect(error?.message).toContain('Service app is unhealthy (its healthcheck failed 3 times in a row, each allowed 1 s)');
+    // 1 s × 3, plus the container's creation and the last probe's round trip.
+    expect(seconds).toBeLessThan(3 + 2);
+  });
+
+  it('a healthcheck of ["NONE"] means no wait: up returns as soon as the container runs', async () => {
+    const dir = project('stacknone', 38270, 38273);
+    const file = join(dir, 'stack.yml');
+    writeFileSync(file, 'services:\n  app:\n    image: richie-dev/demo-catalog:latest\n    command: ["node", "-e", "setInterval(() => {}, 1000)"]\n    healthcheck:\n      test: ["NONE"]\n');
+    const [{ stackContext }, { up }] = await Promise.all([import('../../src/stack/context.js'), import('../../src/stack/up.js')]);
+    const ctx = await stackContext({ projectDir: dir, stackFile: file });
+    const began = Date.now();
+    expect((await up(ctx)).map((s) => `${s.name}:${s.action}:${s.state}`)).toEqual(['app:create:running']);
+    expect(Date.now() - began).toBeLessThan(3000);
+    expect((await docker(['inspect', '--format', '{{json .Config.Healthcheck.Test}}', 'stacknone_app_1'])).stdout.trim()).toBe('["NONE"]');
+  });
+
+  it('two checkouts with the same folder name run side by side; down in one leaves the other running', async () => {
+    const a = join(root, 'a');
+    const b = join(root, 'b');
+    mkdirSync(a);
+    mkdirSync(b);
+    const first = project('a/twinproj', 18270, 18273);
+    const second = project('b/twinproj', 18370, 18373);
+    const up = async (dir: string) => {
+      const result = await cli(['--project-dir', dir, '--json', 'run'], { env });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as { project: string };
+    };
+    const one = await up(first);
+    const two = await up(second);
+    expect(one.project).toBe('twinproj');
+    expect(two.project).toMatch(/^twinproj-[0-9a-f]{8}$/);
+    // Each is its own Compose project, with its own directory on every container.
+    for (const [name, dir] of [
+      [one.project, first],
+      [two.project, second],
+    ] as const) {
+      const ps = await sh('docker-compose', ['-p', name, '-f', join(process.cwd(), 'docker-compose.richie.yml'), 'ps', '-q'], { RICHIE_DEV_STATE_DIR: join(dir, '.richie-dev') });
+      const ids = ps.stdout.split('\n').filter(Boolean);
+      expect(ids).toHaveLength(3);
+      const dirs = (await docker(['inspect', '--format', '{{index .Config.Labels "com.docker.compose.project.working_dir"}}', ...ids])).stdout.trim().split('\n');
+      expect(new Set(dirs)).toEqual(new Set([dir]));
+    }
+    // A re-run of each keeps its own containers.
+    expect((await up(second)).project).toBe(two.project);
+    const down = await cli(['--project-dir', second, '--json', 'down', '--volumes'], { env });
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(JSON.parse(down.stdout).containers).toHaveLength(3);
+    expect(await labelled(two.project)).toEqual({ containers: [], networks: [], volumes: [] });
+    const running = (await docker(['ps', '-q', '--filter', 'label=com.docker.compose.project=twinproj'])).stdout.split('\n').filter(Boolean);
+    expect(running).toHaveLength(3);
+    expect((await sh('curl', ['-sS', 'http://localhost:18270/'])).stdout).toContain('LMS backend');
+    expect((await cli(['--project-dir', first, 'down', '--volumes'], { env })).exitCode).toBe(0);
+  });
+
+  it('five concurrent run-ssl of one project take turns and end with one healthy stack', async () => {
+    const dir = project('stackfive', 18470, 18473);
+    const runs = await Promise.all(Array.from({ length: 5 }, () => cli(['--project-dir', dir, '--json', 'run-ssl', '--hosts-file', join(dir, 'hosts')], { env })));
+    for (const r of runs) expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    const results = runs.map((r) => JSON.parse(r.stdout) as { services: { action: string; state: string }[] });
+    // Exactly one run created the stack; the others found it as it left it.
+    expect(results.filter((r) => r.services.every((s) => s.action === 'create'))).toHaveLength(1);
+    expect(results.filter((r) => r.services.every((s) => s.action === 'keep'))).toHaveLength(4);
+    const { containers } = await labelled('stackfive');
+    expect(containers).toHaveLength(3);
+    expect(readdirSync(join(dir, '.richie-dev')).filter((f) => f.endsWith('.lock'))).toEqual([]);
   });
 
   it('an unreachable engine: says how to start it, exit 7', async () => {

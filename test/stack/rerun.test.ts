@@ -1,7 +1,7 @@
 /**
- * The up record on a real Docker engine: a re-run on an unchanged, healthy stack answers from
- * it and writes nothing — neither to the engine nor to disk — and each thing the record
- * depends on, once changed, sends the re-run down the full path, which redoes just that.
+ * Re-runs on a real Docker engine. There is no up record any more (commands/run.ts says why):
+ * every re-run takes the one full path, which on an unchanged, healthy stack writes nothing —
+ * neither to the engine nor to disk — and after each kind of change redoes just that.
  * A one-service stack file of the project's own ("stackFile") keeps it quick.
  */
 import { readdirSync, statSync, writeFileSync, readFileSync, appendFileSync, mkdirSync } from 'node:fs';
@@ -23,14 +23,14 @@ function mtimes(dir: string): Record<string, number> {
   return out;
 }
 
-describe('the up record', () => {
+describe('re-runs', () => {
   const root = tempDir();
   const dir = join(root, 'recordproj');
   const env = { ...process.env, CAROOT: join(root, 'ca'), HOME: root };
   const again = () => run({ projectDir: dir, tls: false, env });
   const actions = (result: RunResult) => result.services.map((s) => `${s.name}:${s.action}`);
 
-  /** Docker's own health: the record trusts it, not our probe. */
+  /** Docker's own health, so a re-run needs no probe of its own. */
   async function dockerHealthy(): Promise<void> {
     for (let i = 0; i < 100; i++) {
       const id = (await sh('docker', ['ps', '-q', '--filter', 'label=com.docker.compose.project=recordproj', '--filter', 'health=healthy'])).stdout.trim();
@@ -85,8 +85,9 @@ describe('the up record', () => {
     appendFileSync(conf, '# edited by hand\n');
     const result = await again();
     expect(readFileSync(conf, 'utf8')).toBe(rendered);
-    // Back as it was, so the container's configuration is too: kept, and the record renewed.
+    // Back as it was, so the container's configuration is too: kept.
     expect(actions(result)).toEqual(['app:keep']);
+    expect(result.engine.writes).toBe(0);
     const before = mtimes(join(dir, '.richie-dev'));
     await again();
     expect(mtimes(join(dir, '.richie-dev'))).toEqual(before);
@@ -103,7 +104,7 @@ describe('the up record', () => {
     await dockerHealthy();
     writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ stackFile: 'stack.yml', images: { catalog: IMAGE }, courseRunSync: { mode: 'manual' } }));
     expect(actions(await again())).toEqual(['app:recreate']);
-    // At once, before Docker's first check of the new container: the record holds.
+    // At once, before Docker's first check of the new container: up's own probe says healthy.
     const before = mtimes(join(dir, '.richie-dev'));
     expect(actions(await again())).toEqual(['app:keep']);
     expect(mtimes(join(dir, '.richie-dev'))).toEqual(before);
@@ -116,7 +117,7 @@ describe('the up record', () => {
     expect(actions(await again())).toEqual(['app:recreate']);
   });
 
-  it('right after an up, before Docker\'s first check, a re-run runs the healthcheck itself and answers from the record', async () => {
+  it('right after a restart, before Docker\'s first check, a re-run runs the healthcheck itself and keeps the container', async () => {
     expect((await sh('docker', ['restart', '-t', '1', 'recordproj_app_1'])).exitCode).toBe(0);
     // The app answers well before Docker's first check, one interval (1 s) after the start.
     for (let i = 0; i < 40 && (await sh('docker', ['exec', 'recordproj_app_1', 'node', '/app/healthcheck.mjs'])).exitCode !== 0; i++) {
