@@ -171,13 +171,21 @@ function registryRefs(options: ImageOptions): { node: string; nginx: string; reg
   };
 }
 
-/** Whether this machine's runtime can run on the engine, and why not. */
-async function hostUnusable(engine: Engine): Promise<string | undefined> {
-  if (process.platform !== 'linux') return `this machine runs ${process.platform}, and the engine runs Linux containers`;
-  const info = await engine.info();
-  if (info.osType && info.osType !== 'linux') return `the engine runs ${info.osType} containers`;
-  if (info.architecture && !sameArchitecture(info.architecture)) return `the engine runs ${info.architecture} and this machine's Node is ${process.arch}`;
+/**
+ * Why this machine's runtime cannot run on the engine, or undefined when it can: Docker Desktop
+ * on macOS and Windows runs Linux containers in a VM (the host's node is a Mach-O or PE
+ * binary), and a remote engine may run another CPU.
+ */
+export function whyNotHost(platform: string, engine: { osType: string; architecture: string }, arch: string = process.arch): string | undefined {
+  if (platform !== 'linux') return `this machine runs ${platform}, and the engine runs Linux containers`;
+  if (engine.osType && engine.osType !== 'linux') return `the engine runs ${engine.osType} containers`;
+  if (engine.architecture && !sameArchitecture(engine.architecture, arch)) return `the engine runs ${engine.architecture} and this machine's Node is ${arch}`;
   return undefined;
+}
+
+async function hostUnusable(engine: Engine): Promise<string | undefined> {
+  if (process.platform !== 'linux') return whyNotHost(process.platform, { osType: '', architecture: '' });
+  return whyNotHost(process.platform, await engine.info());
 }
 
 // ---- per engine, once per command --------------------------------------------------------------
@@ -395,9 +403,13 @@ async function ensureOnRegistry(engine: Engine, name: BuiltInName, options: Imag
 
   await ensurePulled(engine, name === 'nginx' ? refs.nginx : refs.node, refs.registry, options.onProgress);
   options.onProgress?.(`building ${tag} on ${name === 'nginx' ? refs.nginx : refs.node}`);
-  const dest = name === 'nginx' ? 'rootfs' : 'app';
-  // The context: the Dockerfile and the folder it copies (the app's, or nginx's filesystem overlay).
-  const context: TarEntry[] = [{ type: 'file', path: 'Dockerfile', data: Buffer.from(text) }, { type: 'dir', path: dest }, ...layerEntries(name, files).map((e) => ({ ...e, path: `${dest}/${e.path}` }))];
+  // The context: the Dockerfile and the folder it copies: app/ as in the layer, or nginx's
+  // filesystem overlay under rootfs/.
+  const layer = layerEntries(name, files);
+  const context: TarEntry[] = [
+    { type: 'file', path: 'Dockerfile', data: Buffer.from(text) },
+    ...(name === 'nginx' ? [{ type: 'dir' as const, path: 'rootfs' }, ...layer.map((e) => ({ ...e, path: `rootfs/${e.path}` }))] : layer),
+  ];
   context.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   await engine.buildArchive(tarStream(context), tag, { [IMAGE_LABEL.builtIn]: `${namespace}/${name}`, [IMAGE_LABEL.inputs]: inputs, [IMAGE_LABEL.base]: 'registry' });
   await removeReplaced(engine, existing?.id, tag);
@@ -486,7 +498,7 @@ export async function ensureImage(engine: Engine, service: ServiceSpec, onProgre
   if (await engine.image(service.image)) return 'present';
   if (service.build) {
     onProgress?.(`building ${service.image} from ${service.build.context}`);
-    await engine.build(service.build.context, service.image, {});
+    await engine.build(service.build.context, service.image, {}, { ...(service.build.dockerfile === undefined ? {} : { dockerfile: service.build.dockerfile }), buildargs: service.build.args });
     return 'built';
   }
   try {

@@ -40,11 +40,11 @@ export function dropNamespace(namespace: string): void {
 }
 
 /** Poll until `check` holds, for at most `ms`. */
-export async function runUntil(check: () => boolean, what: string, ms = 15_000): Promise<void> {
+export async function runUntil(check: () => boolean, what: string, container?: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (check()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  throw new Error(`timed out waiting for ${what}${container ? `; the container's log:\n${spawnSync('docker', ['logs', '--tail', '30', container], { encoding: 'utf8' }).stderr}` : ''}`);
 }

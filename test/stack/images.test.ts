@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/stack/engine.js';
 import { goArch, sameArchitecture } from '../../src/stack/host-runtime.js';
-import { BUILT_IN, builtInName, ensureBuiltIn, ensureImage, IMAGE_LABEL, onRegistry, removeReplacedImages, templateFiles } from '../../src/stack/images.js';
+import { BUILT_IN, builtInName, ensureBuiltIn, ensureImage, IMAGE_LABEL, onRegistry, removeReplacedImages, templateFiles, whyNotHost } from '../../src/stack/images.js';
 import { tarSize, tarStream, type TarEntry } from '../../src/stack/tar.js';
 import { hasTool, removeDir, ROOT, tempDir } from '../helpers.js';
 import { docker, dropNamespace, namespaceImages, ourDangling, runUntil } from './images-helpers.js';
@@ -89,6 +89,16 @@ describe('image names and bases', () => {
     expect(sameArchitecture(engine, arch)).toBe(expected);
   });
 
+  it.each([
+    ['linux', 'linux', 'x86_64', 'x64', undefined],
+    ['linux', 'linux', 'aarch64', 'x64', "the engine runs aarch64 and this machine's Node is x64"],
+    ['darwin', 'linux', 'aarch64', 'arm64', 'this machine runs darwin, and the engine runs Linux containers'],
+    ['win32', 'linux', 'x86_64', 'x64', 'this machine runs win32, and the engine runs Linux containers'],
+    ['linux', 'windows', 'x86_64', 'x64', 'the engine runs windows containers'],
+  ])('on %s with a %s/%s engine, node %s: registry because %s', (platform, osType, architecture, arch, reason) => {
+    expect(whyNotHost(platform, { osType, architecture }, arch)).toBe(reason);
+  });
+
   it('the built-in names belong to their namespace only', () => {
     expect(Object.keys(BUILT_IN).map((t) => builtInName(t))).toEqual(['demo-catalog', 'demo-lms', 'nginx']);
     expect(builtInName('richie-dev/demo-catalog:latest', NS)).toBeUndefined();
@@ -118,10 +128,13 @@ describe('built-in images on this machine\'s runtime', () => {
 
   afterAll(async () => {
     for (const id of containers) spawnSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
-    dropNamespace(NS);
-    dropNamespace(`${NS}-abort`);
-    removeDir(work);
-    expect(namespaceImages(NS)).toEqual([]);
+    try {
+      dropNamespace(NS);
+      dropNamespace(`${NS}-abort`);
+      expect(namespaceImages(NS)).toEqual([]);
+    } finally {
+      removeDir(work);
+    }
   });
 
   it('templateFiles: every file of the folder, subfolders too, as bytes', async () => {
@@ -162,7 +175,7 @@ describe('built-in images on this machine\'s runtime', () => {
   it('the images run: the catalog serves its bundle byte for byte and passes its healthcheck; nginx is healthy exactly when it listens', async () => {
     const catalog = docker(['run', '-d', '--init', tag('demo-catalog')]);
     containers.push(catalog);
-    await runUntil(() => spawnSync('docker', ['exec', catalog, 'node', '/app/healthcheck.mjs']).status === 0, 'the catalog healthcheck to pass');
+    await runUntil(() => spawnSync('docker', ['exec', catalog, 'node', '/app/healthcheck.mjs']).status === 0, 'the catalog healthcheck to pass', catalog);
     const digest = docker(['exec', catalog, 'node', '-e', "process.stdout.write(require('crypto').createHash('sha256').update(require('fs').readFileSync('/app/static/js/bundle.bin')).digest('hex'))"]);
     expect(digest).toBe(createHash('sha256').update(bundle).digest('hex'));
 
@@ -173,7 +186,7 @@ describe('built-in images on this machine\'s runtime', () => {
     const nginx = docker(['run', '-d', '--init', '-v', `${conf}:/etc/nginx/conf.d:ro`, tag('nginx')]);
     containers.push(nginx);
     const healthy = () => spawnSync('docker', ['exec', nginx, '/bin/sh', '/healthcheck.sh']).status === 0;
-    await runUntil(healthy, 'the nginx healthcheck to pass');
+    await runUntil(healthy, 'the nginx healthcheck to pass', nginx);
     expect(docker(['exec', nginx, 'nginx', '-t'], true)).toContain('test is successful');
     // A server declared but not listening (nginx not reloaded): unhealthy.
     writeFileSync(join(conf, 'b.conf'), `server {\n    listen ${port + 1};\n    return 204;\n}\n`);
