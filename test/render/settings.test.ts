@@ -2,6 +2,7 @@
  * The rendered settings, parsed back: each side's values, and the agreement between the two
  * sides that enrollment needs. Plus every refusal, with its message.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { parseConfig } from '../../src/config-schema.js';
 import { checkCourseUrl, courseRegexes, extractCourseId } from '../../src/lms/regex.js';
 import { parseEnvFile } from '../../src/render/files.js';
 import { renderAll } from '../../src/render/index.js';
-import { cli, removeDir, tempDir } from '../helpers.js';
+import { cli, hasTool, removeDir, tempDir } from '../helpers.js';
 
 const root = tempDir();
 afterAll(() => removeDir(root));
@@ -22,90 +23,146 @@ async function render(tls: boolean, backend: 'fake' | 'real', config: object = {
   return { projectDir, result, catalog: env('catalog.env'), lms: env('lms.env') };
 }
 
+/**
+ * python3 as the oracle for what the real apps make of the rendered files: the settings snippet
+ * executed as Python, the LMS values parsed as openedx-docker's Configuration does
+ * (formatter=bool: bool() of the string; formatter=json.loads), the catalog's sync secrets as
+ * django-configurations' ListValue splits them.
+ */
+function pythonReads(projectDir: string, lms: Record<string, string>, catalog: Record<string, string>): Record<string, unknown> {
+  hasTool('python3');
+  const script = `
+import json, runpy, sys
+data = json.load(sys.stdin)
+snippet = runpy.run_path(data["snippet"])
+lms = data["lms"]
+out = {"RICHIE_LMS_BACKENDS": snippet["RICHIE_LMS_BACKENDS"], "RICHIE_COURSE_RUN_SYNC_SECRETS": snippet["RICHIE_COURSE_RUN_SYNC_SECRETS"]}
+for name in ["CORS_ALLOW_INSECURE", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"]:
+    out[name] = bool(lms[name])
+for name in ["FEATURES", "CORS_ORIGIN_WHITELIST", "ALLOWED_HOSTS"]:
+    out[name] = json.loads(lms[name])
+# django-configurations ListValue: comma-separated, stripped, empty items dropped.
+out["catalog_secrets"] = [v.strip() for v in data["catalog"]["DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS"].split(",") if v.strip()]
+print(json.dumps(out))
+`;
+  const result = spawnSync('python3', ['-c', script], { input: JSON.stringify({ snippet: join(projectDir, '.richie-dev', 'richie', 'lms_backends.py'), lms, catalog }), encoding: 'utf8' });
+  expect(result.status, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
 describe('LMS settings, both sides', () => {
-  it('TLS + real: EdXLMSBackend, openedx-hawthorn, https URLs, and both sides agree', async () => {
+  it('TLS + real: Richie reads its names, OpenEdX parses its values, and both sides agree', async () => {
     const { catalog, lms, projectDir } = await render(true, 'real');
+    // Exactly the variables Richie's sandbox settings read, plus the demo's RICHIE_DEV_* ones.
+    expect(Object.keys(catalog).filter((k) => !k.startsWith('RICHIE_DEV_')).sort()).toEqual(
+      ['AUTHENTICATION_BACKEND', 'AUTHENTICATION_BASE_URL', 'DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS', 'EDX_BACKEND', 'EDX_BASE_URL', 'EDX_COURSE_REGEX', 'EDX_JS_BACKEND', 'EDX_JS_COURSE_REGEX', 'EDX_JS_NEXT_URL'].sort(),
+    );
     expect(catalog).toMatchObject({
       EDX_BASE_URL: 'https://edx.local.dev:8073',
       EDX_BACKEND: 'richie.apps.courses.lms.edx.EdXLMSBackend',
       EDX_JS_BACKEND: 'openedx-hawthorn',
       EDX_COURSE_REGEX: '^.*/courses/(?P<course_id>.*)/course/?$',
       EDX_JS_COURSE_REGEX: '^.*/courses/(.*)/course/?$',
+      EDX_JS_NEXT_URL: 'richie',
       AUTHENTICATION_BASE_URL: 'https://edx.local.dev:8073',
       AUTHENTICATION_BACKEND: 'openedx-hawthorn',
-      DEFAULT_COURSE_RUN_SYNC_MODE: 'sync_to_public',
-      COURSE_RUN_SYNC_NO_UPDATE_FIELDS: '[]',
-      CSRF_TRUSTED_ORIGINS: 'https://richie.local.dev:8070',
     });
-    // The one RICHIE_LMS_BACKENDS entry says the same as the EDX_* variables.
-    expect(JSON.parse(catalog.RICHIE_LMS_BACKENDS!)).toEqual([
+    const python = pythonReads(projectDir, lms, catalog);
+    // The snippet's RICHIE_LMS_BACKENDS says the same as the EDX_* variables, plus what only the file can say.
+    const backends = [
       {
         BASE_URL: catalog.EDX_BASE_URL,
         BACKEND: catalog.EDX_BACKEND,
         COURSE_REGEX: catalog.EDX_COURSE_REGEX,
         JS_BACKEND: catalog.EDX_JS_BACKEND,
         JS_COURSE_REGEX: catalog.EDX_JS_COURSE_REGEX,
+        JS_NEXT_URL: 'richie',
         COURSE_RUN_SYNC_NO_UPDATE_FIELDS: [],
         DEFAULT_COURSE_RUN_SYNC_MODE: 'sync_to_public',
       },
-    ]);
-    expect(JSON.parse(lms.FEATURES!)).toEqual({ ENABLE_CORS_HEADERS: true, ENABLE_CROSS_DOMAIN_CSRF_COOKIE: true });
-    expect(lms).toMatchObject({
-      CORS_ALLOW_CREDENTIALS: 'true',
-      CROSS_DOMAIN_CSRF_COOKIE_NAME: 'edx_csrf_token',
-      SESSION_COOKIE_SECURE: 'true',
-      CSRF_COOKIE_SECURE: 'true',
+    ];
+    expect(python.RICHIE_LMS_BACKENDS).toEqual(backends);
+    expect(JSON.parse(catalog.RICHIE_DEV_LMS_BACKENDS!)).toEqual(backends); // the demo catalog's copy
+    expect(python.RICHIE_COURSE_RUN_SYNC_SECRETS).toEqual([catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS]);
+    expect(python.catalog_secrets).toEqual([catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS]);
+    // What openedx-docker's settings make of the LMS file.
+    expect(python).toMatchObject({
+      FEATURES: { ENABLE_CORS_HEADERS: true, ENABLE_CROSS_DOMAIN_CSRF_COOKIE: true },
+      CORS_ALLOW_INSECURE: false,
+      SESSION_COOKIE_SECURE: true,
+      CSRF_COOKIE_SECURE: true,
+      // Hawthorn matches the Referer's hostname and the Origin's host:port.
+      CORS_ORIGIN_WHITELIST: ['richie.local.dev', 'richie.local.dev:8070'],
+      ALLOWED_HOSTS: ['edx.local.dev'],
     });
+    expect(lms).toMatchObject({ LMS_BASE: 'edx.local.dev:8073', LMS_ROOT_URL: catalog.EDX_BASE_URL, CROSS_DOMAIN_CSRF_COOKIE_NAME: 'edx_csrf_token', CORS_ALLOW_INSECURE: '' });
+    // Settings no OpenEdX release reads are not rendered.
+    for (const unread of ['CSRF_TRUSTED_ORIGINS', 'CORS_ALLOW_CREDENTIALS', 'RICHIE_COURSE_RUN_SYNC_SECRETS']) expect(lms[unread] ?? catalog[unread]).toBeUndefined();
     expect(lms.SESSION_COOKIE_NAME).not.toBe(lms.CROSS_DOMAIN_CSRF_COOKIE_NAME);
-    // Agreement: the LMS whitelists exactly the catalog's origin, on the parent both hosts share.
-    expect(JSON.parse(lms.CORS_ORIGIN_WHITELIST!)).toEqual([catalog.CSRF_TRUSTED_ORIGINS]);
-    expect(JSON.parse(lms.CSRF_TRUSTED_ORIGINS!)).toEqual([catalog.CSRF_TRUSTED_ORIGINS]);
     expect(lms.CROSS_DOMAIN_CSRF_COOKIE_DOMAIN).toBe('.local.dev');
-    for (const url of [catalog.CSRF_TRUSTED_ORIGINS!, catalog.EDX_BASE_URL!]) expect(new URL(url).hostname.endsWith(lms.CROSS_DOMAIN_CSRF_COOKIE_DOMAIN!)).toBe(true);
-    expect(lms.LMS_ROOT_URL).toBe(catalog.EDX_BASE_URL);
-    // Course hooks: the catalog's sync URL, verified, with the secret the catalog accepts.
-    const hooks = JSON.parse(lms.COURSE_HOOKS!) as { url: string; secret: string; verify: boolean }[];
-    expect(hooks).toEqual([{ url: 'https://richie.local.dev:8070/api/v1.0/course-runs-sync', secret: catalog.RICHIE_COURSE_RUN_SYNC_SECRETS, verify: true }]);
-    expect(catalog.RICHIE_COURSE_RUN_SYNC_SECRETS).toMatch(/^[0-9a-f]{64}$/);
-    // The secret lives in .richie-dev only; the env files are owner-only.
+    for (const url of [catalog.EDX_BASE_URL!, 'https://richie.local.dev:8070']) expect(new URL(url).hostname.endsWith(lms.CROSS_DOMAIN_CSRF_COOKIE_DOMAIN!)).toBe(true);
+    // Course hooks: Hawthorn reads no COURSE_HOOKS; the demo LMS gets its own copy.
+    expect(lms.COURSE_HOOKS).toBeUndefined();
+    const hooks = JSON.parse(lms.RICHIE_DEV_COURSE_HOOKS!) as { url: string; secret: string; verify: boolean }[];
+    expect(hooks).toEqual([{ url: 'https://richie.local.dev:8070/api/v1.0/course-runs-sync', secret: catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS, verify: true }]);
+    expect(catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS).toMatch(/^[0-9a-f]{64}$/);
+    // The secret lives in .richie-dev only; the env files and the snippet are owner-only.
     const secrets = JSON.parse(readFileSync(join(projectDir, '.richie-dev', 'secrets.json'), 'utf8'));
-    expect(secrets.courseRunSync).toBe(catalog.RICHIE_COURSE_RUN_SYNC_SECRETS);
-    for (const file of ['secrets.json', 'env/catalog.env', 'env/lms.env']) expect(statSync(join(projectDir, '.richie-dev', file)).mode & 0o777).toBe(0o600);
+    expect(secrets.courseRunSync).toBe(catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS);
+    for (const file of ['secrets.json', 'env/catalog.env', 'env/lms.env', 'richie/lms_backends.py']) expect(statSync(join(projectDir, '.richie-dev', file)).mode & 0o777).toBe(0o600);
+  });
+
+  it.each([
+    ['dogwood', ['richie.local.dev', 'richie.local.dev:8070'], 'COURSE_HOOKS'],
+    ['eucalyptus', ['richie.local.dev', 'richie.local.dev:8070'], 'COURSE_HOOKS'],
+    ['ironwood', ['richie.local.dev', 'richie.local.dev:8070'], 'RICHIE_DEV_COURSE_HOOKS'],
+    ['maple', ['https://richie.local.dev:8070'], 'RICHIE_DEV_COURSE_HOOKS'],
+    ['redwood', ['https://richie.local.dev:8070'], 'RICHIE_DEV_COURSE_HOOKS'],
+  ])('lms.release %s: whitelist %j, hooks in %s', async (release, whitelist, hooks) => {
+    const { lms } = await render(true, 'real', { lms: { release } });
+    expect(JSON.parse(lms.CORS_ORIGIN_WHITELIST!)).toEqual(whitelist);
+    expect(lms[hooks]).toBeDefined();
+    expect(lms.RICHIE_DEV_OPENEDX_RELEASE).toBe(release);
+  });
+
+  it('lms.release outside the known releases is refused, naming them', () => {
+    expect(() => parseConfig({ lms: { release: 'juniper' } })).toThrow(/lms\.release: got "juniper"; expected an OpenEdX release: dogwood, eucalyptus, hawthorn, ironwood, maple/);
   });
 
   it('TLS + fake: BaseLMSBackend and the dummy JS backend, same origins', async () => {
     const { catalog, lms } = await render(true, 'fake');
     expect(catalog).toMatchObject({ EDX_BACKEND: 'richie.apps.courses.lms.base.BaseLMSBackend', EDX_JS_BACKEND: 'dummy', AUTHENTICATION_BACKEND: 'dummy' });
-    expect(JSON.parse(lms.CORS_ORIGIN_WHITELIST!)).toEqual(['https://richie.local.dev:8070']);
+    expect(JSON.parse(lms.CORS_ORIGIN_WHITELIST!)).toEqual(['richie.local.dev', 'richie.local.dev:8070']);
   });
 
-  it('HTTP + fake: localhost origins for the .dev hosts, with the HSTS warning, no Secure cookies', async () => {
-    const { catalog, lms, result } = await render(false, 'fake');
+  it('HTTP + fake: localhost origins for the .dev hosts, with the HSTS warning; False booleans are empty', async () => {
+    const { catalog, lms, result, projectDir } = await render(false, 'fake');
     expect(catalog.EDX_BASE_URL).toBe('http://localhost:8073');
-    expect(catalog.CSRF_TRUSTED_ORIGINS).toBe('http://localhost:8070');
-    expect(JSON.parse(lms.CORS_ORIGIN_WHITELIST!)).toEqual(['http://localhost:8070']);
-    expect(lms).toMatchObject({ SESSION_COOKIE_SECURE: 'false', CROSS_DOMAIN_CSRF_COOKIE_DOMAIN: '' });
+    expect(JSON.parse(lms.CORS_ORIGIN_WHITELIST!)).toEqual(['localhost', 'localhost:8070']);
+    expect(JSON.parse(lms.ALLOWED_HOSTS!)).toEqual(['edx.local.dev', 'localhost']);
+    expect(lms).toMatchObject({ SESSION_COOKIE_SECURE: '', CSRF_COOKIE_SECURE: '', CORS_ALLOW_INSECURE: 'true', CROSS_DOMAIN_CSRF_COOKIE_DOMAIN: '' });
+    expect(pythonReads(projectDir, lms, catalog)).toMatchObject({ SESSION_COOKIE_SECURE: false, CSRF_COOKIE_SECURE: false, CORS_ALLOW_INSECURE: true });
     expect(JSON.parse(lms.FEATURES!).ENABLE_CROSS_DOMAIN_CSRF_COOKIE).toBe(false);
     expect(result.warnings[0]).toContain('richie.local.dev is under .dev, which browsers force to HTTPS (HSTS preload); over plain HTTP it is served as http://localhost:8070');
   });
 
   it('HTTP with hosts outside HSTS-preloaded TLDs keeps them, without a warning', async () => {
     const { catalog, result } = await render(false, 'fake', { catalog: { host: 'richie.localhost.test' }, lms: { host: 'edx.localhost.test' } });
-    expect(catalog.CSRF_TRUSTED_ORIGINS).toBe('http://richie.localhost.test:8070');
+    expect(catalog.EDX_BASE_URL).toBe('http://edx.localhost.test:8073');
     expect(result.warnings).toEqual([]);
   });
 
-  it('sync settings follow the config', async () => {
-    const { catalog } = await render(true, 'real', { courseRunSync: { mode: 'sync_to_draft', noUpdateFields: ['languages', 'end'] } });
-    expect(catalog.DEFAULT_COURSE_RUN_SYNC_MODE).toBe('sync_to_draft');
-    expect(JSON.parse(catalog.COURSE_RUN_SYNC_NO_UPDATE_FIELDS!)).toEqual(['languages', 'end']);
+  it('sync settings follow the config, in the snippet (Richie reads them from no env var)', async () => {
+    const { catalog, lms, projectDir } = await render(true, 'real', { courseRunSync: { mode: 'sync_to_draft', noUpdateFields: ['languages', 'end'] } });
+    expect((pythonReads(projectDir, lms, catalog).RICHIE_LMS_BACKENDS as Record<string, unknown>[])[0]).toMatchObject({ DEFAULT_COURSE_RUN_SYNC_MODE: 'sync_to_draft', COURSE_RUN_SYNC_NO_UPDATE_FIELDS: ['languages', 'end'] });
+    expect(Object.keys(catalog).some((k) => /SYNC_MODE|NO_UPDATE/.test(k))).toBe(false);
   });
 
   it('keeps one secret per project across renders', async () => {
     const first = await render(true, 'real');
     await renderAll({ config: parseConfig({}), projectDir: first.projectDir, tls: true, backend: 'fake' });
     const again = parseEnvFile(readFileSync(join(first.projectDir, '.richie-dev', 'env', 'catalog.env'), 'utf8'));
-    expect(again.RICHIE_COURSE_RUN_SYNC_SECRETS).toBe(first.catalog.RICHIE_COURSE_RUN_SYNC_SECRETS);
+    expect(again.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS).toBe(first.catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS);
   });
 });
 
@@ -162,7 +219,7 @@ describe('generated files', () => {
     utimesSync(conf, new Date(2020, 0, 1), new Date(2020, 0, 1));
     const before = statSync(conf).mtimeMs;
     const again = await renderAll({ config: parseConfig({}), projectDir, tls: true, backend: 'real' });
-    expect(again.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(again.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
     expect(statSync(conf).mtimeMs).toBe(before);
 
     writeFileSync(conf, '# my own catalog server\nserver { listen 9999; }\n');
@@ -178,7 +235,7 @@ describe('generated files', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json).toMatchObject({ mode: 'tls', backend: 'fake', urls: { catalog: 'https://richie.local.dev:8070', lms: 'https://edx.local.dev:8073' } });
-    expect(json.files).toHaveLength(4);
+    expect(json.files).toHaveLength(5);
     expect(result.stdout).not.toMatch(/[0-9a-f]{64}/); // the secret is never printed
     const lms = await cli(['--project-dir', dir, 'lms']);
     expect(lms.stdout.trim()).toBe('fake (TLS)');
