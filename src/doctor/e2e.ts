@@ -1,13 +1,17 @@
 /**
  * Doctor's end-to-end checks, from outside the containers, as a browser sees the stack: TLS
  * verified against the system trust store, the CORS preflight for the enrollment call, the
- * cross-domain CSRF cookie, the course regex, and the agreement of both apps' settings.
+ * cross-domain CSRF cookie, the course regex, the rendered settings read as the real apps
+ * read them, and the agreement of both apps' settings.
  */
 import { join } from 'node:path';
 import { command, run } from '../exec.js';
 import { readIfExists } from '../fsutil.js';
 import { checkCourseUrl } from '../lms/regex.js';
+import { RELEASES, corsWhitelist, type Release } from '../lms/releases.js';
+import { hstsPreloaded } from '../lms/site.js';
 import { parseEnvFile } from '../render/files.js';
+import { readState } from '../state.js';
 import { memo, type Check, type CheckOutcome, type DoctorContext } from './types.js';
 
 interface Envs {
@@ -23,6 +27,21 @@ function envs(ctx: DoctorContext): Promise<Envs | undefined> {
 }
 
 const notRendered: CheckOutcome = { status: 'fail', seen: 'the settings are not rendered yet', fix: 'richie-dev run-ssl' };
+
+/** The catalog's origin as the browser sees it, for the mode last rendered (lms/site.ts's rule). */
+function catalogOrigin(ctx: DoctorContext): Promise<string> {
+  return memo(ctx, 'catalogOrigin', async () => {
+    const { host, port } = ctx.config.catalog;
+    if ((await readState(ctx.paths.projectDir)).mode !== 'http') return `https://${host}:${port}`;
+    return `http://${hstsPreloaded(host) ? 'localhost' : host}:${port}`;
+  });
+}
+
+/** curl's own words for a failure: its one error line, never its usage text. */
+function curlError(stderr: string): string {
+  const line = stderr.split('\n').find((l) => l.startsWith('curl: (')) ?? stderr.split('\n').find((l) => l.trim()) ?? 'no answer';
+  return line.replace(/^curl: \(\d+\) /, '').trim();
+}
 
 /** curl as the browser does it: names pinned to loopback so this checks trust, not names. */
 function curl(ctx: DoctorContext, url: string, args: string[], trust: 'system' | 'ca'): ReturnType<typeof run> {
@@ -40,7 +59,7 @@ export const httpsCheck: Check = {
     const failures: string[] = [];
     for (const site of [ctx.config.catalog, ctx.config.lms]) {
       const result = await curl(ctx, `https://${site.host}:${site.port}/`, ['-o', '/dev/null', '-w', '%{http_code}'], 'system');
-      if (result.exitCode !== 0) failures.push(`${site.host}:${site.port}: ${result.stderr.trim().replace(/^curl: \(\d+\) /, '')}`);
+      if (result.exitCode !== 0) failures.push(`${site.host}:${site.port}: ${curlError(result.stderr)}`);
     }
     if (failures.length) return { status: 'fail', seen: failures.join('; '), fix: 'richie-dev trust install (and richie-dev run-ssl if the stack is down)' };
     return { status: 'pass', seen: 'both hosts answer over TLS with a certificate the system trusts' };
@@ -54,10 +73,10 @@ export const corsCheck: Check = {
   async run(ctx) {
     const e = await envs(ctx);
     if (!e) return notRendered;
-    const origin = e.catalog.CSRF_TRUSTED_ORIGINS ?? '';
+    const origin = await catalogOrigin(ctx);
     const url = `${e.catalog.EDX_BASE_URL}/api/enrollment/v1/enrollment`;
     const result = await curl(ctx, url, ['-D', '-', '-o', '/dev/null', '-X', 'OPTIONS', '-H', `Origin: ${origin}`, '-H', 'Access-Control-Request-Method: POST', '-H', 'Access-Control-Request-Headers: content-type, x-csrftoken'], 'ca');
-    if (result.exitCode !== 0) return { status: 'fail', seen: `the LMS did not answer: ${result.stderr.trim()}`, fix: 'richie-dev run-ssl' };
+    if (result.exitCode !== 0) return { status: 'fail', seen: `the LMS did not answer: ${curlError(result.stderr)}`, fix: 'richie-dev run-ssl' };
     const headers = result.stdout.toLowerCase();
     const allowOrigin = /access-control-allow-origin: (.*)\r?\n/.exec(headers)?.[1]?.trim();
     const credentials = /access-control-allow-credentials: (.*)\r?\n/.exec(headers)?.[1]?.trim();
@@ -65,7 +84,7 @@ export const corsCheck: Check = {
       return {
         status: 'fail',
         seen: `the LMS answers ${origin} with allow-origin ${allowOrigin ?? '(none)'} and allow-credentials ${credentials ?? '(none)'}: the browser will block enrollment`,
-        fix: `Put exactly "${origin}" in the LMS's CORS_ORIGIN_WHITELIST (richie-dev render --ssl rewrites .richie-dev/env/lms.env), then richie-dev run-ssl`,
+        fix: `Put ${JSON.stringify(corsWhitelist(ctx.config.lms.release, origin)).slice(1, -1)} in the LMS's CORS_ORIGIN_WHITELIST, the form ${ctx.config.lms.release} matches (richie-dev render --ssl rewrites .richie-dev/env/lms.env), then richie-dev run-ssl`,
       };
     }
     return { status: 'pass', seen: `allow-origin ${origin}, credentials allowed` };
@@ -86,12 +105,15 @@ export const csrfCookieCheck: Check = {
     if (!features.ENABLE_CROSS_DOMAIN_CSRF_COOKIE || !domain || !hosts.every((h) => h.endsWith(domain))) {
       return { status: 'fail', seen: `the LMS sets its cookie on "${domain}" (enabled: ${Boolean(features.ENABLE_CROSS_DOMAIN_CSRF_COOKIE)}), not on a parent of ${hosts.join(' and ')}`, fix: 'richie-dev render --ssl && richie-dev run-ssl' };
     }
-    // With the demo LMS, log in as its demo user and look at the cookie it really sets.
+    // With the demo LMS, log in as its demo user and read the enrollment as Richie's front end
+    // does (OpenEdX sets the cookie from the enrollment GETs, for a whitelisted https Referer).
     const login = await curl(ctx, `${e.lms.LMS_ROOT_URL}/login`, ['-D', '-', '-o', '/dev/null', '-c', '-', '-d', 'username=student&password=student&next=/'], 'ca');
     const session = /edx_session=([0-9a-f]+)/.exec(login.stdout)?.[1];
     if (!session) return { status: 'pass', seen: `configured for ${domain} (Secure under TLS); no demo login to observe it` };
-    const me = await curl(ctx, `${e.lms.LMS_ROOT_URL}/api/user/v1/me`, ['-D', '-', '-o', '/dev/null', '-H', `Origin: ${e.catalog.CSRF_TRUSTED_ORIGINS}`, '-H', `Cookie: ${e.lms.SESSION_COOKIE_NAME}=${session}`], 'ca');
-    const cookie = /set-cookie: (edx_csrf_token=[^\r\n]*)/i.exec(me.stdout)?.[1];
+    const origin = await catalogOrigin(ctx);
+    const courseId = new RegExp(e.catalog.EDX_JS_COURSE_REGEX ?? '').exec(e.catalog.RICHIE_DEV_SAMPLE_COURSE_URL ?? '')?.[1] ?? 'course-v1:richie+demo+2026';
+    const enrollment = await curl(ctx, `${e.lms.LMS_ROOT_URL}/api/enrollment/v1/enrollment/student,${courseId}`, ['-D', '-', '-o', '/dev/null', '-H', `Origin: ${origin}`, '-H', `Referer: ${origin}/`, '-H', `Cookie: ${e.lms.SESSION_COOKIE_NAME}=${session}`], 'ca');
+    const cookie = /set-cookie: (edx_csrf_token=[^\r\n]*)/i.exec(enrollment.stdout)?.[1];
     if (!cookie || !new RegExp(`Domain=${domain.replace(/\./g, '\\.')}(;|$)`, 'i').test(cookie) || !/;\s*Secure/i.test(cookie)) {
       return { status: 'fail', seen: `after login the LMS set ${cookie ?? 'no edx_csrf_token cookie'}`, fix: 'richie-dev render --ssl && richie-dev run-ssl' };
     }
@@ -124,12 +146,13 @@ export const agreementCheck: Check = {
     const e = await envs(ctx);
     if (!e) return notRendered;
     const problems: string[] = [];
-    const origin = e.catalog.CSRF_TRUSTED_ORIGINS;
-    const whitelist = JSON.parse(e.lms.CORS_ORIGIN_WHITELIST || '[]') as string[];
-    if (!origin || !whitelist.includes(origin)) problems.push(`the LMS whitelist ${JSON.stringify(whitelist)} lacks the catalog origin ${origin}`);
+    const origin = await catalogOrigin(ctx);
+    const whitelist = parseJson<string[]>(e.lms.CORS_ORIGIN_WHITELIST, []);
+    const missing = corsWhitelist(ctx.config.lms.release, origin).filter((entry) => !whitelist.includes(entry));
+    if (missing.length) problems.push(`the LMS whitelist ${JSON.stringify(whitelist)} lacks ${missing.join(', ')}, which ${ctx.config.lms.release} needs for the catalog at ${origin}`);
     if (e.catalog.EDX_BASE_URL !== e.lms.LMS_ROOT_URL) problems.push(`the catalog calls the LMS at ${e.catalog.EDX_BASE_URL}, the LMS says it is ${e.lms.LMS_ROOT_URL}`);
-    const hooks = JSON.parse(e.lms.COURSE_HOOKS || '[]') as { url: string; secret: string; verify: boolean }[];
-    const secrets = (e.catalog.RICHIE_COURSE_RUN_SYNC_SECRETS ?? '').split(',');
+    const hooks = parseJson<{ url: string; secret: string; verify: boolean }[]>(e.lms.COURSE_HOOKS ?? e.lms.RICHIE_DEV_COURSE_HOOKS, []);
+    const secrets = (e.catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS ?? '').split(',').map((v) => v.trim());
     if (!hooks.length || !hooks.every((h) => secrets.includes(h.secret))) problems.push('the course hook secret is not one the catalog accepts');
     if (hooks.some((h) => h.verify === false)) problems.push('a course hook has verify: false');
     if (problems.length) return { status: 'fail', seen: problems.join('; '), fix: 'richie-dev render --ssl (restore the marker line of any env file you took over), then richie-dev run-ssl' };
@@ -137,4 +160,60 @@ export const agreementCheck: Check = {
   },
 };
 
-export const E2E_CHECKS: readonly Check[] = [httpsCheck, corsCheck, csrfCookieCheck, courseRegexCheck, agreementCheck];
+function parseJson<T>(text: string | undefined, fallback: T): T {
+  try {
+    return text ? (JSON.parse(text) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** openedx-docker reads these with formatter=bool: Python's bool() of the string. */
+const LMS_BOOLEANS = ['SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'CORS_ALLOW_INSECURE', 'CORS_ORIGIN_ALLOW_ALL'];
+const FALSE_LOOKING = /^(false|no|off|0|none)$/i;
+
+/**
+ * The env files read as the real apps read them: a value a user wrote by hand (or an older
+ * richie-dev rendered) that the real app ignores or reads otherwise than it looks.
+ */
+export const settingsCheck: Check = {
+  id: 'settings',
+  group: 'end-to-end',
+  title: 'The settings are what the real Richie and OpenEdX read',
+  async run(ctx) {
+    const e = await envs(ctx);
+    if (!e) return notRendered;
+    const problems: string[] = [];
+    const fixes = new Set<string>();
+    if (e.catalog.RICHIE_COURSE_RUN_SYNC_SECRETS !== undefined && e.catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS === undefined) {
+      problems.push('catalog.env sets RICHIE_COURSE_RUN_SYNC_SECRETS, which Richie never reads (django-configurations reads DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS): every course-run sync gets 401');
+      fixes.add('Rename it DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS in .richie-dev/env/catalog.env');
+    } else if (!e.catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS) {
+      problems.push('catalog.env has no DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS: Richie refuses every course-run sync');
+    }
+    for (const name of LMS_BOOLEANS) {
+      const value = e.lms[name];
+      if (value !== undefined && FALSE_LOOKING.test(value.trim())) {
+        problems.push(`lms.env sets ${name}=${value}, which openedx-docker reads as True (bool() of a non-empty string)`);
+        fixes.add(`Leave ${name} empty for False in .richie-dev/env/lms.env`);
+      }
+    }
+    const release = ctx.config.lms.release as Release;
+    const whitelist = parseJson<unknown>(e.lms.CORS_ORIGIN_WHITELIST, undefined);
+    if (!Array.isArray(whitelist)) {
+      problems.push(`lms.env's CORS_ORIGIN_WHITELIST is not a JSON list (openedx-docker reads it with json.loads): ${e.lms.CORS_ORIGIN_WHITELIST ?? '(unset)'}`);
+    } else {
+      const schemed = whitelist.filter((entry) => /^[a-z][a-z0-9+.-]*:\/\//i.test(String(entry)));
+      if (RELEASES[release] === 'netloc' && schemed.length) problems.push(`CORS_ORIGIN_WHITELIST has ${schemed.join(', ')}: ${release} matches hostnames and host:port, never an entry with a scheme`);
+      if (RELEASES[release] === 'origin' && schemed.length < whitelist.length) problems.push(`CORS_ORIGIN_WHITELIST has entries without a scheme: ${release} refuses to start on them (corsheaders.E013)`);
+      if (e.lms.RICHIE_DEV_OPENEDX_RELEASE && e.lms.RICHIE_DEV_OPENEDX_RELEASE !== release) problems.push(`lms.env was rendered for ${e.lms.RICHIE_DEV_OPENEDX_RELEASE}, the config says lms.release is ${release}`);
+    }
+    if (problems.length) {
+      const fix = [...fixes, 'or run richie-dev render --ssl (restore the marker line of a file you took over), then richie-dev run-ssl'].join('; ');
+      return { status: 'fail', seen: problems.join('; '), fix };
+    }
+    return { status: 'pass', seen: `sync secret under Richie's name, booleans as openedx-docker reads them, whitelist in ${release}'s form` };
+  },
+};
+
+export const E2E_CHECKS: readonly Check[] = [httpsCheck, corsCheck, csrfCookieCheck, courseRegexCheck, settingsCheck, agreementCheck];
