@@ -5,8 +5,8 @@
  * normalized here, as Compose normalizes it: nothing downstream reads YAML or guesses a
  * default. Anything outside the subset is refused with its line and column, never ignored.
  *
- * Steps: the YAML (1.2's core schema plus PyYAML's other booleans, `yes`/`no`/`on`/`off`, as
- * Compose v1 reads them; merge keys `<<` too) is walked
+ * Steps: the YAML (1.1 as PyYAML reads it for Compose v1: `yes`/`on` booleans, `010` octal,
+ * `<<` merge keys) is walked
  * into plain values, interpolating every string outside `version` and `x-*` (v1 interpolates
  * each section's values, never keys) and keeping each node's position; the values are checked
  * by a zod schema; the normalizers then resolve paths, list-or-map forms, host pass-through
@@ -98,14 +98,44 @@ export interface StackSpec {
   warnings: string[];
 }
 
-/** PyYAML's booleans beyond true/false (yaml/resolver.py, tag:yaml.org,2002:bool); not its `y`/`n`. */
+/**
+ * PyYAML's booleans (yaml/resolver.py, tag:yaml.org,2002:bool), in place of YAML 1.1's, which
+ * also read `y` and `n` as booleans: PyYAML does not, so neither does Compose v1.
+ */
 const PYYAML_BOOL: ScalarTag = {
   identify: (value) => typeof value === 'boolean',
   default: true,
   tag: 'tag:yaml.org,2002:bool',
-  test: /^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/,
-  resolve: (text) => /^(?:yes|on)$/i.test(text),
+  test: /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  resolve: (text) => /^(?:yes|true|on)$/i.test(text),
 };
+
+/**
+ * PyYAML's floats, in place of the YAML 1.1 ones of the `yaml` package, which also read "."
+ * and "1e3" as numbers: PyYAML needs a digit and a dot (yaml/resolver.py, tag:yaml.org,2002:float).
+ */
+const PYYAML_FLOAT: ScalarTag = {
+  identify: (value) => typeof value === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:float',
+  test: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+  resolve: (text) => {
+    const t = text.replaceAll('_', '');
+    if (/nan$/i.test(t)) return NaN;
+    if (/inf$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+    if (!t.includes(':')) return Number(t);
+    const sign = t.startsWith('-') ? -1 : 1;
+    return sign * t.replace(/^[-+]/, '').split(':').reduce((total, part) => total * 60 + Number(part), 0);
+  },
+};
+
+/** A number as Python's str() writes it, which is what Compose v1 passes on: 8, 1.5, 1.0. */
+function pythonNumber(value: number, source: string | undefined): string {
+  const isFloat = source !== undefined && /[.eE]/.test(source) && !/^[-+]?0x/i.test(source);
+  if (!isFloat) return String(value);
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf';
+  return Number.isInteger(value) && Math.abs(value) < 1e16 ? `${value}.0` : String(value);
+}
 
 /** Seconds a container gets to stop after SIGTERM when the file does not say (Compose: 10). */
 const DEFAULT_STOP_GRACE_S = 1;
@@ -113,7 +143,11 @@ const DEFAULT_STOP_GRACE_S = 1;
 // ---------------------------------------------------------------------------------------
 // The schema: the subset richie-dev supports, with each key's accepted forms.
 
-const listOrMap = z.union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))]);
+// compose-spec's list_or_dict: a list of unique strings, or a map of strings, numbers or null.
+// Labels also take booleans: v1 converts them to text before validating (ConversionMap, to_str).
+const uniqueList = z.array(z.string()).refine((list) => new Set(list).size === list.length, { message: 'lists an entry twice' });
+const listOrMap = z.union([uniqueList, z.record(z.string(), z.union([z.string(), z.number(), z.null()]))]);
+const labelsSchema = z.union([uniqueList, z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))]);
 const stringOrList = z.union([z.string(), z.array(z.string())]);
 const duration = z.string();
 
@@ -132,7 +166,7 @@ const serviceSchema = z.strictObject({
   healthcheck: z
     .strictObject({ test: stringOrList.optional(), interval: duration.optional(), timeout: duration.optional(), retries: z.number().int().nonnegative().optional(), start_period: duration.optional(), disable: z.boolean().optional() })
     .optional(),
-  labels: listOrMap.optional(),
+  labels: labelsSchema.optional(),
   init: z.boolean().optional(),
   stop_grace_period: duration.optional(),
 });
@@ -212,7 +246,14 @@ const keyOf = (path: Path) => JSON.stringify(path.map(String));
 export function parseStack(text: string, ctx: ParseContext): StackSpec {
   const { file } = ctx;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false, customTags: [PYYAML_BOOL] });
+  const doc = parseDocument(text, {
+    lineCounter,
+    version: '1.1',
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+    customTags: (tags) => [...tags.filter((t) => t.tag !== PYYAML_BOOL.tag && t.tag !== PYYAML_FLOAT.tag), PYYAML_BOOL, PYYAML_FLOAT],
+  });
   const where = (offset: number | undefined) => {
     const { line, col } = lineCounter.linePos(offset ?? 0);
     return `${file}:${line}:${col}`;
@@ -314,7 +355,7 @@ export function parseStack(text: string, ctx: ParseContext): StackSpec {
   }
   const spec = parsed.data;
   const text2 = (path: Path, value: string | number | boolean): string =>
-    typeof value === 'number' ? (numberText.get(keyOf(path)) ?? String(value)) : typeof value === 'boolean' ? (value ? 'True' : 'False') : value;
+    typeof value === 'number' ? pythonNumber(value, numberText.get(keyOf(path))) : typeof value === 'boolean' ? (value ? 'True' : 'False') : value;
   const hostPath = (p: string) => normalize(resolve(ctx.baseDir, expandHome(p, ctx.home)));
 
   const networkKeys = new Set(['default', ...Object.keys(spec.networks ?? {})]);
@@ -377,7 +418,7 @@ export function parseStack(text: string, ctx: ParseContext): StackSpec {
     return out;
   }
 
-  function labels(value: z.infer<typeof listOrMap> | undefined, path: Path): Record<string, string> {
+  function labels(value: z.infer<typeof labelsSchema> | undefined, path: Path): Record<string, string> {
     // v1 config.py, parse_labels/split_kv: "k=v", or "k" alone for an empty value; maps as they are.
     if (Array.isArray(value)) return Object.fromEntries(value.map((entry) => (entry.includes('=') ? [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] : [entry, ''])));
     return Object.fromEntries(Object.entries(value ?? {}).map(([k, v]) => [k, v === null ? '' : text2([...path, k], v)]));
