@@ -25,18 +25,22 @@ async function render(tls: boolean, backend: 'fake' | 'real', config: object = {
 
 /**
  * python3 as the oracle for what the real apps make of the rendered files: the settings snippet
- * executed as Python, the LMS values parsed as openedx-docker's Configuration does
+ * imported into a settings class as the README says, the LMS values parsed as openedx-docker's Configuration does
  * (formatter=bool: bool() of the string; formatter=json.loads), the catalog's sync secrets as
  * django-configurations' ListValue splits them.
  */
 function pythonReads(projectDir: string, lms: Record<string, string>, catalog: Record<string, string>): Record<string, unknown> {
   hasTool('python3');
   const script = `
-import json, runpy, sys
+import json, os, sys
 data = json.load(sys.stdin)
-snippet = runpy.run_path(data["snippet"])
+# The README's instruction: the snippet beside the settings module, imported in the class body
+# (django-configurations takes upper-case class attributes as settings).
+sys.path.insert(0, os.path.dirname(data["snippet"]))
+class Development:
+    from lms_backends import RICHIE_LMS_BACKENDS, RICHIE_COURSE_RUN_SYNC_SECRETS  # noqa
 lms = data["lms"]
-out = {"RICHIE_LMS_BACKENDS": snippet["RICHIE_LMS_BACKENDS"], "RICHIE_COURSE_RUN_SYNC_SECRETS": snippet["RICHIE_COURSE_RUN_SYNC_SECRETS"]}
+out = {"RICHIE_LMS_BACKENDS": Development.RICHIE_LMS_BACKENDS, "RICHIE_COURSE_RUN_SYNC_SECRETS": Development.RICHIE_COURSE_RUN_SYNC_SECRETS}
 for name in ["CORS_ALLOW_INSECURE", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"]:
     out[name] = bool(lms[name])
 for name in ["FEATURES", "CORS_ORIGIN_WHITELIST", "ALLOWED_HOSTS"]:
