@@ -4,6 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { coursePage, homePage, staticFile } from './page.mjs';
+import { demoCourseRun, handleSync } from './sync.mjs';
 
 const env = process.env;
 const LMS = env.EDX_BASE_URL || 'http://localhost:8073';
@@ -58,31 +59,11 @@ function signed(req, body) {
 async function handle(req, res) {
   const url = new URL(req.url, 'http://catalog');
   if (url.pathname === '/health') return send(res, 200, 'ok', 'text/plain');
-  if (url.pathname === '/api/v1.0/course-runs-sync' && req.method === 'POST') {
-    const body = await readBody(req);
-    if (!signed(req, body)) return send(res, 403, { detail: 'Invalid authentication.' });
-    const incoming = JSON.parse(body.toString());
-    const state = load();
-    if (incoming.resource_link !== state.draft.resource_link) return send(res, 404, { detail: 'Unknown course run.' });
-    if (state.sync_mode === 'manual') return send(res, 200, { success: true, ignored: true });
-    const update = {};
-    for (const field of SYNC_FIELDS) {
-      if (!(field in incoming)) continue;
-      // Fields in COURSE_RUN_SYNC_NO_UPDATE_FIELDS are only set by the first sync.
-      if (state.synced && NO_UPDATE.includes(field)) continue;
-      update[field] = incoming[field];
-    }
-    state.draft = { ...state.draft, ...update };
-    if (state.sync_mode === 'sync_to_public') state.public = { ...state.public, ...update };
-    state.synced = true;
-    save(state);
-    return send(res, 200, { success: true });
-  }
-  if (url.pathname === '/api/v1.0/course-runs/demo') return send(res, 200, load());
+  // Richie's course-run sync endpoint and the demo's read-only view of its state (sync.mjs).
+  if (await handleSync(req, res)) return;
   if (url.pathname === '/en/courses/demo/') {
-    const state = load();
     const draft = url.searchParams.has('draft');
-    return send(res, 200, coursePage(draft ? state.draft : state.public, { draft }), 'text/html; charset=utf-8');
+    return send(res, 200, coursePage(demoCourseRun({ draft }), { draft }), 'text/html; charset=utf-8');
   }
   if (url.pathname === '/') return send(res, 200, homePage(), 'text/html; charset=utf-8');
   const asset = url.pathname.startsWith('/static/') ? staticFile(url.pathname.slice('/static/'.length)) : undefined;
