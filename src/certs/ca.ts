@@ -8,7 +8,8 @@ import { appendFile, lstat, mkdir, readFile, rename, stat } from 'node:fs/promis
 import { dirname } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import { UserError } from '../errors.js';
-import { readIfExists, writeFileAtomic } from '../fsutil.js';
+import { readIfExists } from '../fsutil.js';
+import { writeFileSafely } from './files.js';
 import { caFiles, createdCasFile } from '../paths.js';
 import { DEFAULT_KEY_TYPE, generateKey, type KeyType } from './keys.js';
 import {
@@ -238,8 +239,8 @@ export async function createCa(options: CreateCaOptions): Promise<LocalCa> {
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
   // Key first: a crash between the two writes leaves a key without a certificate, which
   // readCa() reports instead of silently replacing.
-  await writeFileAtomic(files.key, keyPem, 0o400);
-  await writeFileAtomic(files.cert, certPem, 0o644);
+  writeFileSafely(files.key, keyPem, 0o400);
+  writeFileSafely(files.cert, certPem, 0o644);
   const ca = await parseCa(options.dir, certPem, keyPem);
   await recordCreated(ca.fingerprint, options.env ?? process.env);
   return ca;

@@ -6,13 +6,14 @@
 import { createPrivateKey } from 'node:crypto';
 import { access, mkdir } from 'node:fs/promises';
 import { LOOPBACK_CONSTRAINTS, caPermissionWarnings, createCa, describeScope, readCa, retireCa, trustObjection, type LocalCa } from '../certs/ca.js';
+import { writeFileSafely } from '../certs/files.js';
 import { DEFAULT_KEY_TYPE, generateKey, type KeyType } from '../certs/keys.js';
 import { issueLeaf, leafNames, leafProblems, type LeafCheck } from '../certs/leaf.js';
 import { isPermitted, type NameConstraints } from '../certs/x509.js';
 import { configuredHosts, loadConfig } from '../config.js';
 import { sharedParentDomain } from '../domains.js';
 import { ExitCode } from '../errors.js';
-import { readIfExists, writeFileAtomic } from '../fsutil.js';
+import { readIfExists } from '../fsutil.js';
 import { caFiles, caRoot, hostCertPaths, projectPaths, type CaRootSource, type ProjectPaths } from '../paths.js';
 import type { Backend } from '../lms/site.js';
 import type { RenderedFile } from '../render/files.js';
@@ -327,9 +328,9 @@ const certificateStep: Step<Context> = {
     for (const host of ctx.hosts) {
       const files = hostCertPaths(ctx.paths, host);
       // Key before certificate: a certificate on disk always has its key beside it.
-      await writeFileAtomic(files.key, keyPem, 0o600);
+      writeFileSafely(files.key, keyPem, 0o600);
       // The chain nginx serves: leaf, then the CA.
-      await writeFileAtomic(files.cert, certPem + ca.certPem, 0o644);
+      writeFileSafely(files.cert, certPem + ca.certPem, 0o644);
     }
     ctx.leafIssued = true;
     return `issued for ${ctx.names.join(', ')}`;
