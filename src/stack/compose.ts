@@ -252,7 +252,7 @@ export function parseStack(text: string, ctx: ParseContext): StackSpec {
     merge: true,
     uniqueKeys: true,
     prettyErrors: false,
-    customTags: (tags) => [...tags.filter((t) => t.tag !== PYYAML_BOOL.tag && t.tag !== PYYAML_FLOAT.tag), PYYAML_BOOL, PYYAML_FLOAT],
+    customTags: (tags) => [...tags.filter((t) => (typeof t === 'string' ? !/^(bool|float)/.test(t) : t.tag !== PYYAML_BOOL.tag && t.tag !== PYYAML_FLOAT.tag)), PYYAML_BOOL, PYYAML_FLOAT],
   });
   const where = (offset: number | undefined) => {
     const { line, col } = lineCounter.linePos(offset ?? 0);
