@@ -1,15 +1,16 @@
 /**
- * The CA's name constraints, enforced by a real Chromium: with the CA installed by
- * `richie-dev trust install` in Chromium's NSS database, our hosts load without a certificate
- * error, and a certificate the same CA signed for another name is refused.
+ * The CA's name constraints, enforced by a real Chromium, for both key profiles (the default
+ * ECDSA P-256 and mkcert's RSA): with the CA installed by `setup-ssl --trust` in Chromium's NSS
+ * database, our hosts load without a certificate error, and a certificate the same CA signed
+ * for another name is refused.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCa } from '../../src/certs/ca.js';
+import { generateKey } from '../../src/certs/keys.js';
 import { issueLeaf } from '../../src/certs/leaf.js';
 import { cli, removeDir, tempDir } from '../helpers.js';
 import { freshNssDb, hasChromium, launchChromium } from './chromium.js';
@@ -20,7 +21,10 @@ async function serve(cert: string, key: string): Promise<{ server: Server; port:
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-describe('Chromium and the richie-dev CA', () => {
+describe.each([
+  { profile: 'ECDSA P-256 (default)', flags: [] as string[], keyType: 'ecdsa' as const },
+  { profile: 'RSA (--key-type rsa)', flags: ['--key-type', 'rsa'], keyType: 'rsa' as const },
+])('Chromium and the richie-dev CA, $profile', ({ flags, keyType }) => {
   const root = tempDir();
   const home = join(root, 'home');
   const projectDir = join(root, 'project');
@@ -33,7 +37,7 @@ describe('Chromium and the richie-dev CA', () => {
     expect(hasChromium()).toBe(true);
     mkdirSync(projectDir, { recursive: true });
     await freshNssDb(home);
-    const setup = await cli(['--project-dir', projectDir, 'setup-ssl', '--trust'], { env });
+    const setup = await cli(['--project-dir', projectDir, 'setup-ssl', '--trust', ...flags], { env });
     expect(setup.exitCode, setup.stdout + setup.stderr).toBe(0);
     const ssl = join(projectDir, '.richie-dev', 'ssl');
     const ours = await serve(readFileSync(join(ssl, 'richie.local.dev.pem'), 'utf8'), readFileSync(join(ssl, 'richie.local.dev.key'), 'utf8'));
@@ -41,7 +45,8 @@ describe('Chromium and the richie-dev CA', () => {
     good = ours.port;
     // A leaf for a name outside the constraints, signed by the very same CA key.
     const ca = (await readCa(join(root, 'ca')))!;
-    const key = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+    expect(ca.keyAlgorithm).toBe(keyType === 'ecdsa' ? 'ec' : 'rsa');
+    const key = await generateKey(keyType, 'leaf');
     const evil = await serve(await issueLeaf({ ca, names: ['www.example.com'], keyPem: key }), key);
     servers.push(evil.server);
     rogue = evil.port;
