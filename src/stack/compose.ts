@@ -231,7 +231,7 @@ export async function readStack(file: string, vars: Record<string, string | unde
   return parseStack(text, { file, baseDir, lookup, home: options.home ?? homedir(), inputs });
 }
 
-interface ParseContext {
+export interface ParseContext {
   file: string;
   baseDir: string;
   lookup: (name: string) => string | undefined;
