@@ -5,12 +5,12 @@
  * LMS selection from `lms/__init__.py` (re.match), course keys from `lms/edx.py`, codes from
  * `utils.py`, fields from `serializers.py` over the CourseRun model (`models/course.py`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, removeDir, tempDir } from '../helpers.js';
+import { ROOT, hasTool, removeDir, tempDir } from '../helpers.js';
 
 const SERVER = join(ROOT, 'templates', 'images', 'demo-catalog', 'server.mjs');
 const LMS = 'https://edx.local.dev:8073';
@@ -448,6 +448,57 @@ describe('demo catalog: course run sync, as Richie answers it', () => {
         }),
       );
       expect((await demo(base)).draft.end).toBe('2026-12-31T00:00:00Z');
+    });
+  });
+
+  describe('dates against real Python', () => {
+    // Django's parse_datetime (django/utils/dateparse.py, Django 4.2): datetime.fromisoformat,
+    // then its regex; DRF makes naive values aware in TIME_ZONE. Richie's image runs Python 3.11.
+    const PYTHON = `
+import datetime, json, re, sys
+from zoneinfo import ZoneInfo
+if sys.version_info[:2] != (3, 11):
+    print(json.dumps("skip")); sys.exit()
+R = re.compile(r"(?P<year>\\d{4})-(?P<month>\\d{1,2})-(?P<day>\\d{1,2})[T ](?P<hour>\\d{1,2}):(?P<minute>\\d{1,2})(?::(?P<second>\\d{1,2})(?:[.,](?P<microsecond>\\d{1,6})\\d{0,6})?)?\\s*(?P<tzinfo>Z|[+-]\\d{2}(?::?\\d{2})?)?$")
+def parse(v):
+    try:
+        return datetime.datetime.fromisoformat(v)
+    except ValueError:
+        m = R.match(v)
+        if not m:
+            return None
+        kw = m.groupdict()
+        kw["microsecond"] = kw["microsecond"] and kw["microsecond"].ljust(6, "0")
+        tz = kw.pop("tzinfo")
+        if tz == "Z":
+            tz = datetime.timezone.utc
+        elif tz is not None:
+            minutes = 60 * int(tz[1:3]) + (int(tz[-2:]) if len(tz) > 3 else 0)
+            tz = datetime.timezone(datetime.timedelta(minutes=-minutes if tz[0] == "-" else minutes))
+        return datetime.datetime(**{k: int(v) for k, v in kw.items() if v is not None}, tzinfo=tz)
+out = []
+for v in json.load(sys.stdin):
+    try:
+        d = parse(v)
+    except (ValueError, TypeError):
+        d = None
+    if d is not None and d.tzinfo is None:
+        d = d.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    out.append(None if d is None else d.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z"))
+print(json.dumps(out))
+`;
+    const CORPUS = ['2026-09-01', '2026-09-01T00:00', '2026-09-01T00', '20260901T000000Z', '2026-09-01T00:00:00.1234567Z', '2026-09-01 00:00:00+0100', '2026-09-01x00:00', '2026-09-01é00:00', '2026-W01', '2026W011', '2026-09-01T00:00:00+01:00:30.5', '2026-09-01T0000', '2026-09-01T00:0000', '2026-09-01T24:00', '2026-09-01T00:00:00,5', '2026-09-01T00:00Z ', '2026-09-01T00:00:00+24:00', '2026-09', '2026-09-01T00:00:00-00:00', '2026-9-1T0:0', '2026-9-1 0:0:0.5 +0200', '2026-09-01T00:00:00+23:59', '2020-12-09T09:31:59.417817Z', '2026-02-29T00:00:00Z', '2024-02-29T00:00:00Z', '2026-03-29T02:30:00', '2026-10-25T02:30:00', '2026-07-01T12:00:00', '2026-09-01T00000012', '2026-09-01T000000.5Z', '2026-09-01T00:00:00.Z', '2026-09-01T00:00:00.', '2026-09-01T', '2026-09-01T00:00:00Z\n', '2026-09-01T00:00+01', '2026-09-01T00:00-0130', '2026-W53', '2020-W53-7', '2026-W01-8', '2026-W00', '9999-12-31T23:59:59Z', '2026-13-01', '2026-09-31', 'abc', '', '2026-09-01T00:00:60', '2026-09-01T1', '2026-09-01 00:00 Z', '2026-09-01t00:00:00z', '2026-09-01T00:00:00 +01:00'];
+
+    it.skipIf(!hasTool('python3'))('the demo parses, rejects and converts each date as Python 3.11 and Django do', async () => {
+      const python = JSON.parse(execFileSync('python3', ['-c', PYTHON], { input: JSON.stringify(CORPUS) }).toString()) as (string | null)[] | 'skip';
+      if (python === 'skip') return;
+      const { base } = await catalog();
+      const seen: unknown[] = [];
+      for (const value of CORPUS) {
+        const res = await push(base, { resource_link: LINK, start: value });
+        seen.push(res.status === 200 ? (await demo(base)).draft.start : null);
+      }
+      expect(seen).toEqual(python);
     });
   });
 });

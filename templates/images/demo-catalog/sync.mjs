@@ -9,6 +9,11 @@
 // Also a read-only view of the demo state (`GET /api/v1.0/course-runs/demo`), which Richie does
 // not have: the tests and the page use it to see what a sync changed.
 //
+// Where the demo stops short of Richie: only JSON bodies (Richie's DRF would also parse a form
+// body; here 415), no OPTIONS metadata (405), JSON parse errors worded by JavaScript, no course
+// pages marked dirty, and an exception Richie would raise (a course key that does not split, an
+// unknown BACKEND, a non-string resource_link...) is a plain 500.
+//
 // Standard library only.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -92,10 +97,16 @@ function pyStr(value) {
   return pyRepr(value);
 }
 function pyFloatOrInt(n) {
-  // JSON does not tell 1 from 1.0 once parsed; integers print as Python ints.
+  // JSON does not tell 1 from 1.0 once parsed; integers print as Python ints, other numbers as
+  // Python's float repr (shortest digits, scientific below 1e-4 and from 1e16).
   if (Number.isInteger(n)) return String(n);
-  const s = String(n);
-  return s.includes('e') ? s.replace(/e([+-])(\d)$/, 'e$10$2') : s;
+  const [mantissa, e] = n.toExponential().split('e');
+  const exp = Number(e);
+  const sign = n < 0 ? '-' : '';
+  const ds = mantissa.replace(/[-.]/g, '');
+  if (exp < -4 || exp >= 16) return `${sign}${ds[0]}${ds.length > 1 ? `.${ds.slice(1)}` : ''}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${ds}`;
+  return `${sign}${ds.slice(0, exp + 1).padEnd(exp + 1, '0')}.${ds.slice(exp + 1) || '0'}`;
 }
 function pyRepr(value) {
   if (typeof value === 'string') {
