@@ -176,10 +176,11 @@ describe('consistency checks refuse, naming the fix, and write nothing', () => {
     [true, 'real', { catalog: { host: 'richie.foo.test' }, lms: { host: 'edx.bar.test' } }, /share no parent domain/],
     [true, 'real', { catalog: { host: 'richie.github.io' }, lms: { host: 'edx.github.io' } }, /public suffix/],
     [true, 'real', { lms: { port: 8070 } }, /catalog\.port and lms\.port are both 8070/],
-    [true, 'real', { courseRegex: '^.*/course/(?P<course_id>[0-9]+)$' }, /no enrollment button: neither regex matches/],
+    [true, 'real', { courseRegex: '^.*/course/(?P<course_id>[0-9]+)$' }, /no enrollment button: COURSE_REGEX does not match the URL under re\.match; JS_COURSE_REGEX does not match the URL/],
     [true, 'real', { jsCourseRegex: '^.*/(courses/.*)/course/?$' }, /COURSE_REGEX extracts "course-v1:richie\+demo\+2026" but JS_COURSE_REGEX extracts "courses\/course-v1:richie\+demo\+2026"/],
-    [true, 'real', { courseRegex: '(?i)^.*/courses/(?P<course_id>.*)/course/?$' }, /inline flags/],
-    [true, 'real', { courseRegex: '^.*/courses/(.*)/course/?$' }, /exactly one named group/],
+    [true, 'real', { courseRegex: '/courses/(?P<course_id>.*)/course/?$' }, /COURSE_REGEX does not match at the start of the URL: Python's re\.match is anchored there; start it with \^\.\* like Richie's default/],
+    [true, 'real', { courseRegex: '^.*/courses/(?<course_id>.*)/course/?$' }, /is not a valid Python regular expression: unknown extension \?<c at position 13/],
+    [true, 'real', { courseRegex: '^.*/courses/(.*)/course/?$' }, /has no named group \(\?P<course_id>\.\.\.\)/],
     [true, 'real', { sampleCourseUrl: 'https://other.local.dev:8073/courses/x/course/' }, /is not on the LMS/],
   ] as const)('tls=%s %s %j', async (tls, backend, config, message) => {
     const projectDir = join(root, `refused${counter++}`);
