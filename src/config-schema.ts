@@ -41,6 +41,7 @@ export const configSchema = z
         host: host(D.lms.host),
         port: port(D.lms.port),
         release: z.enum(RELEASE_NAMES as [Release, ...Release[]], { error: `expected an OpenEdX release: ${RELEASE_NAMES.join(', ')}` }).default(D.lms.release),
+        fonzie: z.boolean({ error: 'expected true or false' }).default(D.lms.fonzie),
       })
       .strict()
       .prefault({}),

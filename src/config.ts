@@ -17,8 +17,12 @@ export type SyncMode = (typeof SYNC_MODES)[number];
 /** richie-dev.config.json once read: every key the README lists, defaults filled in. */
 export interface ProjectConfig {
   catalog: { host: string; port: number };
-  /** `release`: the OpenEdX release the LMS runs (lms/releases.ts): it decides the whitelist form. */
-  lms: { host: string; port: number; release: Release };
+  /**
+   * `release`: the OpenEdX release the LMS runs (lms/releases.ts): it decides the whitelist
+   * form, Richie's front-end module and SSO backend. `fonzie`: the LMS has the Fonzie API, and
+   * Richie authenticates through it (JWT user info).
+   */
+  lms: { host: string; port: number; release: Release; fonzie: boolean };
   /** base, registry, nodeBase, nginxBase: what the built-in images are built on (stack/images.ts, which holds their defaults). */
   images: {
     catalog: string;
@@ -43,7 +47,7 @@ export interface ProjectConfig {
 /** Every default in one place: the schema takes its defaults from here. */
 export const DEFAULT_CONFIG: Readonly<ProjectConfig> = Object.freeze<ProjectConfig>({
   catalog: { host: 'richie.local.dev', port: 8070 },
-  lms: { host: 'edx.local.dev', port: 8073, release: DEFAULT_RELEASE },
+  lms: { host: 'edx.local.dev', port: 8073, release: DEFAULT_RELEASE, fonzie: false },
   images: { catalog: 'richie-dev/demo-catalog:latest', lms: 'richie-dev/demo-lms:latest', nginx: 'richie-dev/nginx:latest' },
   courseRegex: DEFAULT_COURSE_REGEX,
   courseRunSync: { mode: 'sync_to_public', noUpdateFields: [] },

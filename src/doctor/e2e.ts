@@ -204,8 +204,8 @@ export const settingsCheck: Check = {
       problems.push(`lms.env's CORS_ORIGIN_WHITELIST is not a JSON list (openedx-docker reads it with json.loads): ${e.lms.CORS_ORIGIN_WHITELIST ?? '(unset)'}`);
     } else {
       const schemed = whitelist.filter((entry) => /^[a-z][a-z0-9+.-]*:\/\//i.test(String(entry)));
-      if (RELEASES[release] === 'netloc' && schemed.length) problems.push(`CORS_ORIGIN_WHITELIST has ${schemed.join(', ')}: ${release} matches hostnames and host:port, never an entry with a scheme`);
-      if (RELEASES[release] === 'origin' && schemed.length < whitelist.length) problems.push(`CORS_ORIGIN_WHITELIST has entries without a scheme: ${release} refuses to start on them (corsheaders.E013)`);
+      if (RELEASES[release].whitelist === 'netloc' && schemed.length) problems.push(`CORS_ORIGIN_WHITELIST has ${schemed.join(', ')}: ${release} matches hostnames and host:port, never an entry with a scheme`);
+      if (RELEASES[release].whitelist === 'origin' && schemed.length < whitelist.length) problems.push(`CORS_ORIGIN_WHITELIST has entries without a scheme: ${release} refuses to start on them (corsheaders.E013)`);
       if (e.lms.RICHIE_DEV_OPENEDX_RELEASE && e.lms.RICHIE_DEV_OPENEDX_RELEASE !== release) problems.push(`lms.env was rendered for ${e.lms.RICHIE_DEV_OPENEDX_RELEASE}, the config says lms.release is ${release}`);
     }
     if (problems.length) {

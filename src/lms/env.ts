@@ -12,20 +12,26 @@
  * Variables named RICHIE_DEV_* are read by richie-dev's demo apps only.
  */
 import { pythonMatchRegExp } from './regex.js';
-import { corsWhitelist } from './releases.js';
+import { RELEASES, corsWhitelist } from './releases.js';
 import type { SiteModel } from './site.js';
 
-export const BACKENDS = {
-  fake: { backend: 'richie.apps.courses.lms.base.BaseLMSBackend', js: 'dummy', auth: 'dummy' },
-  real: { backend: 'richie.apps.courses.lms.edx.EdXLMSBackend', js: 'openedx-hawthorn', auth: 'openedx-hawthorn' },
-} as const;
+/**
+ * Richie's Django LMS backend, its front-end LMS module and its authentication module: the fake
+ * backend keeps everything in the browser (dummy); the real one follows the LMS's release, and
+ * Fonzie, when the LMS has it, carries authentication (JWT user info).
+ */
+export function backends(model: SiteModel): { backend: string; js: string; auth: string } {
+  if (model.backend === 'fake') return { backend: 'richie.apps.courses.lms.base.BaseLMSBackend', js: 'dummy', auth: 'dummy' };
+  const js = RELEASES[model.release].jsBackend;
+  return { backend: 'richie.apps.courses.lms.edx.EdXLMSBackend', js, auth: model.fonzie ? 'fonzie' : js };
+}
 
 /** Where OpenEdX sends the user back after login: `next=richie/<path>` (richie sandbox/settings.py's default JS_NEXT_URL). */
 export const JS_NEXT_URL = 'richie';
 
 /** One RICHIE_LMS_BACKENDS entry, as Richie's settings hold it. */
 export function lmsBackend(model: SiteModel): Record<string, unknown> {
-  const backend = BACKENDS[model.backend];
+  const backend = backends(model);
   return {
     BASE_URL: model.lms.origin,
     BACKEND: backend.backend,
@@ -39,7 +45,7 @@ export function lmsBackend(model: SiteModel): Record<string, unknown> {
 }
 
 export function catalogEnv(model: SiteModel): Record<string, string> {
-  const backend = BACKENDS[model.backend];
+  const backend = backends(model);
   return {
     EDX_BASE_URL: model.lms.origin,
     EDX_BACKEND: backend.backend,
@@ -64,9 +70,6 @@ export function pythonBool(value: boolean): string {
   return value ? 'true' : '';
 }
 
-/** Dogwood and Eucalyptus read COURSE_HOOKS (openedx-docker releases/*\/config/lms/docker_run_production.py); later releases do not. */
-const READS_COURSE_HOOKS = new Set(['dogwood', 'eucalyptus']);
-
 export function lmsEnv(model: SiteModel): Record<string, string> {
   const lms = new URL(model.lms.origin);
   const hooks = JSON.stringify([{ url: model.sync.url, secret: model.sync.secret, verify: true }]);
@@ -85,8 +88,9 @@ export function lmsEnv(model: SiteModel): Record<string, string> {
     SESSION_COOKIE_SECURE: pythonBool(model.tls),
     CSRF_COOKIE_SECURE: pythonBool(model.tls),
     // OpenEdX's course hooks: POST course runs to the catalog, verifying its certificate with our CA.
-    [READS_COURSE_HOOKS.has(model.release) ? 'COURSE_HOOKS' : 'RICHIE_DEV_COURSE_HOOKS']: hooks,
+    [RELEASES[model.release].readsCourseHooks ? 'COURSE_HOOKS' : 'RICHIE_DEV_COURSE_HOOKS']: hooks,
     RICHIE_DEV_OPENEDX_RELEASE: model.release,
+    RICHIE_DEV_FONZIE: pythonBool(model.fonzie),
     RICHIE_DEV_CATALOG_URL: model.catalog.origin,
   };
 }
@@ -107,16 +111,46 @@ export function pythonLiteral(value: unknown, indent = ''): string {
   return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pythonLiteral(v, inner)},\n`).join('')}${indent}}`;
 }
 
+/**
+ * Richie's SSO with the LMS (Richie's docs, "LMS connection"): its Django authentication backend
+ * and the python-social-auth settings, the credentials being those openedx-docker's
+ * `make auth-init` creates for Richie's sandbox.
+ */
+export function ssoSettings(model: SiteModel): Record<string, unknown> {
+  if (model.backend === 'fake') return {};
+  const endpoint = `${model.lms.origin}/oauth2`;
+  if (RELEASES[model.release].sso === 'EdXOIDC') {
+    return {
+      AUTHENTICATION_BACKENDS: ['richie.apps.core.backends.EdXOIDC', 'django.contrib.auth.backends.ModelBackend'],
+      SOCIAL_AUTH_EDX_OIDC_KEY: 'social-id',
+      SOCIAL_AUTH_EDX_OIDC_SECRET: 'fakesecret',
+      SOCIAL_AUTH_EDX_OIDC_ID_TOKEN_DECRYPTION_KEY: 'fakekey',
+      SOCIAL_AUTH_EDX_OIDC_ENDPOINT: endpoint,
+    };
+  }
+  return {
+    AUTHENTICATION_BACKENDS: ['richie.apps.core.backends.EdXOAuth2', 'django.contrib.auth.backends.ModelBackend'],
+    SOCIAL_AUTH_EDX_OAUTH2_KEY: 'social-id',
+    SOCIAL_AUTH_EDX_OAUTH2_SECRET: 'fakesecret',
+    SOCIAL_AUTH_EDX_OAUTH2_ENDPOINT: endpoint,
+  };
+}
+
 /** The Python settings snippet for a Richie checkout (the README says where it goes). */
 export function richieSettings(model: SiteModel, marker: string): string {
+  const settings: Record<string, unknown> = {
+    RICHIE_LMS_BACKENDS: [lmsBackend(model)],
+    RICHIE_COURSE_RUN_SYNC_SECRETS: [model.sync.secret],
+    ...ssoSettings(model),
+  };
+  const names = Object.keys(settings);
   return [
     `# ${marker} (delete this line to keep your own changes)`,
     '# Richie settings an env file cannot carry (richie sandbox/settings.py fixes them in the file).',
-    '# Copy this file into your Richie checkout\'s sandbox/ and, in sandbox/settings.py, add to the',
-    '# class you run (Development):',
-    '#     from lms_backends import RICHIE_LMS_BACKENDS, RICHIE_COURSE_RUN_SYNC_SECRETS  # noqa',
-    `RICHIE_LMS_BACKENDS = ${pythonLiteral([lmsBackend(model)])}`,
-    `RICHIE_COURSE_RUN_SYNC_SECRETS = ${pythonLiteral([model.sync.secret])}`,
+    "# Copy this file into your Richie checkout's sandbox/ and add this line to the class you run",
+    '# in sandbox/settings.py (Development):',
+    `#     from lms_backends import ${names.join(', ')}  # noqa`,
+    ...Object.entries(settings).map(([name, value]) => `${name} = ${pythonLiteral(value)}`),
     '',
   ].join('\n');
 }

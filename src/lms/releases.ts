@@ -1,35 +1,49 @@
 /**
- * OpenEdX releases and the one rule that differs between them for Richie: what a
- * CORS_ORIGIN_WHITELIST entry must look like.
+ * OpenEdX releases and what differs between them for Richie:
  *
- * - Dogwood to Ironwood (Python 2): `is_cross_domain_request_allowed`
- *   (edx-platform openedx/core/djangoapps/cors_csrf/helpers.py) looks up the Referer's
- *   *hostname* (no port) in the list, and django-cors-headers 2.x matches the Origin by its
- *   *netloc* (`host:port`, no scheme). Both forms are needed: one gates the CSRF cookie and
- *   unsafe requests, the other the CORS headers.
- * - Later releases (Python 3, django-cors-headers 3+): the Referer reduced to its *origin*
- *   must be in the list, and entries must carry a scheme (a scheme-less entry stops the LMS at
- *   start, django-cors-headers' system check corsheaders.E013).
+ * - the CORS_ORIGIN_WHITELIST form. Dogwood to Ironwood (Python 2):
+ *   `is_cross_domain_request_allowed` (edx-platform openedx/core/djangoapps/cors_csrf/helpers.py)
+ *   looks up the Referer's *hostname* (no port), and django-cors-headers 2.x matches the Origin
+ *   by its *netloc* (`host:port`, no scheme): both forms are needed, one gating the CSRF cookie
+ *   and unsafe requests, the other the CORS headers. Later releases (Python 3,
+ *   django-cors-headers 3+): the Referer's *origin*, and entries must carry a scheme (a
+ *   scheme-less entry stops the LMS at start, corsheaders.E013);
+ * - Richie's front-end module (richie-education js/api/lms): `openedx-dogwood` reads the user
+ *   from /api/mobile/v0.5/my_user_info, which Dogwood and Eucalyptus have instead of
+ *   /api/user/v1/me; `openedx-hawthorn` for Hawthorn and later;
+ * - Richie's SSO backend (Richie's docs, "LMS connection"): `EdXOIDC` for Dogwood, `EdXOAuth2`
+ *   from Eucalyptus;
+ * - COURSE_HOOKS: read by openedx-docker's Dogwood and Eucalyptus settings only.
  *
- * Releases between Ironwood and Maple are not offered: richie-dev has not checked which rule
- * each of them applies.
+ * Releases between Ironwood and Maple are not offered: richie-dev has not checked which
+ * whitelist rule each of them applies.
  */
 export type WhitelistForm = 'netloc' | 'origin';
 
+interface ReleaseFacts {
+  whitelist: WhitelistForm;
+  jsBackend: 'openedx-dogwood' | 'openedx-hawthorn';
+  sso: 'EdXOIDC' | 'EdXOAuth2';
+  readsCourseHooks: boolean;
+}
+
+const PY2 = { whitelist: 'netloc', jsBackend: 'openedx-hawthorn', sso: 'EdXOAuth2', readsCourseHooks: false } as const;
+const LATER = { whitelist: 'origin', jsBackend: 'openedx-hawthorn', sso: 'EdXOAuth2', readsCourseHooks: false } as const;
+
 export const RELEASES = {
-  dogwood: 'netloc',
-  eucalyptus: 'netloc',
-  hawthorn: 'netloc',
-  ironwood: 'netloc',
-  maple: 'origin',
-  nutmeg: 'origin',
-  olive: 'origin',
-  palm: 'origin',
-  quince: 'origin',
-  redwood: 'origin',
-  sumac: 'origin',
-  teak: 'origin',
-} as const satisfies Record<string, WhitelistForm>;
+  dogwood: { ...PY2, jsBackend: 'openedx-dogwood', sso: 'EdXOIDC', readsCourseHooks: true },
+  eucalyptus: { ...PY2, jsBackend: 'openedx-dogwood', readsCourseHooks: true },
+  hawthorn: PY2,
+  ironwood: PY2,
+  maple: LATER,
+  nutmeg: LATER,
+  olive: LATER,
+  palm: LATER,
+  quince: LATER,
+  redwood: LATER,
+  sumac: LATER,
+  teak: LATER,
+} as const satisfies Record<string, ReleaseFacts>;
 
 export type Release = keyof typeof RELEASES;
 
@@ -41,7 +55,7 @@ export const DEFAULT_RELEASE: Release = 'hawthorn';
 /** CORS_ORIGIN_WHITELIST for a catalog origin ("https://richie.local.dev:8070"), as `release` matches it. */
 export function corsWhitelist(release: Release, catalogOrigin: string): string[] {
   const url = new URL(catalogOrigin);
-  if (RELEASES[release] === 'origin') return [url.origin];
+  if (RELEASES[release].whitelist === 'origin') return [url.origin];
   // url.host drops a default port (443): the Origin header then has none either.
   return [...new Set([url.hostname, url.host])];
 }

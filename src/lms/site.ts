@@ -21,8 +21,10 @@ export interface Site {
 export interface SiteModel {
   tls: boolean;
   backend: Backend;
-  /** The OpenEdX release the LMS runs: decides the CORS whitelist form. */
+  /** The OpenEdX release the LMS runs: decides the CORS whitelist form, front-end module and SSO. */
   release: Release;
+  /** The LMS has the Fonzie API; Richie authenticates through it. */
+  fonzie: boolean;
   catalog: Site;
   lms: Site;
   /** The parent domain the LMS sets its cross-domain CSRF cookie on (".local.dev"), TLS only. */
@@ -91,6 +93,7 @@ export async function siteModel(config: ProjectConfig, options: { tls: boolean; 
     tls,
     backend,
     release: config.lms.release,
+    fonzie: config.lms.fonzie,
     catalog,
     lms,
     cookieDomain,

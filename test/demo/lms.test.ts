@@ -93,7 +93,7 @@ async function logIn(lms: Lms): Promise<string> {
   const session = cookieNamed(res, 'edx_session')!;
   // Secure (SESSION_COOKIE_SECURE is non-empty), HttpOnly; Django 1.11 (to Ironwood) sets no SameSite, later Django Lax.
   expect(session).toMatch(/; HttpOnly; Path=\/; Secure(; SameSite=Lax)?$/);
-  expect(session.includes('SameSite')).toBe(!['hawthorn', 'ironwood'].includes(lms.release));
+  expect(session.includes('SameSite')).toBe(!['dogwood', 'eucalyptus', 'hawthorn', 'ironwood'].includes(lms.release));
   return `edx_session=${value(session)}`;
 }
 
@@ -241,5 +241,37 @@ describe("openedx-docker's bool formatter: only an empty value is False", () => 
       const res = await lms('/login', { method: 'POST', body: 'username=student&password=student', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       expect(cookieNamed(res, 'edx_session')!.includes('Secure'), setting).toBe(secure);
     }
+  });
+});
+
+describe("each flavour's user API, as Richie's front-end modules call it", () => {
+  it("Dogwood and Eucalyptus: /api/mobile/v0.5/my_user_info redirects to the user's resource (openedx-dogwood); no /api/user/v1/me", async () => {
+    for (const release of ['dogwood', 'eucalyptus']) {
+      const lms = await startLms(await renderedEnv(release));
+      const cookie = await logIn(lms);
+      expect((await lms('/api/user/v1/me', { headers: { cookie } })).status).toBe(404);
+      expect((await lms('/api/mobile/v0.5/my_user_info')).status).toBe(401);
+      const info = await lms('/api/mobile/v0.5/my_user_info', { headers: { cookie, origin: CATALOG } });
+      expect(info.status).toBe(302);
+      expect(info.headers.get('access-control-allow-origin')).toBe(CATALOG); // the redirect itself passes CORS
+      const user = await lms(new URL(info.headers.get('location')!).pathname, { headers: { cookie } });
+      expect(user.headers.get('content-type')).toBe('application/json');
+      expect(await user.json()).toMatchObject({ username: 'student' });
+    }
+  });
+
+  it('Fonzie: /api/v1.0/user/me gives the user with a JWT access token; absent without Fonzie', async () => {
+    const plain = await startLms(await renderedEnv('hawthorn'));
+    expect((await plain('/api/v1.0/user/me', { headers: { cookie: await logIn(plain) } })).status).toBe(404);
+    const model = await siteModel(parseConfig({ lms: { fonzie: true } }), { tls: true, backend: 'real', secret: 's'.repeat(64) });
+    const lms = await startLms(lmsEnv(model));
+    expect((await lms('/api/v1.0/user/me')).status).toBe(401);
+    const me = await lms('/api/v1.0/user/me', { headers: { cookie: await logIn(lms) } });
+    expect(me.headers.get('content-type')).toBe('application/json');
+    const body = (await me.json()) as { username: string; access_token: string };
+    expect(body.username).toBe('student');
+    const [header, payload] = body.access_token.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+    expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
+    expect(payload).toMatchObject({ username: 'student', token_type: 'access' });
   });
 });

@@ -34,13 +34,14 @@ function pythonReads(projectDir: string, lms: Record<string, string>, catalog: R
   const script = `
 import json, os, sys
 data = json.load(sys.stdin)
-# The README's instruction: the snippet beside the settings module, imported in the class body
-# (django-configurations takes upper-case class attributes as settings).
+# The README's instruction: the snippet beside the settings module, its header's import line in
+# the class body (django-configurations takes upper-case class attributes as settings).
 sys.path.insert(0, os.path.dirname(data["snippet"]))
-class Development:
-    from lms_backends import RICHIE_LMS_BACKENDS, RICHIE_COURSE_RUN_SYNC_SECRETS  # noqa
+line = next(l for l in open(data["snippet"]) if l.startswith("#     from lms_backends import "))[1:].strip()
+scope = {}
+exec("class Development:\\n    " + line, scope)
 lms = data["lms"]
-out = {"RICHIE_LMS_BACKENDS": Development.RICHIE_LMS_BACKENDS, "RICHIE_COURSE_RUN_SYNC_SECRETS": Development.RICHIE_COURSE_RUN_SYNC_SECRETS}
+out = {name: getattr(scope["Development"], name) for name in vars(scope["Development"]) if name.isupper()}
 for name in ["CORS_ALLOW_INSECURE", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"]:
     out[name] = bool(lms[name])
 for name in ["FEATURES", "CORS_ORIGIN_WHITELIST", "ALLOWED_HOSTS"]:
@@ -127,6 +128,28 @@ describe('LMS settings, both sides', () => {
     expect(JSON.parse(lms.CORS_ORIGIN_WHITELIST!)).toEqual(whitelist);
     expect(lms[hooks]).toBeDefined();
     expect(lms.RICHIE_DEV_OPENEDX_RELEASE).toBe(release);
+  });
+
+  it.each([
+    ['dogwood', false, 'openedx-dogwood', 'openedx-dogwood', 'EdXOIDC'],
+    ['eucalyptus', false, 'openedx-dogwood', 'openedx-dogwood', 'EdXOAuth2'],
+    ['hawthorn', false, 'openedx-hawthorn', 'openedx-hawthorn', 'EdXOAuth2'],
+    ['hawthorn', true, 'openedx-hawthorn', 'fonzie', 'EdXOAuth2'],
+    ['redwood', false, 'openedx-hawthorn', 'openedx-hawthorn', 'EdXOAuth2'],
+  ] as const)('flavour %s (fonzie %s): front end %s, authentication %s, SSO through %s', async (release, fonzie, js, auth, sso) => {
+    const { catalog, lms, projectDir } = await render(true, 'real', { lms: { release, fonzie } });
+    expect(catalog).toMatchObject({ EDX_JS_BACKEND: js, AUTHENTICATION_BACKEND: auth, AUTHENTICATION_BASE_URL: 'https://edx.local.dev:8073' });
+    expect(lms.RICHIE_DEV_FONZIE).toBe(fonzie ? 'true' : '');
+    const python = pythonReads(projectDir, lms, catalog);
+    expect(python.AUTHENTICATION_BACKENDS).toEqual([`richie.apps.core.backends.${sso}`, 'django.contrib.auth.backends.ModelBackend']);
+    const prefix = sso === 'EdXOIDC' ? 'SOCIAL_AUTH_EDX_OIDC' : 'SOCIAL_AUTH_EDX_OAUTH2';
+    expect(python).toMatchObject({ [`${prefix}_KEY`]: 'social-id', [`${prefix}_SECRET`]: 'fakesecret', [`${prefix}_ENDPOINT`]: 'https://edx.local.dev:8073/oauth2' });
+    expect(Object.keys(python).some((k) => k.startsWith(sso === 'EdXOIDC' ? 'SOCIAL_AUTH_EDX_OAUTH2' : 'SOCIAL_AUTH_EDX_OIDC'))).toBe(false);
+  });
+
+  it('the fake backend renders no SSO settings', async () => {
+    const { catalog, lms, projectDir } = await render(true, 'fake');
+    expect(Object.keys(pythonReads(projectDir, lms, catalog)).filter((k) => /SOCIAL_AUTH|AUTHENTICATION_BACKENDS/.test(k))).toEqual([]);
   });
 
   it('lms.release outside the known releases is refused, naming them', () => {

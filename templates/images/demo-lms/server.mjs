@@ -41,6 +41,11 @@ const USERS_SEED = { student: 'student', ...json('RICHIE_DEV_LMS_USERS', {}) };
 const NETLOC_RELEASES = ['dogwood', 'eucalyptus', 'hawthorn', 'ironwood'];
 const RELEASE = env.RICHIE_DEV_OPENEDX_RELEASE || 'hawthorn';
 const NETLOC = NETLOC_RELEASES.includes(RELEASE);
+// Dogwood and Eucalyptus have the mobile API's user info instead of /api/user/v1/me.
+const MOBILE_USER_API = ['dogwood', 'eucalyptus'].includes(RELEASE);
+// Fonzie (openfun/fonzie): its /api/v1.0/user/me adds a JWT for Richie's other services.
+const FONZIE = bool('RICHIE_DEV_FONZIE', false);
+const JWT_KEY = randomBytes(32);
 
 function refuseToStart(message) {
   console.error(message);
@@ -284,9 +289,26 @@ async function handle(req, res) {
     res.appendHeader('set-cookie', `${SESSION_COOKIE}=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/`);
     return redirect(res, url.searchParams.get('next') || '/');
   }
-  if (path === '/api/user/v1/me' && req.method === 'GET') {
+  if (path === '/api/user/v1/me' && req.method === 'GET' && !MOBILE_USER_API) {
     if (!user) return api(res, 401, { detail: 'Authentication credentials were not provided.' });
     return api(res, 200, { username: user });
+  }
+  // Dogwood's mobile API: my_user_info redirects to the user's own resource.
+  if (path === '/api/mobile/v0.5/my_user_info' && req.method === 'GET' && MOBILE_USER_API) {
+    if (!user) return api(res, 401, { detail: 'Authentication credentials were not provided.' });
+    res.statusCode = 302;
+    res.setHeader('location', `${ROOT}/api/mobile/v0.5/users/${user}`);
+    return res.end();
+  }
+  const mobileUser = /^\/api\/mobile\/v0\.5\/users\/([^/]+)$/.exec(path);
+  if (mobileUser && req.method === 'GET' && MOBILE_USER_API) {
+    if (!user) return api(res, 401, { detail: 'Authentication credentials were not provided.' });
+    if (decodeURIComponent(mobileUser[1]) !== user) return api(res, 403, { detail: 'You do not have permission to perform this action.' });
+    return api(res, 200, { id: 1, username: user, email: `${user}@example.com`, name: user, course_enrollments: `${ROOT}/api/mobile/v0.5/users/${user}/course_enrollments/` });
+  }
+  if (path === '/api/v1.0/user/me' && req.method === 'GET' && FONZIE) {
+    if (!user) return api(res, 401, { detail: 'Authentication credentials were not provided.' });
+    return api(res, 200, { username: user, full_name: user, email: `${user}@example.com`, access_token: jwt(user) });
   }
   // GET enrollment/{username},{course_id} or enrollment/{course_id} (the requesting user).
   const one = /^\/api\/enrollment\/v1\/enrollment\/(.+)$/.exec(path);
@@ -332,6 +354,14 @@ async function handle(req, res) {
     return html(res, 200, page('OpenEdX demo LMS', `<p>${user ? `Logged in as ${escape(user)} — <a href="/logout">log out</a>` : '<a href="/login">Log in</a>'}</p><p>Path: ${escape(path)}</p>`));
   }
   return html(res, 404, page('Page not found', ''));
+}
+
+/** An HS256 JWT for the user, as Fonzie issues for Richie's other services (a demo key). */
+function jwt(username) {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ token_type: 'access', username, full_name: username, email: `${username}@example.com`, language: 'en-us', iat: now, exp: now + 300, jti: randomBytes(16).toString('hex') })}`;
+  return `${unsigned}.${createHmac('sha256', JWT_KEY).update(unsigned).digest('base64url')}`;
 }
 
 /** The course hooks: POST the run to each hook URL, the exact JSON signed with its secret. */
