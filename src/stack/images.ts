@@ -191,7 +191,7 @@ async function hostUnusable(engine: Engine): Promise<string | undefined> {
 // ---- per engine, once per command --------------------------------------------------------------
 
 interface EngineState {
-  runtime: Map<string, Promise<{ tag: string; diffId: string; runtime: HostRuntime; loaded: boolean }>>;
+  runtime: Map<string, Promise<{ tag: string; diffId: string; runtime: HostRuntime }>>;
   hostRuntime: Map<string, Promise<HostRuntime>>;
   unusable?: Promise<string | undefined>;
   pulls: Map<string, Promise<void>>;
@@ -235,7 +235,7 @@ export interface ImageToLoad {
  * (moby image/tarexport/load.go, Load). Layers are streamed and hashed on the way; the configs,
  * which name the hashes, come after them.
  */
-export function saveArchive(images: readonly ImageToLoad[]): { stream: NodeJS.ReadableStream; ids: () => string[] } {
+export function saveArchive(images: readonly ImageToLoad[]): { stream: NodeJS.ReadableStream } {
   const members: LazyMember[] = [];
   const digests = new Map<string, () => string>(); // layer member path → its diff id, once streamed
   const layerPaths: string[][] = [];
@@ -263,7 +263,6 @@ export function saveArchive(images: readonly ImageToLoad[]): { stream: NodeJS.Re
     }
     layerPaths.push(paths);
   }
-  const configs: Buffer[] = [];
   images.forEach((image, i) => {
     members.push({
       path: `config${i}.json`,
@@ -277,9 +276,7 @@ export function saveArchive(images: readonly ImageToLoad[]): { stream: NodeJS.Re
           rootfs: { type: 'layers', diff_ids: diffIds },
           history: image.layers.map((l) => ({ created: EPOCH, created_by: l.history })),
         };
-        const data = Buffer.from(JSON.stringify(config));
-        configs[i] = data;
-        return data;
+        return Buffer.from(JSON.stringify(config));
       },
     });
   });
@@ -287,11 +284,7 @@ export function saveArchive(images: readonly ImageToLoad[]): { stream: NodeJS.Re
     path: 'manifest.json',
     data: () => Buffer.from(JSON.stringify(images.map((image, i) => ({ Config: `config${i}.json`, RepoTags: [image.tag], Layers: layerPaths[i] })))),
   });
-  return {
-    stream: lazyTarStream(members),
-    // An image's id is the sha256 of its config, as the engine computes it.
-    ids: () => configs.map((c) => `sha256:${createHash('sha256').update(c).digest('hex')}`),
-  };
+  return { stream: lazyTarStream(members) };
 }
 
 // ---- host base ---------------------------------------------------------------------------------
@@ -306,7 +299,7 @@ function ensureRuntime(engine: Engine, namespace: string, onProgress?: (text: st
       const tag = `${namespace}/runtime:${runtime.fingerprint}`;
       const existing = await engine.image(tag);
       const known = existing?.labels[IMAGE_LABEL.layer];
-      if (known && existing.labels[IMAGE_LABEL.inputs] === runtime.fingerprint) return { tag, diffId: known, runtime, loaded: false };
+      if (known && existing.labels[IMAGE_LABEL.inputs] === runtime.fingerprint) return { tag, diffId: known, runtime };
       onProgress?.(`loading this machine's runtime (${runtime.description}) into the engine, once for every built-in image`);
       let diffId = '';
       const labels = (ids: string[]) => {
@@ -315,7 +308,7 @@ function ensureRuntime(engine: Engine, namespace: string, onProgress?: (text: st
       };
       const history = `richie-dev runtime: this machine's ${runtime.description} and their libraries`;
       await engine.load(saveArchive([{ tag, config: { Env: [`PATH=${IMAGE_PATH}`] }, labels, layers: [{ entries: runtime.entries, history }] }]).stream, [tag]);
-      return { tag, diffId, runtime, loaded: true };
+      return { tag, diffId, runtime };
     })();
     found.catch(() => s.runtime.delete(namespace));
     s.runtime.set(namespace, found);

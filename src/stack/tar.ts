@@ -100,12 +100,9 @@ export function tarStream(entries: readonly TarEntry[]): Readable {
   return Readable.from(chunks(entries), { objectMode: false });
 }
 
-/** A small archive in memory, with its sha256 (a layer's diff id). */
-export async function tarBuffer(entries: readonly TarEntry[]): Promise<{ data: Buffer; digest: string }> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks(entries)) parts.push(chunk);
-  const data = Buffer.concat(parts);
-  return { data, digest: `sha256:${createHash('sha256').update(data).digest('hex')}` };
+/** The archive's chunks, for a caller that wraps them (hashing, an outer archive). */
+export function tarChunks(entries: readonly TarEntry[]): AsyncGenerator<Buffer> {
+  return chunks(entries);
 }
 
 /**
@@ -160,4 +157,3 @@ export function lazyTarStream(members: readonly LazyMember[]): Readable {
   return Readable.from(all(), { objectMode: false });
 }
 
-export { chunks as tarChunks };
