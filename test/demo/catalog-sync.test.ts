@@ -264,6 +264,15 @@ describe('demo catalog: course run sync, as Richie answers it', () => {
       const res = await fetch(`${base}/api/v1.0/course-runs-sync`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: sign(body) } });
       expect(res.status).toBe(500);
     });
+
+    it('BaseLMSBackend (richie-dev\'s fake backend) has no extract_course_code: creating a run is a 500 in Richie, updating works', async () => {
+      const { base } = await catalog({ backends: [lms({ BACKEND: 'richie.apps.courses.lms.base.BaseLMSBackend' })] });
+      const body = JSON.stringify({ resource_link: NEW_LINK, languages: ['en'] });
+      const res = await fetch(`${base}/api/v1.0/course-runs-sync`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: sign(body) } });
+      expect(res.status).toBe(500);
+      expect(await run(base, NEW_LINK)).toBeUndefined();
+      expect(await push(base, { resource_link: LINK, enrollment_count: 4 })).toEqual(OK);
+    });
   });
 
   describe('sync modes: each run\'s own sync_mode (model default manual), the LMS default only for new runs (api.py)', () => {

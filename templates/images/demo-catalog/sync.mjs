@@ -672,8 +672,11 @@ function syncCourseRun(data, st) {
       Object.assign(run.draft, update);
       if (run.sync_mode !== 'sync_to_public') continue;
       if (run.public) Object.assign(run.public, update);
-      // No public run yet: copy_relations copies the draft course's runs to the public page.
-      else if (st.courses.find((c) => c.code === run.course)?.published) run.public = structuredClone(run.draft);
+      // No public run yet (nb_updated == 1): public_course.copy_relations copies every draft run
+      // of the course to the public page (models/course.py), not only this one.
+      else if (st.courses.find((c) => c.code === run.course)?.published) {
+        for (const sibling of st.runs.filter((r) => r.course === run.course)) sibling.public = structuredClone(sibling.draft);
+      }
     }
     return;
   }
