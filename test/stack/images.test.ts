@@ -163,12 +163,13 @@ describe('built-in images on this machine\'s runtime', () => {
     expect(runtimeLayers).toHaveLength(1);
     for (const l of layers) expect(l).toEqual([runtimeLayers[0], expect.stringMatching(/^sha256:/)]);
     expect(new Set(layers.map((l) => l[1])).size).toBe(3);
-    // The runtime layer holds Node (~100 MB); each image's own layer is its folder: kilobytes
-    // for nginx and the LMS, the bundle's 200 kB for the catalog.
+    // The runtime layer holds Node (~100 MB); each image's own layer is its folder and no more.
     for (const name of NAMES) {
       const sizes = docker(['history', '--no-trunc', '--format', '{{.Size}}', '--human=false', tag(name)]).split('\n').map(Number);
+      const folder = (await templateFiles(join(templates, name))).reduce((sum, f) => sum + f.data.length, 0);
       expect(sizes[1]).toBeGreaterThan(50_000_000);
-      expect(sizes[0]).toBeLessThan(name === 'demo-catalog' ? 400_000 : 100_000);
+      expect(sizes[0]).toBeGreaterThanOrEqual(folder);
+      expect(sizes[0]).toBeLessThan(folder + 64_000);
     }
   });
 
