@@ -104,12 +104,13 @@ export interface ConfigResult {
 
 /** The stack as richie-dev will run it: read, validated and resolved, without the engine. */
 export async function config(options: StackOptions): Promise<ConfigResult> {
-  const [{ loadStack }, { composeConfig }, { parseEnvFile }, { readFile }] = await Promise.all([
+  const [{ loadStack }, { composeConfig }, { envFileValues }, { readFile }] = await Promise.all([
     import('../stack/context.js'),
     import('../stack/canonical.js'),
-    import('../render/files.js'),
+    import('../stack/interpolate.js'),
     import('node:fs/promises'),
   ]);
+  const env = options.env ?? process.env;
   const { stack } = await loadStack(options);
   const warnings = [...stack.warnings];
   // Env files are read when the containers are made (render writes richie-dev's own just
@@ -118,7 +119,7 @@ export async function config(options: StackOptions): Promise<ConfigResult> {
   for (const file of new Set(stack.services.flatMap((s) => s.envFiles))) {
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) warnings.push(`The env file ${file} cannot be read yet; it is listed under env_file ("richie-dev render" writes richie-dev's own).`);
-    else envFiles.set(file, parseEnvFile(text));
+    else envFiles.set(file, envFileValues(text, (name) => env[name]));
   }
   return { inputs: stack.inputs, config: composeConfig(stack, envFiles), warnings };
 }

@@ -165,11 +165,15 @@ export function splitCommand(text: string): string[] {
 }
 
 /**
- * A `.env` file as Compose v1 reads it (python-dotenv's `dotenv_values`): `KEY=value` lines,
- * an optional `export `, `#` comments, '...' kept literally, "..." with `\n`, `\t`, `\"` and
- * `\\` escapes, an unquoted value ending before ` #`. `${V}` and `${V:-d}` in unquoted and
- * double-quoted values are resolved from the lines above, then from `lookup`. A line with a
- * key and no `=` sets nothing. Returns each key with the 1-based line it came from.
+ * A `.env` file as Compose v1 reads it (python-dotenv 0.21's `dotenv_values`, Debian's):
+ * `KEY=value` lines, an optional `export `, `#` comments, '...' (with `\'` and `\\`), "..."
+ * (with `\n`, `\t`, `\"`, `\\`...), an unquoted value ending before ` #`. `${V}` and `${V:-d}`
+ * are resolved in every value, single-quoted ones included (python-dotenv 1.x and compose-go
+ * leave those literal; the oracle here is Debian's v1), from the lines above, then `lookup`.
+ * A quoted value spanning lines is not supported. A line with a
+ * key and no `=` sets nothing. Returns each key with the 1-based line it came from. Compose v1
+ * reads both the `.env` beside the file and every `env_file` this way
+ * (compose/config/environment.py, env_vars_from_file).
  */
 export function parseDotEnv(text: string, lookup: (name: string) => string | undefined): Map<string, { value: string; line: number }> {
   const out = new Map<string, { value: string; line: number }>();
@@ -181,23 +185,22 @@ export function parseDotEnv(text: string, lookup: (name: string) => string | und
     if (!match) continue;
     const key = match[1]!;
     const raw = match[2]!;
+    // python-dotenv's parser.py: the quoted forms and the escapes each one decodes.
+    const single = /^'((?:\\'|[^'])*)'/.exec(raw);
+    const double = /^"((?:\\"|[^"])*)"/.exec(raw);
     let value: string;
-    let expand = true;
-    if (raw.startsWith("'") && raw.indexOf("'", 1) !== -1) {
-      value = raw.slice(1, raw.indexOf("'", 1));
-      expand = false;
-    } else if (raw.startsWith('"') && /^"((?:[^"\\]|\\.)*)"/.test(raw)) {
-      value = /^"((?:[^"\\]|\\.)*)"/.exec(raw)![1]!.replace(/\\(.)/g, (_, e: string) => ({ n: '\n', t: '\t', r: '\r' })[e] ?? e);
-    } else {
-      value = raw.replace(/\s+#.*$/, '').trim();
-    }
-    if (expand) {
-      value = value.replace(/\$\{([^}:]+)(?::-([^}]*))?\}/g, (_, name: string, fallback: string | undefined) => {
-        const found = out.get(name)?.value ?? lookup(name);
-        return found === undefined || (found === '' && fallback !== undefined) ? (fallback ?? '') : found;
-      });
-    }
+    if (single) value = single[1]!.replace(/\\([\\'])/g, '$1');
+    else if (double) value = double[1]!.replace(/\\([\\'"abfnrtv])/g, (_, e: string) => ({ a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' })[e] ?? e);
+    else value = raw.replace(/\s+#.*$/, '').trim();
+    // python-dotenv's variables.py: the default applies only when the name is unset (even
+    // with ":-"), and the file's earlier lines win over the environment (override=True).
+    value = value.replace(/\$\{([^}:]*)(?::-([^}]*))?\}/g, (_, name: string, fallback: string | undefined) => out.get(name)?.value ?? lookup(name) ?? fallback ?? '');
     out.set(key, { value, line: n + 1 });
   }
   return out;
+}
+
+/** An `env_file`'s variables as Compose reads them (see parseDotEnv), `${V}` from `lookup`. */
+export function envFileValues(text: string, lookup: (name: string) => string | undefined = (name) => process.env[name]): Record<string, string> {
+  return Object.fromEntries([...parseDotEnv(text, lookup)].map(([key, { value }]) => [key, value]));
 }

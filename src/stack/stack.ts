@@ -7,8 +7,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { ExitCode, UserError } from '../errors.js';
-import { parseEnvFile } from '../render/files.js';
 import { DOCKER_HEALTHCHECK_DEFAULTS, type ServiceSpec, type StackSpec } from './compose.js';
+import { envFileValues } from './interpolate.js';
 import { contentHash } from './content.js';
 import { interrupted, type ContainerState, type Engine } from './engine.js';
 import { containerConfig, plan, portsToBind, type ContainerConfig, type Plan, type ServiceAction } from './plan.js';
@@ -49,7 +49,8 @@ export async function desiredContainers(ctx: StackContext): Promise<ContainerCon
   const readEnv = (file: string, service: string) => {
     let found = envFiles.get(file);
     if (!found) {
-      found = readFile(file, 'utf8').then(parseEnvFile, () => {
+      // As Compose reads an env_file (quotes, export, comments, ${V}), not as richie-dev writes its own.
+      found = readFile(file, 'utf8').then((text) => envFileValues(text), () => {
         throw new UserError(`${file} (env_file of service ${service}) does not exist.`, { fix: 'Run "richie-dev render" (or run / run-ssl, which render first).' });
       });
       envFiles.set(file, found);

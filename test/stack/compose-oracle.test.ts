@@ -20,7 +20,7 @@ import { projectPaths } from '../../src/paths.js';
 import { composeConfig, composeYaml } from '../../src/stack/canonical.js';
 import { parseDuration, readStack, type StackSpec } from '../../src/stack/compose.js';
 import { STACK_FILE, stackVars } from '../../src/stack/context.js';
-import { parseEnvFile } from '../../src/render/files.js';
+import { envFileValues } from '../../src/stack/interpolate.js';
 import { UserError } from '../../src/errors.js';
 import { ROOT, hasTool, removeDir, tempDir } from '../helpers.js';
 
@@ -116,6 +116,10 @@ describe('the Compose model agrees with docker-compose config (v1)', () => {
     writeFileSync(join(work, '.env'), '# the .env beside the stack file\nDOTENV_TAG=3.1\nDOTENV_ONLY=from-dotenv\nFOO=from-dotenv\nQUOTED="a b"\nSINGLE=\'x $y\'\nexport EXPORTED=exported\nCOMMENTED=value # a comment\n');
     writeFileSync(join(work, 'a.env'), 'A=1\nB=two words\n');
     writeFileSync(join(work, 'b.env'), 'B=override\nC=3\n');
+    writeFileSync(
+      join(work, 'quoted.env'),
+      '# comment\nexport EXPORTED=1\nDOUBLE="a b # not a comment"\nSINGLE=\'${FOO} stays\'\nESCAPED="line\\nnext \\"q\\""\nINLINE=value # a comment\nFROM_ENV=${FOO}\nFROM_ABOVE=${EXPORTED}-x\nDEFAULT_UNSET=${NOPE:-d}\nDEFAULT_EMPTY=${EMPTY:-d}\nSPACES =  padded  \n',
+    );
     env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(root, 'home'), FOO: 'from-host', EMPTY: '', TAG: '1.0' };
   });
   afterAll(() => removeDir(root));
@@ -125,7 +129,7 @@ describe('the Compose model agrees with docker-compose config (v1)', () => {
     return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
   };
   const ours = async (stack: StackSpec) => {
-    const envFiles = new Map(stack.services.flatMap((s) => s.envFiles).map((f) => [f, parseEnvFile(readFileSync(f, 'utf8'))]));
+    const envFiles = new Map(stack.services.flatMap((s) => s.envFiles).map((f) => [f, envFileValues(readFileSync(f, 'utf8'), (name) => env[name])]));
     // Through the printed YAML and back: the printer is what `stack config` shows.
     return parse(composeYaml(composeConfig(stack, envFiles))) as Record<string, Json>;
   };
