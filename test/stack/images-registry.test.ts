@@ -6,7 +6,7 @@
  * (pulled, not found locally) and must run. The registry stores nothing outside its own folder.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { parseConfig } from '../../src/config-schema.js';
 import { Engine } from '../../src/stack/engine.js';
 import { hostRuntime, IMAGE_PATH } from '../../src/stack/host-runtime.js';
 import { ensureBuiltIn, saveArchive, type BaseConfig } from '../../src/stack/images.js';
-import { hasTool, removeDir, tempDir } from '../helpers.js';
+import { hasTool, removeDir, ROOT, tempDir } from '../helpers.js';
 import { docker, dropNamespace, namespaceImages, ourDangling, runUntil } from './images-helpers.js';
 
 const NS = `rdtest-${process.pid}-registry`;
@@ -36,6 +36,7 @@ describe.skipIf(!hasTool('docker-registry') && process.env.CI !== 'true')('built
   let host: string;
   let engine: Engine;
   let config: BaseConfig;
+  let templatesDir: string;
   const containers: string[] = [];
   const pushed: string[] = [];
 
@@ -43,6 +44,9 @@ describe.skipIf(!hasTool('docker-registry') && process.env.CI !== 'true')('built
     expect(hasTool('docker-registry'), "Debian's docker-registry package is needed").toBe(true);
     expect(hasTool('docker'), 'docker is needed (apt install docker.io)').toBe(true);
     work = tempDir('richie-dev-registry-test-');
+    // A copy: the templates may change under a running test (the front-end build writes a bundle).
+    templatesDir = join(work, 'images');
+    cpSync(join(ROOT, 'templates', 'images'), templatesDir, { recursive: true });
     const port = await freePort();
     host = `127.0.0.1:${port}`;
     mkdirSync(join(work, 'storage'));
@@ -87,7 +91,7 @@ describe.skipIf(!hasTool('docker-registry') && process.env.CI !== 'true')('built
   it('pulls each base once from the registry and builds the three images on them', async () => {
     const progress: string[] = [];
     for (const name of NAMES) {
-      expect(await ensureBuiltIn(engine, tag(name), { namespace: NS, config, onProgress: (t) => progress.push(t) })).toEqual({ result: 'built', base: 'registry' });
+      expect(await ensureBuiltIn(engine, tag(name), { namespace: NS, templatesDir, config, onProgress: (t) => progress.push(t) })).toEqual({ result: 'built', base: 'registry' });
     }
     expect(progress.filter((p) => p.startsWith('pulling'))).toEqual([`pulling ${host}/library/node:20-standin`, `pulling ${host}/library/nginx:standin`]);
     // Each demo image sits on its base's layers, adding its folder on top.
@@ -119,13 +123,13 @@ describe.skipIf(!hasTool('docker-registry') && process.env.CI !== 'true')('built
     const again = await Engine.connect();
     const { registry: _, ...rest } = config;
     for (const name of NAMES) {
-      expect((await ensureBuiltIn(again, tag(name), { namespace: NS, config: rest, env: { RICHIE_DEV_REGISTRY: host } })).result).toBe('present');
+      expect((await ensureBuiltIn(again, tag(name), { namespace: NS, templatesDir, config: rest, env: { RICHIE_DEV_REGISTRY: host } })).result).toBe('present');
     }
     expect(again.writes).toBe(0);
   });
 
   it('a base the registry does not have fails naming it and the keys that choose it', async () => {
-    const run = ensureBuiltIn(await Engine.connect(), `${NS}/demo-lms:latest`, { namespace: NS, config: { ...config, nodeBase: 'node:no-such-tag' } });
+    const run = ensureBuiltIn(await Engine.connect(), `${NS}/demo-lms:latest`, { namespace: NS, templatesDir, config: { ...config, nodeBase: 'node:no-such-tag' } });
     await expect(run).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining(`The base image ${host}/library/node:no-such-tag cannot be pulled from ${host}`) });
     await expect(run).rejects.toMatchObject({ fix: expect.stringContaining('RICHIE_DEV_REGISTRY') });
     expect(namespaceImages(NS).length).toBe(3); // the three built above, nothing new
