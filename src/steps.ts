@@ -39,42 +39,51 @@ export function progressMode(options: { json?: boolean; quiet?: boolean }, strea
 }
 
 export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, mode: ProgressMode): Promise<StepOutcome[]> {
-  const { Listr } = await import('listr2');
   const outcomes: StepOutcome[] = [];
+  // Nothing to show (--json, --quiet, library callers): the same loop without listr2, whose
+  // load is a tenth of a cold setup-ssl's wall time.
+  if (mode === 'silent') {
+    for (const step of steps) outcomes.push(await runStep(step, ctx));
+    return outcomes;
+  }
+  const { Listr } = await import('listr2');
   const list = new Listr(
     steps.map((step) => ({
       title: step.title,
       task: async (_: unknown, task: { skip(message?: string): void; title: string }) => {
-        const before = await step.check(ctx);
-        if (before.state === 'done') {
-          outcomes.push({ id: step.id, title: step.title, outcome: 'skipped', reason: before.reason });
-          task.skip(before.reason);
-          return;
-        }
-        if (before.state === 'blocked') {
-          throw new UserError(`${step.title}: ${before.reason}`, {
-            ...(before.fix === undefined ? {} : { fix: before.fix }),
-            exitCode: before.exitCode ?? ExitCode.input,
-          });
-        }
-        const note = (await step.apply(ctx)) ?? undefined;
-        if (!step.skipVerify) {
-          const after = await step.check(ctx);
-          if (after.state !== 'done') {
-            throw new UserError(`${step.title}: still not done after applying it: ${after.reason}`, {
-              ...('fix' in after && after.fix !== undefined ? { fix: after.fix } : {}),
-              exitCode: ExitCode.internal,
-            });
-          }
-        }
-        outcomes.push({ id: step.id, title: step.title, outcome: 'applied', reason: before.reason, ...(note ? { note } : {}) });
-        if (note) task.title = `${step.title}: ${note}`;
+        const outcome = await runStep(step, ctx);
+        outcomes.push(outcome);
+        if (outcome.outcome === 'skipped') task.skip(outcome.reason);
+        else if (outcome.note) task.title = `${step.title}: ${outcome.note}`;
       },
     })),
     { concurrent: false, ...(await listrOptions(mode)) } as never,
   );
   await list.run();
   return outcomes;
+}
+
+/** One step: check; skip when done, stop when blocked, else apply and check again (STYLE.md 9). */
+async function runStep<C>(step: Step<C>, ctx: C): Promise<StepOutcome> {
+  const before = await step.check(ctx);
+  if (before.state === 'done') return { id: step.id, title: step.title, outcome: 'skipped', reason: before.reason };
+  if (before.state === 'blocked') {
+    throw new UserError(`${step.title}: ${before.reason}`, {
+      ...(before.fix === undefined ? {} : { fix: before.fix }),
+      exitCode: before.exitCode ?? ExitCode.input,
+    });
+  }
+  const note = (await step.apply(ctx)) ?? undefined;
+  if (!step.skipVerify) {
+    const after = await step.check(ctx);
+    if (after.state !== 'done') {
+      throw new UserError(`${step.title}: still not done after applying it: ${after.reason}`, {
+        ...('fix' in after && after.fix !== undefined ? { fix: after.fix } : {}),
+        exitCode: ExitCode.internal,
+      });
+    }
+  }
+  return { id: step.id, title: step.title, outcome: 'applied', reason: before.reason, ...(note ? { note } : {}) };
 }
 
 /** listr2 options for a progress mode: the one place that picks renderers and their output. */
