@@ -4,28 +4,9 @@
 // (richie-education's LMS and authentication modules, bundled into static/ by
 // frontend/build.mjs), which reads the enrollment and enrolls.
 import { readFileSync } from 'node:fs';
+import { LMS_BACKENDS } from './sync.mjs';
 
 const env = process.env;
-
-/**
- * RICHIE_LMS_BACKENDS: the settings snippet's copy when richie-dev gives one, else the one entry
- * Richie's sandbox settings build from the EDX_* variables (with their defaults).
- */
-export function lmsBackends() {
-  if (env.RICHIE_DEV_LMS_BACKENDS) return JSON.parse(env.RICHIE_DEV_LMS_BACKENDS);
-  return [
-    {
-      BASE_URL: env.EDX_BASE_URL,
-      BACKEND: env.EDX_BACKEND || 'richie.apps.courses.lms.edx.EdXLMSBackend',
-      COURSE_REGEX: env.EDX_COURSE_REGEX || '^.*/courses/(?P<course_id>.*)/course/?$',
-      JS_BACKEND: env.EDX_JS_BACKEND || 'openedx-hawthorn',
-      JS_COURSE_REGEX: env.EDX_JS_COURSE_REGEX || '^.*/courses/(.*)/course/?$',
-      JS_NEXT_URL: env.EDX_JS_NEXT_URL || 'richie',
-      COURSE_RUN_SYNC_NO_UPDATE_FIELDS: [],
-      DEFAULT_COURSE_RUN_SYNC_MODE: 'sync_to_public',
-    },
-  ];
-}
 
 /** FrontendContextProcessor.context_processor, for Richie's sandbox settings without Joanie or web analytics. */
 export function frontendContext() {
@@ -38,7 +19,7 @@ export function frontendContext() {
       site_urls: { terms_and_conditions: null },
       // RICHIE_AUTHENTICATION_DELEGATION always exists in the sandbox settings (backend "dummy" by default).
       authentication: { endpoint: env.AUTHENTICATION_BASE_URL || '', backend: env.AUTHENTICATION_BACKEND || 'dummy' },
-      lms_backends: lmsBackends().map((lms) => ({
+      lms_backends: LMS_BACKENDS.map((lms) => ({
         endpoint: lms.BASE_URL,
         backend: lms.JS_BACKEND,
         course_regexp: lms.JS_COURSE_REGEX,
@@ -82,7 +63,7 @@ export function coursePage(run, { draft = false } = {}) {
 }
 
 export function homePage() {
-  const lms = lmsBackends()[0] ?? {};
+  const lms = LMS_BACKENDS[0] ?? {};
   return layout('Home', `<h1>Richie demo catalog</h1><ul><li><a href="/en/courses/demo/">Demo course</a></li></ul><p>LMS backend: ${escape(lms.JS_BACKEND)} at ${escape(lms.BASE_URL)}</p>`);
 }
 

@@ -34,15 +34,21 @@ async function logInOnLms() {
   seen.backOn = page.url();
 }
 page.on('request', (request) => {
-  if (/\/api\/enrollment\//.test(request.url()) || /\/api\/user\//.test(request.url())) lmsRequests.push(`${request.method()} ${request.url()}`);
+  if (new URL(request.url()).pathname.startsWith('/api/')) lmsRequests.push(`${request.method()} ${request.url()}`);
 });
 try {
-  // Docker adds and removes host interfaces as containers come and go; Chromium then aborts
-  // the navigation in flight with ERR_NETWORK_CHANGED. That is the machine, not the stack: retry.
+  // Docker adds and removes host interfaces as containers come and go (other tests, other
+  // projects); Chromium then aborts what is in flight with ERR_NETWORK_CHANGED — the page, or
+  // the front-end bundle it loads. That is the machine, not the stack: load again.
   let response;
   for (let attempt = 0; attempt < 4; attempt++) {
+    const before = consoleErrors.length;
     response = await page.goto(courseUrl).catch((error) => ({ error: error.message }));
-    if (!response.error?.includes('ERR_NETWORK_CHANGED')) break;
+    if (response.error?.includes('ERR_NETWORK_CHANGED')) continue;
+    if (response.error || mode === 'untrusted') break;
+    await page.waitForLoadState('load');
+    if (!consoleErrors.slice(before).some((e) => e.includes('ERR_NETWORK_CHANGED'))) break;
+    consoleErrors.splice(before);
     await page.waitForTimeout(500);
   }
   if (response.error) {
