@@ -79,6 +79,11 @@ export interface BuiltInResult {
   base: 'host' | 'registry';
   /** Why the registry base was chosen, when it was not asked for. */
   reason?: string;
+  /**
+   * Every template file the image is made from (absolute paths, subfolders included): what an
+   * up record must hash to notice a changed image without asking the engine.
+   */
+  sources: string[];
 }
 
 /** "richie-dev/demo-lms:latest" → "demo-lms" for the namespace given, else undefined. */
@@ -450,7 +455,9 @@ export async function ensureBuiltIn(engine: Engine, tag: string, options: ImageO
   const namespace = options.namespace ?? 'richie-dev';
   const name = builtInName(tag, namespace);
   if (!name) throw new Error(`${tag} is not one of richie-dev's built-in images`);
-  const files = await templateFiles(join(options.templatesDir ?? join(TEMPLATES_DIR, 'images'), name));
+  const dir = join(options.templatesDir ?? join(TEMPLATES_DIR, 'images'), name);
+  const files = await templateFiles(dir);
+  const sources = files.map((f) => join(dir, f.path));
   const mode = options.config?.base ?? 'auto';
   let reason: string | undefined;
   if (mode === 'auto') {
@@ -459,7 +466,7 @@ export async function ensureBuiltIn(engine: Engine, tag: string, options: ImageO
     const s = state(engine);
     if (process.platform === 'linux') {
       const hostInputsMatch = await hostImageCurrent(engine, name, namespace, files);
-      if (hostInputsMatch) return { result: 'present', base: 'host' };
+      if (hostInputsMatch) return { result: 'present', base: 'host', sources };
     }
     s.unusable ??= hostUnusable(engine);
     reason = await s.unusable;
@@ -467,7 +474,7 @@ export async function ensureBuiltIn(engine: Engine, tag: string, options: ImageO
   const useRegistry = mode === 'registry' || reason !== undefined;
   const result = useRegistry ? await ensureOnRegistry(engine, name, options, files) : await ensureOnHost(engine, name, namespace, files, options.onProgress);
   await sweepOnce(engine, namespace);
-  return { result, base: useRegistry ? 'registry' : 'host', ...(reason ? { reason } : {}) };
+  return { result, base: useRegistry ? 'registry' : 'host', ...(reason ? { reason } : {}), sources };
 }
 
 async function hostImageCurrent(engine: Engine, name: BuiltInName, namespace: string, files: readonly TemplateFile[]): Promise<boolean> {

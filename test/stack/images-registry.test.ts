@@ -91,7 +91,7 @@ describe.skipIf(!hasTool('docker-registry') && process.env.CI !== 'true')('built
   it('pulls each base once from the registry and builds the three images on them', async () => {
     const progress: string[] = [];
     for (const name of NAMES) {
-      expect(await ensureBuiltIn(engine, tag(name), { namespace: NS, templatesDir, config, onProgress: (t) => progress.push(t) })).toEqual({ result: 'built', base: 'registry' });
+      expect(await ensureBuiltIn(engine, tag(name), { namespace: NS, templatesDir, config, onProgress: (t) => progress.push(t) })).toMatchObject({ result: 'built', base: 'registry' });
     }
     expect(progress.filter((p) => p.startsWith('pulling'))).toEqual([`pulling ${host}/library/node:20-standin`, `pulling ${host}/library/nginx:standin`]);
     // Each demo image sits on its base's layers, adding its folder on top.

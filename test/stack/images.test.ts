@@ -152,7 +152,7 @@ describe('built-in images on this machine\'s runtime', () => {
     const progress: string[] = [];
     for (const name of NAMES) {
       const result = await ensureBuiltIn(engine, tag(name), { namespace: NS, templatesDir: templates, config: { base: 'host' }, onProgress: (t) => progress.push(t) });
-      expect(result).toEqual({ result: 'built', base: 'host' });
+      expect(result).toMatchObject({ result: 'built', base: 'host' });
     }
     expect(progress.filter((p) => p.startsWith("loading this machine's runtime"))).toHaveLength(1);
 
@@ -208,7 +208,7 @@ describe('built-in images on this machine\'s runtime', () => {
     appendFileSync(join(templates, 'demo-lms', 'server.mjs'), '\n// changed\n');
     const fresh = await Engine.connect();
     const progress: string[] = [];
-    expect(await ensureBuiltIn(fresh, tag('demo-lms'), { namespace: NS, templatesDir: templates, onProgress: (t) => progress.push(t) })).toEqual({ result: 'built', base: 'host' });
+    expect(await ensureBuiltIn(fresh, tag('demo-lms'), { namespace: NS, templatesDir: templates, onProgress: (t) => progress.push(t) })).toMatchObject({ result: 'built', base: 'host' });
     expect(progress).toEqual([`adding the demo LMS app to it (${tag('demo-lms')})`]); // the runtime is not loaded again
     const after = await fresh.image(tag('demo-lms'));
     expect(after!.id).not.toBe(before!.id);
