@@ -39,7 +39,7 @@ export const caFilesCheck: Check = {
     if (exposed) {
       return { status: 'warn', seen: `${lookup.ca.keyFile} has mode ${mode.toString(8)}: other users can read the CA key`, fix: `chmod 400 ${lookup.ca.keyFile}` };
     }
-    return { status: 'pass', seen: `${lookup.ca.dir}: rootCA.pem, rootCA-key.pem (mode ${mode.toString(8)})` };
+    return { status: 'pass', seen: `${lookup.ca.dir}: rootCA.pem, rootCA-key.pem (${lookup.ca.keyDescription}, key mode ${mode.toString(8)})` };
   },
 };
 
@@ -53,7 +53,11 @@ export const caConstraintsCheck: Check = {
     if (!lookup.ca) return noCa(lookup);
     const { constraints } = lookup.ca;
     if (!constraints) {
-      return { status: 'warn', seen: 'the CA has no name constraints (made by mkcert?): a leaked key could sign for any site', fix: 'Use a CA made by "richie-dev setup-ssl" (a CA root without mkcert\'s files).' };
+      return {
+        status: 'warn',
+        seen: `the CA has no name constraints (made by mkcert?): a leaked key could sign for any site; richie-dev installs it into trust stores only with --allow-unconstrained-ca (SHA-256 ${lookup.ca.fingerprint})`,
+        fix: 'Use a CA made by "richie-dev setup-ssl" (a CA root without mkcert\'s files).',
+      };
     }
     const outside = leafNames(ctx.hosts).filter((name) => !isPermitted(name, constraints));
     if (outside.length) {
