@@ -7,18 +7,27 @@ export function register(program: Command): void {
     .description("write the nginx configs and both apps' LMS settings into .richie-dev/")
     .option('--ssl', 'render for TLS (default: plain HTTP)')
     .addOption(new Option('--lms <backend>', 'LMS backend (default: fake over HTTP, real over TLS)').choices(['fake', 'real']))
+    .addOption(new Option('--print <app>', "print the files one app loads (its env file; the catalog's settings snippet too) instead of writing them").choices(['catalog', 'lms']))
     .addHelpText(
       'after',
       `
-Files: .richie-dev/nginx/catalog.conf and lms.conf, .richie-dev/env/catalog.env and lms.env.
+Files: .richie-dev/nginx/catalog.conf and lms.conf, .richie-dev/env/catalog.env and lms.env,
+.richie-dev/richie/lms_backends.py (Richie settings no env var carries).
+--print catalog|lms shows what your own app loads, sync secret included; it writes nothing
+but that secret when the project has none yet.
 Unchanged files are not rewritten; a file whose first line you deleted is yours and is kept.
 Refused: the real backend over HTTP, hosts that are not siblings, a course regex that does
 not match the sample course URL.`,
     )
     .action(async function (this: Command) {
       const g = globalOptions(this);
-      const opts = this.opts<{ ssl?: boolean; lms?: 'fake' | 'real' }>();
-      const { run } = await import('../commands/render.js');
+      const opts = this.opts<{ ssl?: boolean; lms?: 'fake' | 'real'; print?: 'catalog' | 'lms' }>();
+      const { run, print } = await import('../commands/render.js');
+      if (opts.print) {
+        const printed = await print({ projectDir: g.projectDir, tls: Boolean(opts.ssl), backend: opts.lms, app: opts.print });
+        finish(g, printed, () => printed.files.map((f) => `# ${f.path}\n${f.content}`).join('\n').trimEnd());
+        return;
+      }
       const result = await run({ projectDir: g.projectDir, tls: Boolean(opts.ssl), backend: opts.lms });
       finish(g, result, (c) =>
         [

@@ -1,10 +1,13 @@
 /**
  * `richie-dev render [--ssl] [--lms fake|real]`: write every generated file, say what changed.
  */
+import { join } from 'node:path';
 import { loadConfig } from '../config.js';
+import { saveSecret } from '../lms/secret.js';
 import type { Backend } from '../lms/site.js';
-import { renderAll, type RenderOptions } from '../render/index.js';
+import { planRender, renderAll, richieSettingsFile, type RenderOptions } from '../render/index.js';
 import type { RenderedFile } from '../render/files.js';
+import { projectPaths } from '../paths.js';
 import { mergeState } from '../state.js';
 
 export interface RenderCommandOptions {
@@ -38,4 +41,30 @@ export async function run(options: RenderCommandOptions): Promise<RenderCommandR
   const mode = options.tls ? 'tls' : 'http';
   await mergeState(options.projectDir, { mode, lms: backend });
   return { mode, backend, urls: { catalog: result.model.catalog.origin, lms: result.model.lms.origin }, files: result.files, warnings: result.warnings };
+}
+
+export type App = 'catalog' | 'lms';
+
+export interface PrintResult {
+  app: App;
+  mode: 'http' | 'tls';
+  backend: Backend;
+  /** What the app loads: its env file, and for the catalog the Python settings snippet. */
+  files: { path: string; content: string }[];
+}
+
+/**
+ * `render --print <app>`: the files one app loads, for an app of the user's own (a Richie
+ * checkout, an OpenEdX) — checked as render checks them, nothing written but a new sync secret,
+ * which must stay the one both sides share.
+ */
+export async function print(options: RenderCommandOptions & { app: App }): Promise<PrintResult> {
+  const { config } = await loadConfig(options.projectDir);
+  const backend = options.backend ?? (options.tls ? 'real' : 'fake');
+  const plan = await planRender({ config, projectDir: options.projectDir, tls: options.tls, backend });
+  if (plan.newSecret) await saveSecret(options.projectDir, plan.newSecret);
+  const envDir = projectPaths(options.projectDir).envDir;
+  const wanted = options.app === 'catalog' ? [join(envDir, 'catalog.env'), richieSettingsFile(options.projectDir)] : [join(envDir, 'lms.env')];
+  const files = wanted.map((path) => ({ path, content: plan.outputs.find(([p]) => p === path)![1] }));
+  return { app: options.app, mode: options.tls ? 'tls' : 'http', backend, files };
 }

@@ -257,6 +257,23 @@ describe('generated files', () => {
     expect(kept.warnings.some((w) => w.includes(`${conf} no longer has richie-dev's first line, so it is yours`))).toBe(true);
   });
 
+  it('render --print shows what an app of your own loads, writing nothing but the sync secret it shows', async () => {
+    const dir = join(root, 'print');
+    const printed = await cli(['--project-dir', dir, 'render', '--ssl', '--print', 'catalog']);
+    expect(printed.exitCode, printed.stderr).toBe(0);
+    expect(printed.stdout).toContain(`# ${join(dir, '.richie-dev', 'env', 'catalog.env')}`);
+    expect(printed.stdout).toContain('EDX_JS_BACKEND=openedx-hawthorn');
+    expect(printed.stdout).toContain('RICHIE_LMS_BACKENDS = [');
+    const secret = /^DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS=([0-9a-f]{64})$/m.exec(printed.stdout)![1];
+    expect(() => statSync(join(dir, '.richie-dev', 'env'))).toThrow(); // no env file written
+    const lms = await cli(['--project-dir', dir, '--json', 'render', '--ssl', '--print', 'lms']);
+    const json = JSON.parse(lms.stdout) as { files: { path: string; content: string }[] };
+    expect(json.files.map((f) => f.path)).toEqual([join(dir, '.richie-dev', 'env', 'lms.env')]);
+    expect(json.files[0]!.content).toContain(`"secret":"${secret}"`); // the same secret on both sides
+    await cli(['--project-dir', dir, 'render', '--ssl']);
+    expect(parseEnvFile(readFileSync(join(dir, '.richie-dev', 'env', 'catalog.env'), 'utf8')).DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS).toBe(secret);
+  });
+
   it('render and lms through the CLI, with --json listing the files', async () => {
     const dir = join(root, 'cli');
     const result = await cli(['--project-dir', dir, '--json', 'render', '--ssl', '--lms', 'fake']);
