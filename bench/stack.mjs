@@ -1,7 +1,9 @@
 // The same three-service file, up with richie-dev and with Debian's docker-compose v1,
 // alternating: cold up until every service is healthy, a no-op re-run on the healthy stack,
 // and down. Baseline named in the issue: compose v1, ~1.1 s cold, 0.42 s no-op, 20.8 s down
-// "for three containers whose main process ignores SIGTERM".
+// "for three containers whose main process ignores SIGTERM". Targets (issue 13): cold up and
+// no-op re-run <= 0.5 x compose v1, down <= 0.1 x on the no-init file. There is no up record:
+// the no-op re-run is the full path (render, plan, Docker's health), as every re-run is.
 //
 // That file is docker-compose.richie.yml without its `init` and `stop_grace_period` lines:
 // the apps (node) and nginx then run as PID 1, where SIGTERM without a handler is ignored,
@@ -21,8 +23,13 @@ const runs = Number(process.env.BENCH_RUNS ?? 3);
 const work = mkdtempSync(join(tmpdir(), 'bench-stack-'));
 const dir = join(work, 'benchstack');
 mkdirSync(dir);
+// The shared network gets a name of the bench's own: compose's down fails ("has active
+// endpoints") when another stack on the machine uses edx-lms-outside.
+const shippedText = readFileSync(shipped, 'utf8').replace('name: edx-lms-outside', 'name: richie-dev-bench-outside');
+const shippedCopy = join(dir, 'shipped.yml');
+writeFileSync(shippedCopy, shippedText);
 const plain = join(dir, 'stack.yml');
-writeFileSync(plain, readFileSync(shipped, 'utf8').replace(/^ *(init|stop_grace_period):.*\n/gm, ''));
+writeFileSync(plain, shippedText.replace(/^ *(init|stop_grace_period):.*\n/gm, ''));
 
 const config = (stackFile) => writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: 19070 }, lms: { port: 19073 }, ...(stackFile ? { stackFile } : {}) }));
 const env = { ...process.env, CAROOT: join(work, 'ca'), NO_COLOR: '1' };
@@ -68,14 +75,14 @@ try {
     results.noopCompose.push(compose(plain, ['up', '-d']));
     results.downCompose.push(compose(plain, ['down', '--volumes']));
   }
-  config(undefined);
+  config('shipped.yml');
   for (let i = 0; i < runs; i++) {
     ours(['run']);
     results.shippedOurs.push(ours(['down', '--volumes']));
-    composeUp(shipped);
-    results.shippedCompose.push(compose(shipped, ['down', '--volumes']));
+    composeUp(shippedCopy);
+    results.shippedCompose.push(compose(shippedCopy, ['down', '--volumes']));
   }
-  report('cold up until healthy', results.coldOurs, results.coldCompose, 'compose', 1.0);
+  report('cold up until healthy', results.coldOurs, results.coldCompose, 'compose', 0.5);
   report('no-op re-run', results.noopOurs, results.noopCompose, 'compose', 0.5);
   report('down', results.downOurs, results.downCompose, 'compose', 0.1);
   report('down, shipped file (info)', results.shippedOurs, results.shippedCompose, 'compose');

@@ -2,12 +2,10 @@
  * `richie-dev run` and `run-ssl`: (setup-ssl + hosts add, for TLS) + render + up, under the
  * project's lock, so concurrent runs (and lms, stop, down) of one project take turns.
  *
- * There is no shortcut for a re-run: every step runs and redoes only what changed (render
- * rewrites no unchanged file, the plan keeps every container whose configuration hash
- * matches and that Docker reports healthy), which alone is under half of docker-compose v1's
- * no-op `up -d` (bench/stack.mjs). An earlier "up record" skipped the steps on an unchanged
- * stack, but its list of inputs was kept by hand beside the code that reads them; it was
- * removed rather than kept correct by hand (issue 13, part 6).
+ * A re-run on an unchanged, healthy stack answers from the up record (src/stack/record.ts)
+ * without loading, rendering or planning; `--json` says which path answered ("path": "record"
+ * or "full", and with "full" why the record did not hold). The record's inputs are what the
+ * full path read, logged as it read them, not a list kept here.
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +15,7 @@ import { readIfExists } from '../fsutil.js';
 import type { HostsChange } from '../hosts/index.js';
 import type { Backend } from '../lms/site.js';
 import { caFiles, caRoot, hostsFilePath, projectPaths, type ProjectPaths } from '../paths.js';
+import type { ProjectId } from '../stack/project.js';
 import { interrupted, Engine } from '../stack/engine.js';
 import type { ServiceOutcome, UpOptions } from '../stack/up.js';
 
@@ -42,6 +41,9 @@ export interface RunResult {
   backend: Backend;
   /** The Compose project name the stack runs under (`docker-compose -p <project> ps`). */
   project: string;
+  /** Which path answered: the up record, or every step; with "full", why the record did not hold. */
+  path: 'record' | 'full';
+  recordRefused?: string;
   urls: { catalog: string; lms: string };
   hosts: HostsChange | { skipped: string } | null;
   services: ServiceOutcome[];
@@ -53,12 +55,45 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const env = options.env ?? process.env;
   // Refuse what cannot work and reach the engine before changing anything, or waiting.
   const engine = await Engine.connect(env, options.signal ? { signal: options.signal } : {});
-  const { withProjectLock } = await import('../stack/context.js');
+  const { withProjectLock } = await import('../stack/project.js');
   return withProjectLock(options.projectDir, () => runLocked(options, env, engine));
 }
 
 async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: Engine): Promise<RunResult> {
-  const paths = projectPaths(options.projectDir);
+  const [{ identify, recordIdentity }, { checkRecord, observeReads, saveRecord }] = await Promise.all([import('../stack/project.js'), import('../stack/record.js')]);
+  const id = await identify(engine, options.projectDir);
+  const stateFile = projectPaths(id.projectDir).stateFile;
+  const mode = options.tls ? 'tls' : 'http';
+  const backend: Backend = options.backend ?? (options.tls ? 'real' : 'fake');
+  // What this command line means beyond what it reads: the same files under another backend,
+  // flag or engine are another run.
+  const facts = { mode, backend, project: id.project, stackFile: options.stackFile ?? null, caRootFlag: options.caRoot ?? null, hostsFileFlag: options.hostsFile ?? null, engine: engine.target.host };
+  const engineInfo = () => ({ host: engine.target.host, remote: engine.target.remote, apiVersion: engine.apiVersion, writes: engine.writes });
+
+  const check = await checkRecord({ id, stateFile, facts, env, engine });
+  if (check.record) {
+    const r = check.record;
+    return {
+      mode,
+      backend,
+      project: id.project,
+      path: 'record',
+      urls: r.result.urls,
+      hosts: null,
+      services: r.services.map((s) => ({ name: s.name, action: 'keep', state: s.healthcheck ? 'healthy' : 'running', seconds: 0 })),
+      engine: engineInfo(),
+      warnings: r.result.warnings,
+    };
+  }
+
+  await recordIdentity(id);
+  const { result, log } = await observeReads(env, (logged) => fullPath(options, logged, engine, id));
+  await saveRecord({ id, stateFile, facts, log, engine, services: result.services, healthchecks: result.healthchecks, result: { urls: result.urls, warnings: result.warnings } });
+  return { mode, backend, project: id.project, path: 'full', recordRefused: check.refused, urls: result.urls, hosts: result.hosts, services: result.services, engine: engineInfo(), warnings: result.warnings };
+}
+
+/** Every step, each redoing only what changed. */
+async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, engine: Engine, id: ProjectId) {
   const warnings: string[] = [];
   const backend: Backend = options.backend ?? (options.tls ? 'real' : 'fake');
   const stopped = () => {
@@ -100,30 +135,24 @@ async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: En
   }
   stopped();
 
-  const [{ run: render }, { stackContext, recordIdentity }, { up }] = await Promise.all([import('./render.js'), import('../stack/context.js'), import('../stack/up.js')]);
+  const [{ run: render }, { stackContext }, { up }, { probeOf }] = await Promise.all([import('./render.js'), import('../stack/context.js'), import('../stack/up.js'), import('../stack/stack.js')]);
   const rendered = await render({ projectDir: options.projectDir, tls: options.tls, backend });
   warnings.push(...rendered.warnings);
   stopped();
   // One context from here: config, paths, the stack read, the engine, the project's identity.
-  const ctx = await stackContext({ projectDir: options.projectDir, env, engine, ...(options.stackFile ? { stackFile: options.stackFile } : {}) });
+  const ctx = await stackContext({ projectDir: options.projectDir, env, engine, id, ...(options.stackFile ? { stackFile: options.stackFile } : {}) });
   warnings.push(...ctx.stack.warnings);
   await stageCa(ctx.paths, ctx.config, options, env);
-  await recordIdentity(ctx);
   const services = await up(ctx, {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.onImage ? { onImage: options.onImage } : {}),
   });
-  return {
-    mode: options.tls ? 'tls' : 'http',
-    backend,
-    project: ctx.project,
-    urls: rendered.urls,
-    hosts,
-    services,
-    engine: { host: engine.target.host, remote: engine.target.remote, apiVersion: engine.apiVersion, writes: engine.writes },
-    warnings,
-  };
+  const healthchecks = Object.fromEntries(ctx.stack.services.map((s) => {
+    const probe = probeOf(s);
+    return [s.name, probe ? { test: probe.test, timeoutNs: probe.timeoutMs * 1e6 } : null];
+  }));
+  return { urls: rendered.urls, hosts, services, warnings, healthchecks };
 }
 
 /** The apps trust the project's CA through a copy in .richie-dev/ssl (mounted read-only). */

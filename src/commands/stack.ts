@@ -17,17 +17,14 @@ export interface StackOptions {
   stackFile?: string;
 }
 
-/** stop and down go by labels alone: neither reads the config or the stack file, so neither can be blocked by them. */
-async function projectEngine(options: StackOptions): Promise<ProjectEngine> {
-  const [engine, { identify }] = await Promise.all([Engine.connect(options.env ?? process.env), import('../stack/context.js')]);
-  return { engine, ...(await identify(engine, options.projectDir)) };
-}
-
-/** Under the project's lock: a stop or down waits for a run in progress, and the other way round. */
+/**
+ * stop and down go by labels alone: neither reads the config or the stack file, so neither can
+ * be blocked by them. Both take the project's lock, so they wait for a run in progress (and the
+ * other way round), and identify the project under it.
+ */
 async function locked<T>(options: StackOptions, work: (ctx: ProjectEngine) => Promise<T>): Promise<T> {
-  const ctx = await projectEngine(options);
-  const { withProjectLock } = await import('../stack/context.js');
-  return withProjectLock(options.projectDir, () => work(ctx));
+  const [engine, { identify, withProjectLock }] = await Promise.all([Engine.connect(options.env ?? process.env), import('../stack/project.js')]);
+  return withProjectLock(options.projectDir, async () => work({ engine, ...(await identify(engine, options.projectDir)) }));
 }
 
 export async function stop(options: StackOptions): Promise<{ project: string; stopped: string[] }> {

@@ -69,7 +69,8 @@ export function containerConfig(id: ProjectId, stack: StackSpec, service: Servic
   // On a second network (the shared edx-lms-outside) only the explicit aliases: the service
   // name there would collide with every other project's service of the same name.
   const extraNetworks = others.map((n) => ({ name: networkName(stack, id.project, n.key), aliases: n.aliases }));
-  const hash = createHash('sha256').update(JSON.stringify({ options, extraNetworks, imageId: inputs.imageId })).update(inputs.bindsHash).digest('hex');
+  // The service's own labels are part of what it is made of; ours (below) carry the hash itself.
+  const hash = createHash('sha256').update(JSON.stringify({ options, labels: service.labels, extraNetworks, imageId: inputs.imageId })).update(inputs.bindsHash).digest('hex');
   options.Labels = {
     ...service.labels,
     ...projectLabels(id),

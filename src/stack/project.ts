@@ -10,7 +10,13 @@
  * second checkout gets a name of its own: the folder name plus a short hash of its path.
  */
 import { createHash } from 'node:crypto';
-import { basename, resolve } from 'node:path';
+import { mkdir, realpath } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { ExitCode, UserError } from '../errors.js';
+import { LockBusyError, withLock } from '../hosts/lock.js';
+import { projectPaths } from '../paths.js';
+import { ensureStateDir, mergeState, readState } from '../state.js';
+import type { Engine } from './engine.js';
 
 export const LABEL = {
   project: 'com.docker.compose.project',
@@ -81,4 +87,53 @@ export function projectLabels(id: ProjectId | string): Record<string, string> {
 export function owns(id: ProjectId, labels: Record<string, string>): boolean {
   const dir = labels[LABEL.workingDir];
   return labels[LABEL.project] === id.project && (dir === undefined || dir === id.projectDir);
+}
+
+// ---- on the engine and on disk ----------------------------------------------------------
+
+/**
+ * Which Compose project this directory is on the engine (see src/stack/project.ts): the name
+ * its own containers carry, else the one it recorded, else its folder name unless another
+ * directory's containers or volumes hold that name. The directory is the real path, so a
+ * checkout reached through a symlink is the same project.
+ */
+export async function identify(engine: Engine, projectDir: string): Promise<ProjectId> {
+  const dir = await realpath(projectDir).catch(() => resolve(projectDir));
+  const recorded = (await readState(dir)).project;
+  const candidate = typeof recorded === 'string' && recorded ? recorded : projectName(dir);
+  const byName = { [LABEL.project]: candidate };
+  const [own, containers, volumes] = await Promise.all([
+    engine.containerLabels({ [LABEL.workingDir]: dir, [LABEL.managed]: 'true' }),
+    engine.containerLabels(byName),
+    engine.volumeList(byName),
+  ]);
+  const holders = [...containers, ...volumes.map((v) => v.labels)].map((labels) => labels[LABEL.workingDir] ?? '');
+  const project = chooseProjectName({ projectDir: dir, recorded: candidate, ownNames: own.map((l) => l[LABEL.project]!).filter(Boolean), holdersOf: () => holders });
+  return { project, projectDir: dir };
+}
+
+/** Remember the name a project runs under, so it keeps it (and its volumes) while another dir holds the folder name. */
+export async function recordIdentity(id: ProjectId): Promise<void> {
+  if ((await readState(id.projectDir)).project !== id.project) await mergeState(id.projectDir, { project: id.project });
+}
+
+/**
+ * One richie-dev at a time per project for what changes its stack (run, run-ssl, lms, stop,
+ * down): the others wait their turn. The lock (src/hosts/lock.ts) is judged stale by its
+ * owner's pid, not by an mtime, so a killed run never blocks the next one and a long up is
+ * never overrun; proper-lockfile judges by mtime, which is why it is not used here.
+ */
+export async function withProjectLock<T>(projectDir: string, work: () => Promise<T>): Promise<T> {
+  const paths = projectPaths(projectDir);
+  await mkdir(paths.stateDir, { recursive: true });
+  await ensureStateDir(paths);
+  try {
+    // Long enough for a cold first up (image builds) ahead of us.
+    return await withLock(join(paths.stateDir, 'stack'), work, { timeoutMs: 15 * 60_000 });
+  } catch (error) {
+    if (error instanceof LockBusyError) {
+      throw new UserError(`Another richie-dev (pid ${error.pid}) has been working on ${paths.projectDir} for 15 minutes.`, { exitCode: ExitCode.input, fix: `Wait for it, or stop it ("kill ${error.pid}").` });
+    }
+    throw error;
+  }
 }

@@ -84,8 +84,9 @@ describe('plan', () => {
       { ...INPUTS, bindsHash: 'b1' },
     ];
     for (const v of variants) expect(containerConfig(ID, three, three.services[1]!, v).hash).not.toBe(base);
-    const other = containerConfig(ID, three, { ...three.services[1]!, stopGracePeriodS: 30 }, INPUTS).hash;
-    expect(other).not.toBe(base);
+    for (const changed of [{ stopGracePeriodS: 30 }, { labels: { role: 'x' } }, { command: ['node', 'other.mjs'] }, { healthcheck: { test: ['NONE'] } }]) {
+      expect(containerConfig(ID, three, { ...three.services[1]!, ...changed }, INPUTS).hash).not.toBe(base);
+    }
     expect(containerConfig(ID, three, three.services[1]!, { ...INPUTS }).hash).toBe(base);
   });
 

@@ -1,0 +1,184 @@
+/**
+ * The up record on a real Docker engine. A re-run on an unchanged, healthy stack answers from
+ * it ("path": "record") and writes nothing — neither to the engine nor to disk; after each
+ * kind of change it is refused, says why, and the full path redoes just that. The inputs it
+ * checks are whatever the full path read: nothing here, and nothing in run.ts, lists them (the
+ * .env beside the stack file and the interpolated variable below are found because the stack
+ * reader looked for them). A one-service stack file of the project's own keeps it quick.
+ */
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, type RunResult } from '../../src/commands/run.js';
+import { Engine } from '../../src/stack/engine.js';
+import { ensureBuiltIn } from '../../src/stack/images.js';
+import { cli, hasTool, removeDir, sh, tempDir } from '../helpers.js';
+
+const IMAGE = 'richie-dev-test/record-app:1';
+
+/** Every file under a folder with its modification time: "nothing written" made checkable. */
+function mtimes(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) out[join(entry.parentPath, entry.name)] = statSync(join(entry.parentPath, entry.name)).mtimeMs;
+  }
+  return out;
+}
+
+describe('the up record', () => {
+  const root = tempDir();
+  const dir = join(root, 'recordproj');
+  const env = { ...process.env, CAROOT: join(root, 'ca'), HOME: root, RECORD_TEST_ROLE: 'one' };
+  const again = (more: Partial<Parameters<typeof run>[0]> = {}) => run({ projectDir: dir, tls: false, env, ...more });
+  const actions = (result: RunResult) => result.services.map((s) => `${s.name}:${s.action}`);
+  const config = (more: object = {}) => writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ stackFile: 'stack.yml', images: { catalog: IMAGE }, ...more }));
+  const stackFile = (label: string) =>
+    writeFileSync(
+      join(dir, 'stack.yml'),
+      `services:
+  app:
+    image: \${RICHIE_DEV_CATALOG_IMAGE}
+    env_file: \${RICHIE_DEV_STATE_DIR}/env/catalog.env
+    volumes:
+      - \${RICHIE_DEV_STATE_DIR}/nginx:/etc/app-conf:ro
+      - ./mounted.txt:/etc/mounted.txt:ro
+    labels:
+      role: \${RECORD_TEST_ROLE:-none}
+      other: ${label}
+    healthcheck:
+      test: ["CMD", "node", "/app/healthcheck.mjs"]
+      interval: 1s
+      retries: 30
+`,
+    );
+
+  /** Docker's own health, so the record needs no probe of its own. */
+  async function dockerHealthy(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const id = (await sh('docker', ['ps', '-q', '--filter', 'label=com.docker.compose.project=recordproj', '--filter', 'health=healthy'])).stdout.trim();
+      if (id) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error("the app never turned healthy in Docker's eyes");
+  }
+
+  /** The full path, refused for `reason`; then, unchanged again, the record answers. */
+  async function refusedThenRecord(reason: string | RegExp, expected: string[], more: Partial<Parameters<typeof run>[0]> = {}): Promise<void> {
+    const full = await again(more);
+    expect(full.path).toBe('full');
+    expect(full.recordRefused).toMatch(reason);
+    expect(actions(full)).toEqual(expected);
+    await dockerHealthy();
+    const record = await again(more);
+    expect(record.path, record.recordRefused).toBe('record');
+    expect(record.engine.writes).toBe(0);
+  }
+
+  beforeAll(async () => {
+    expect(hasTool('docker')).toBe(true);
+    await ensureBuiltIn(await Engine.connect(), 'richie-dev/demo-catalog:latest');
+    expect((await sh('docker', ['tag', 'richie-dev/demo-catalog:latest', IMAGE])).exitCode).toBe(0);
+    mkdirSync(dir, { recursive: true });
+    config();
+    stackFile('a');
+    writeFileSync(join(dir, 'mounted.txt'), 'first\n');
+  });
+  afterAll(async () => {
+    await cli(['--project-dir', dir, 'down', '--volumes'], { env });
+    await sh('docker', ['rmi', IMAGE]);
+    removeDir(root);
+  });
+
+  it('an unchanged, healthy stack: the record answers, writing nothing to the engine or to disk', async () => {
+    const first = await again();
+    expect(first.path).toBe('full');
+    expect(first.recordRefused).toBe('no record of a previous up');
+    expect(actions(first)).toEqual(['app:create']);
+    await dockerHealthy();
+    const before = mtimes(join(dir, '.richie-dev'));
+    const result = await again();
+    expect(result.path, result.recordRefused).toBe('record');
+    expect(actions(result)).toEqual(['app:keep']);
+    expect(result.engine.writes).toBe(0);
+    expect(result.urls.catalog).toBe('http://localhost:8070');
+    expect(result.warnings.join('\n')).toContain('HSTS preload'); // the render's warnings, kept
+    expect(mtimes(join(dir, '.richie-dev'))).toEqual(before);
+    // The CLI says which path answered.
+    const json = JSON.parse((await cli(['--project-dir', dir, '--json', 'run'], { env })).stdout);
+    expect(json.path, json.recordRefused).toBe('record');
+  });
+
+  it('a generated file edited by hand: refused, rendered again, the container kept', async () => {
+    const conf = join(dir, '.richie-dev', 'nginx', 'catalog.conf');
+    const rendered = readFileSync(conf, 'utf8');
+    appendFileSync(conf, '# edited by hand\n');
+    await refusedThenRecord(`${conf} changed`, ['app:keep']);
+    expect(readFileSync(conf, 'utf8')).toBe(rendered);
+  });
+
+  it('the project config changed: refused, and the container recreated', async () => {
+    config({ courseRunSync: { mode: 'manual' } });
+    await refusedThenRecord(`${join(dir, 'richie-dev.config.json')} changed`, ['app:recreate']);
+  });
+
+  it('the stack file changed', async () => {
+    stackFile('b');
+    await refusedThenRecord(`${join(dir, 'stack.yml')} changed`, ['app:recreate']);
+  });
+
+  it('a .env appears beside the stack file (the stack reader looked for it)', async () => {
+    writeFileSync(join(dir, '.env'), 'UNUSED_HERE=1\n');
+    await refusedThenRecord(`${join(dir, '.env')} changed`, ['app:keep']);
+  });
+
+  it('a variable the stack file interpolates changed in the environment', async () => {
+    await refusedThenRecord('the environment variable RECORD_TEST_ROLE changed', ['app:recreate'], { env: { ...env, RECORD_TEST_ROLE: 'two' } });
+  });
+
+  it('a bind-mounted file changed', async () => {
+    writeFileSync(join(dir, 'mounted.txt'), 'second\n');
+    await refusedThenRecord(`${join(dir, 'mounted.txt')} changed`, ['app:recreate'], { env: { ...env, RECORD_TEST_ROLE: 'two' } });
+  });
+
+  it('the command line means another run (a CA root flag)', async () => {
+    await refusedThenRecord('caRootFlag changed', ['app:keep'], { env: { ...env, RECORD_TEST_ROLE: 'two' }, caRoot: join(root, 'ca') });
+  });
+
+  it('a stopped container: refused, and started again', async () => {
+    const more = { env: { ...env, RECORD_TEST_ROLE: 'two' }, caRoot: join(root, 'ca') };
+    expect((await sh('docker', ['stop', '-t', '1', 'recordproj_app_1'])).exitCode).toBe(0);
+    await refusedThenRecord('the app container is not running', ['app:start'], more);
+  });
+
+  it('the same image tag on another image: refused, and the container recreated', async () => {
+    const more = { env: { ...env, RECORD_TEST_ROLE: 'two' }, caRoot: join(root, 'ca') };
+    const build = await sh('sh', ['-c', `printf 'FROM richie-dev/demo-catalog:latest\\nLABEL variant=2\\n' | docker build -q -t ${IMAGE} -`]);
+    expect(build.exitCode, build.stderr).toBe(0);
+    await refusedThenRecord('the app image changed', ['app:recreate'], more);
+  });
+
+  it('a record older than 12 hours is not trusted', async () => {
+    const more = { env: { ...env, RECORD_TEST_ROLE: 'two' }, caRoot: join(root, 'ca') };
+    const stateFile = join(dir, '.richie-dev', 'state.json');
+    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    state.up.recordedAt -= 13 * 3600_000;
+    writeFileSync(stateFile, JSON.stringify(state));
+    await refusedThenRecord('the record is older than 12 hours', ['app:keep'], more);
+  });
+
+  it("right after a restart, before Docker's first check, the record runs the healthcheck itself and answers", async () => {
+    const more = { env: { ...env, RECORD_TEST_ROLE: 'two' }, caRoot: join(root, 'ca') };
+    expect((await sh('docker', ['restart', '-t', '1', 'recordproj_app_1'])).exitCode).toBe(0);
+    // The app answers well before Docker's first check, one interval (1 s) after the start.
+    for (let i = 0; i < 40 && (await sh('docker', ['exec', 'recordproj_app_1', 'node', '/app/healthcheck.mjs'])).exitCode !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect((await sh('docker', ['inspect', '--format', '{{.State.Health.Status}}', 'recordproj_app_1'])).stdout.trim()).toBe('starting');
+    const before = mtimes(join(dir, '.richie-dev'));
+    const result = await again(more);
+    expect(result.path, result.recordRefused).toBe('record');
+    expect(actions(result)).toEqual(['app:keep']);
+    expect(result.engine.writes).toBe(0);
+    expect(mtimes(join(dir, '.richie-dev'))).toEqual(before);
+  });
+});
