@@ -86,6 +86,8 @@ interface Context {
   ca?: LocalCa;
   caCreated: boolean;
   retired: string[];
+  /** The CA a forced recreation replaced: taken out of the stores when the new one goes in. */
+  retiredCa?: LocalCa;
   /** Keys started early, when a new CA is certain, so their generation overlaps the rest. */
   caKey?: Promise<string>;
   leafKey?: Promise<string>;
@@ -279,6 +281,7 @@ const caStep: Step<Context> = {
       const old = ctx.ca.constraints ?? { dns: [], ip: [] };
       constraints = { dns: [...new Set([...old.dns, ...ctx.required.dns])], ip: [...new Set([...old.ip, ...ctx.required.ip])] };
       ctx.retired = await retireCa(ctx.ca, ctx.now);
+      ctx.retiredCa = ctx.ca;
     }
     ctx.ca = await createCa({ dir: ctx.root.dir, constraints, keyPem: caKey, now: ctx.now, env: ctx.env });
     ctx.caCreated = true;
@@ -385,7 +388,14 @@ function trustStep(env: NodeJS.ProcessEnv): Step<Context> {
       return { state: 'todo', reason: `not trusted in ${missing.map((r) => r.label).join(', ')}` };
     },
     async apply(ctx) {
-      ctx.trustReports = await applyTrust(ctx.ca!, await discoverStores(env), 'install', { env, allowUnconstrainedCa: Boolean(ctx.allowUnconstrainedCa) });
+      const stores = await discoverStores(env);
+      ctx.trustReports = await applyTrust(ctx.ca!, stores, 'install', { env, allowUnconstrainedCa: Boolean(ctx.allowUnconstrainedCa) });
+      // The CA this run replaced (--force, or the terminal's offer to widen it) leaves the
+      // stores with it: its key still exists, beside the new one.
+      if (ctx.retiredCa) {
+        const removed = (await applyTrust(ctx.retiredCa, stores, 'uninstall')).filter((r) => r.action === 'uninstalled');
+        if (removed.length) ctx.warnings.push(`The replaced CA (SHA-256 ${ctx.retiredCa.fingerprint}) was removed from ${removed.map((r) => r.label).join(', ')}.`);
+      }
       const installed = ctx.trustReports.filter((r) => r.action === 'installed').length;
       const blocked = ctx.trustReports.filter((r) => r.action === 'blocked' || r.action === 'failed').length;
       return `installed in ${installed} store${installed === 1 ? '' : 's'}${blocked ? `, ${blocked} need attention` : ''}`;

@@ -2,6 +2,7 @@
  * trust against the real stores: a fresh NSS database (certutil), and the Debian system store
  * inside a private mount namespace, so the machine's own store is never touched.
  */
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -227,6 +228,11 @@ describe('setup-ssl on a terminal, for a project outside the CA\'s constraints',
       expect(result.stdout).toContain('Recreate the CA wider and reinstall trust now');
       expect(result.stdout).toContain('CA created');
       expect(readFileSync(join(root, 'ca', 'rootCA.pem'), 'utf8')).not.toBe(first);
+      // The replaced CA left the store as the new one went in: one entry, the new fingerprint.
+      expect(result.stdout).toContain('The replaced CA (SHA-256');
+      const entries = (await sh('certutil', ['-L', '-d', `sql:${nssdb}`])).stdout.match(/richie-dev CA [0-9a-f]{64}/g);
+      const fingerprint = new X509Certificate(readFileSync(join(root, 'ca', 'rootCA.pem'))).fingerprint256.replaceAll(':', '').toLowerCase();
+      expect(entries).toEqual([`richie-dev CA ${fingerprint}`]);
       const status = await cli(['--project-dir', second, '--json', 'trust', 'status'], { env });
       expect(status.exitCode, status.stdout).toBe(0);
       const doctor = await cli(['--project-dir', second, '--json', 'setup-ssl', '--no-trust'], { env });
