@@ -205,6 +205,7 @@ describe('consistency checks refuse, naming the fix, and write nothing', () => {
     [true, 'real', { courseRegex: '^.*/courses/(?<course_id>.*)/course/?$' }, /is not a valid Python regular expression: unknown extension \?<c at position 13/],
     [true, 'real', { courseRegex: '^.*/courses/(.*)/course/?$' }, /has no named group \(\?P<course_id>\.\.\.\)/],
     [true, 'real', { sampleCourseUrl: 'https://other.local.dev:8073/courses/x/course/' }, /is not on the LMS/],
+    [true, 'real', { courseRegex: '^.*/courses/(?P<course_id>[^ #]+)/course/?$' }, /EDX_COURSE_REGEX=.* cannot go into an env file as it is: Compose's env_file reader would strip a leading quote, cut at " #"/],
   ] as const)('tls=%s %s %j', async (tls, backend, config, message) => {
     const projectDir = join(root, `refused${counter++}`);
     await expect(renderAll({ config: parseConfig(config), projectDir, tls, backend })).rejects.toThrow(message);
