@@ -196,16 +196,18 @@ async function hostUnusable(engine: Engine): Promise<string | undefined> {
 // ---- per engine, once per command --------------------------------------------------------------
 
 interface EngineState {
-  runtime: Map<string, Promise<{ tag: string; diffId: string; runtime: HostRuntime }>>;
+  runtime: Map<string, Promise<RuntimeBase>>;
   hostRuntime: Map<string, Promise<HostRuntime>>;
   unusable?: Promise<string | undefined>;
   pulls: Map<string, Promise<void>>;
   swept: Set<string>;
+  /** Tags this command loaded along with a runtime: "built" to whoever asks for them next. */
+  made: Set<string>;
 }
 const perEngine = new WeakMap<Engine, EngineState>();
 function state(engine: Engine): EngineState {
   let s = perEngine.get(engine);
-  if (!s) perEngine.set(engine, (s = { runtime: new Map(), hostRuntime: new Map(), pulls: new Map(), swept: new Set() }));
+  if (!s) perEngine.set(engine, (s = { runtime: new Map(), hostRuntime: new Map(), pulls: new Map(), swept: new Set(), made: new Set() }));
   return s;
 }
 
@@ -234,7 +236,8 @@ export interface ImageToLoad {
 
 /**
  * One `docker save` archive (https://github.com/moby/moby/blob/master/image/spec/v1.2.md,
- * "Combined Image JSON + Filesystem Changeset Format") for several images. A layer the engine
+ * "Combined Image JSON + Filesystem Changeset Format") for several images; a layer (the same
+ * entries array) several of them share is sent once. A layer the engine
  * already has is named in the config and the manifest but not sent: `docker load` looks each
  * layer up by its chain id first and opens the file only when the layer is missing
  * (moby image/tarexport/load.go, Load). Layers are streamed and hashed on the way; the configs,
@@ -243,17 +246,24 @@ export interface ImageToLoad {
 export function saveArchive(images: readonly ImageToLoad[]): { stream: NodeJS.ReadableStream } {
   const members: LazyMember[] = [];
   const digests = new Map<string, () => string>(); // layer member path → its diff id, once streamed
+  const sent = new Map<readonly TarEntry[], string>(); // a layer several images share is sent once
   const layerPaths: string[][] = [];
   let n = 0;
   for (const image of images) {
     const paths: string[] = [];
     for (const layer of image.layers) {
+      const again = 'entries' in layer ? sent.get(layer.entries) : undefined;
+      if (again) {
+        paths.push(again);
+        continue;
+      }
       const path = `layer${n++}/layer.tar`;
       paths.push(path);
       if ('present' in layer) {
         digests.set(path, () => layer.present);
         continue;
       }
+      sent.set(layer.entries, path);
       let digest: (() => string) | undefined;
       members.push({
         path,
@@ -294,10 +304,35 @@ export function saveArchive(images: readonly ImageToLoad[]): { stream: NodeJS.Re
 
 // ---- host base ---------------------------------------------------------------------------------
 
-/** richie-dev/runtime:<fingerprint>: loaded once per machine (per runtime), shared by every built-in image. */
-function ensureRuntime(engine: Engine, namespace: string, onProgress?: (text: string) => void) {
+interface RuntimeBase {
+  tag: string;
+  diffId: string;
+  runtime: HostRuntime;
+}
+
+/** A built-in image as a layer over the runtime (the runtime layer sent along, or named only). */
+function thinImage(namespace: string, name: BuiltInName, inputs: string, files: readonly TemplateFile[], runtime: { tag: string; layer: string | readonly TarEntry[] }): ImageToLoad {
+  const history = `richie-dev runtime ${runtime.tag}`;
+  return {
+    tag: builtInTag(namespace, name),
+    config: runConfig(name),
+    labels: { [IMAGE_LABEL.builtIn]: `${namespace}/${name}`, [IMAGE_LABEL.inputs]: inputs, [IMAGE_LABEL.base]: 'host' },
+    layers: [
+      typeof runtime.layer === 'string' ? { present: runtime.layer, history } : { entries: runtime.layer, history },
+      { entries: layerEntries(name, files), history: `richie-dev ${name}: ${SPECS[name].describe}` },
+    ],
+  };
+}
+
+/**
+ * richie-dev/runtime:<fingerprint>: loaded once per machine (per runtime) and shared by every
+ * built-in image. When it must be loaded (a first run, a new Node), the built-in images that
+ * are not current go in the same archive, which sends the runtime layer once for all of them.
+ */
+function ensureRuntime(engine: Engine, namespace: string, templatesRoot: string, onProgress?: (text: string) => void): Promise<RuntimeBase> {
   const s = state(engine);
-  let found = s.runtime.get(namespace);
+  const key = `${namespace}\0${templatesRoot}`;
+  let found = s.runtime.get(key);
   if (!found) {
     found = (async () => {
       const runtime = await hostRuntimeOnce(engine, namespace);
@@ -305,18 +340,35 @@ function ensureRuntime(engine: Engine, namespace: string, onProgress?: (text: st
       const existing = await engine.image(tag);
       const known = existing?.labels[IMAGE_LABEL.layer];
       if (known && existing.labels[IMAGE_LABEL.inputs] === runtime.fingerprint) return { tag, diffId: known, runtime };
-      onProgress?.(`loading this machine's runtime (${runtime.description}) into the engine, once for every built-in image`);
+
+      const thin = (
+        await Promise.all(
+          (Object.values(BUILT_IN) as BuiltInName[]).map(async (name) => {
+            const files = await templateFiles(join(templatesRoot, name));
+            const inputs = hostInputs(runtime, name, files);
+            const previous = await engine.image(builtInTag(namespace, name));
+            return previous?.labels[IMAGE_LABEL.inputs] === inputs ? undefined : { name, files, inputs, previous: previous?.id };
+          }),
+        )
+      ).filter((t) => t !== undefined);
+      onProgress?.(`loading this machine's runtime (${runtime.description}) into the engine, once for every built-in image${thin.length ? `, with ${thin.map((t) => t.name).join(', ')}` : ''}`);
       let diffId = '';
       const labels = (ids: string[]) => {
         diffId = ids[0]!;
         return { [IMAGE_LABEL.builtIn]: `${namespace}/runtime`, [IMAGE_LABEL.inputs]: runtime.fingerprint, [IMAGE_LABEL.layer]: diffId, [IMAGE_LABEL.base]: 'host' };
       };
       const history = `richie-dev runtime: this machine's ${runtime.description} and their libraries`;
-      await engine.load(saveArchive([{ tag, config: { Env: [`PATH=${IMAGE_PATH}`] }, labels, layers: [{ entries: runtime.entries, history }] }]).stream, [tag]);
+      const images: ImageToLoad[] = [
+        { tag, config: { Env: [`PATH=${IMAGE_PATH}`] }, labels, layers: [{ entries: runtime.entries, history }] },
+        ...thin.map((t) => thinImage(namespace, t.name, t.inputs, t.files, { tag, layer: runtime.entries })),
+      ];
+      await engine.load(saveArchive(images).stream, images.map((i) => i.tag));
+      for (const t of thin) await removeReplaced(engine, t.previous, builtInTag(namespace, t.name));
+      for (const t of thin) s.made.add(builtInTag(namespace, t.name));
       return { tag, diffId, runtime };
     })();
-    found.catch(() => s.runtime.delete(namespace));
-    s.runtime.set(namespace, found);
+    found.catch(() => s.runtime.delete(key));
+    s.runtime.set(key, found);
   }
   return found;
 }
@@ -327,33 +379,23 @@ function hostInputs(runtime: HostRuntime, name: BuiltInName, files: readonly Tem
   return hash.digest('hex').slice(0, 16);
 }
 
-async function ensureOnHost(engine: Engine, name: BuiltInName, namespace: string, files: readonly TemplateFile[], onProgress?: (text: string) => void): Promise<'present' | 'built'> {
+async function ensureOnHost(engine: Engine, name: BuiltInName, namespace: string, templatesRoot: string, files: readonly TemplateFile[], onProgress?: (text: string) => void): Promise<'present' | 'built'> {
   const tag = builtInTag(namespace, name);
   const runtime = await hostRuntimeOnce(engine, namespace);
-  const config = runConfig(name);
   const inputs = hostInputs(runtime, name, files);
   const existing = await engine.image(tag);
-  if (existing?.labels[IMAGE_LABEL.inputs] === inputs) return 'present';
+  if (existing?.labels[IMAGE_LABEL.inputs] === inputs) return state(engine).made.has(tag) ? 'built' : 'present';
 
-  const base = await ensureRuntime(engine, namespace, onProgress);
+  const base = await ensureRuntime(engine, namespace, templatesRoot, onProgress);
+  if ((await engine.image(tag))?.labels[IMAGE_LABEL.inputs] === inputs) return 'built'; // it came with the runtime
   onProgress?.(`adding ${SPECS[name].describe} to it (${tag})`);
-  const labels = { [IMAGE_LABEL.builtIn]: `${namespace}/${name}`, [IMAGE_LABEL.inputs]: inputs, [IMAGE_LABEL.base]: 'host' };
-  const image = (present: boolean): ImageToLoad => ({
-    tag,
-    config,
-    labels,
-    layers: [
-      present ? { present: base.diffId, history: `richie-dev runtime ${base.tag}` } : { entries: base.runtime.entries, history: `richie-dev runtime ${base.tag}` },
-      { entries: layerEntries(name, files), history: `richie-dev ${name}: ${SPECS[name].describe}` },
-    ],
-  });
   try {
-    await engine.load(saveArchive([image(true)]).stream, [tag]);
+    await engine.load(saveArchive([thinImage(namespace, name, inputs, files, { tag: base.tag, layer: base.diffId })]).stream, [tag]);
   } catch (error) {
     // The runtime image was removed since it was inspected (another project's cleanup, a user's
     // `docker rmi`): send its layer along this time.
     if (!/no such file|layer\.tar/i.test((error as Error).message)) throw error;
-    await engine.load(saveArchive([image(false)]).stream, [tag]);
+    await engine.load(saveArchive([thinImage(namespace, name, inputs, files, { tag: base.tag, layer: base.runtime.entries })]).stream, [tag]);
   }
   await removeReplaced(engine, existing?.id, tag);
   return 'built';
@@ -455,7 +497,8 @@ export async function ensureBuiltIn(engine: Engine, tag: string, options: ImageO
   const namespace = options.namespace ?? 'richie-dev';
   const name = builtInName(tag, namespace);
   if (!name) throw new Error(`${tag} is not one of richie-dev's built-in images`);
-  const dir = join(options.templatesDir ?? join(TEMPLATES_DIR, 'images'), name);
+  const templatesRoot = options.templatesDir ?? join(TEMPLATES_DIR, 'images');
+  const dir = join(templatesRoot, name);
   const files = await templateFiles(dir);
   const sources = files.map((f) => join(dir, f.path));
   const mode = options.config?.base ?? 'auto';
@@ -466,13 +509,13 @@ export async function ensureBuiltIn(engine: Engine, tag: string, options: ImageO
     const s = state(engine);
     if (process.platform === 'linux') {
       const hostInputsMatch = await hostImageCurrent(engine, name, namespace, files);
-      if (hostInputsMatch) return { result: 'present', base: 'host', sources };
+      if (hostInputsMatch) return { result: s.made.has(tag) ? 'built' : 'present', base: 'host', sources };
     }
     s.unusable ??= hostUnusable(engine);
     reason = await s.unusable;
   }
   const useRegistry = mode === 'registry' || reason !== undefined;
-  const result = useRegistry ? await ensureOnRegistry(engine, name, options, files) : await ensureOnHost(engine, name, namespace, files, options.onProgress);
+  const result = useRegistry ? await ensureOnRegistry(engine, name, options, files) : await ensureOnHost(engine, name, namespace, templatesRoot, files, options.onProgress);
   await sweepOnce(engine, namespace);
   return { result, base: useRegistry ? 'registry' : 'host', ...(reason ? { reason } : {}), sources };
 }
@@ -487,9 +530,10 @@ async function sweepOnce(engine: Engine, namespace: string): Promise<void> {
   const s = state(engine);
   if (s.swept.has(namespace)) return;
   s.swept.add(namespace);
-  const runtime = s.runtime.get(namespace);
-  const keep = runtime ? [(await runtime.catch(() => undefined))?.tag].filter((t) => t !== undefined) : undefined;
-  await removeReplacedImages(engine, { namespace, ...(keep?.length ? { keep } : {}) }).catch(() => []);
+  // The current runtime, when this command looked at this machine's: older ones go.
+  const runtime = await s.hostRuntime.get(namespace)?.catch(() => undefined);
+  const keep = runtime ? [`${namespace}/runtime:${runtime.fingerprint}`] : undefined;
+  await removeReplacedImages(engine, { namespace, ...(keep ? { keep } : {}) }).catch(() => []);
 }
 
 /** Make a service's image available: present, built, or pulled — or say why not. */
