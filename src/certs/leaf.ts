@@ -4,11 +4,11 @@
  * ECDSA P-256 key by default or mkcert's RSA-2048.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { LocalCa } from './ca.js';
 import { owner } from './ca.js';
 import {
   authorityKeyIdentifierExtension,
+  ipVersion,
   basicConstraints,
   buildCertificate,
   keyUsage,
@@ -110,7 +110,7 @@ export function leafProblems(options: {
   const problems: string[] = [];
   if (!cert.checkPrivateKey(key)) problems.push(`${keyFile} does not match ${certFile}`);
   const have = certificateNames(cert);
-  const missing = options.names.filter((name) => !have.includes(isIP(name) ? normalizeIp(name) : name));
+  const missing = options.names.filter((name) => !have.includes(ipVersion(name) ? normalizeIp(name) : name));
   if (missing.length) problems.push(`${certFile} does not cover ${missing.join(', ')}`);
   const now = options.now ?? new Date();
   const notBefore = new Date(cert.validFrom);
