@@ -6,9 +6,10 @@
  *
  * - **host** (the default on Linux when the engine runs this machine's architecture): a
  *   `richie-dev/runtime:<fingerprint>` image made of this machine's own Node, nginx, sh and
- *   grep with their libraries (host-runtime.ts). It is loaded once (`POST /images/load`) and
- *   every built-in image shares its layer, so a first run sends the Node runtime once; each
- *   built-in image adds only its template folder. The archives are streamed straight from
+ *   grep with their libraries (host-runtime.ts). It is loaded once (`POST /images/load`,
+ *   together with the built-in images in one archive on a first run) and every built-in
+ *   image shares its layer, so the Node runtime is sent once; each built-in image adds only
+ *   its template folder. The archives are streamed straight from
  *   the files: nothing is copied to a temp folder, so Ctrl-C leaves nothing behind.
  * - **registry** (`images.base: "registry"`, or automatically when this machine is not Linux
  *   or the engine's `/info` Architecture is another one — Docker Desktop on macOS and Windows,
