@@ -6,6 +6,7 @@
  * fingerprint only. And a CA richie-dev did not create, or one without name constraints, is
  * not installed without --allow-unconstrained-ca.
  */
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,6 +177,16 @@ describe('which CAs go into a trust store', () => {
     expect(setup.exitCode).toBe(3);
     expect(setup.stderr).toContain('it has no name constraints');
     expect(existsSync(join(project, '.richie-dev'))).toBe(false);
+    expect(await listNss()).not.toContain('richie-dev CA');
+
+    // On a terminal, even with the flag, the CA's fingerprint and constraints are shown and "n" installs nothing.
+    expect(hasTool('script')).toBe(true);
+    const fingerprint = new X509Certificate(readFileSync(join(mkRoot, 'rootCA.pem'))).fingerprint256;
+    const asked = await sh('sh', ['-c', `printf 'n\\n' | script -qec "${process.execPath} ${CLI} trust install --allow-unconstrained-ca" /dev/null`], { ...env, CI: '', NO_COLOR: '1' });
+    expect(asked.stdout).toContain(`SHA-256 fingerprint: ${fingerprint}`);
+    expect(asked.stdout).toContain('Name constraints: no name constraints: it can sign for any site');
+    expect(asked.stdout).toContain('Install it into the system trust store and browsers anyway? [y/N]');
+    expect(asked.stdout).toContain('Nothing was installed.');
     expect(await listNss()).not.toContain('richie-dev CA');
 
     const allowed = await cli(['trust', 'install', '--allow-unconstrained-ca', '--json'], { env });

@@ -194,6 +194,13 @@ describe('setup-ssl on a terminal', () => {
       expect(result.stdout).toContain('Install the CA into the system trust store and browsers where it is missing');
       expect(result.stdout).toContain('not trusted');
       expect((await sh('certutil', ['-L', '-d', `sql:${nssdb}`])).stdout).not.toContain('richie-dev CA');
+      // Asked again now that the CA exists: its fingerprint and constraints come first.
+      const again = await sh('sh', ['-c', command], { CAROOT: join(root, 'ca'), HOME: home, TRUST_STORES: 'nss', CI: '', NO_COLOR: '1' });
+      const fingerprint = new X509Certificate(readFileSync(join(root, 'ca', 'rootCA.pem'))).fingerprint256;
+      expect(again.stdout).toContain(`SHA-256 fingerprint: ${fingerprint}`);
+      expect(again.stdout).toContain('Name constraints: limited to local.dev, localhost, 127.0.0.0/8, ::1/128');
+      expect(again.stdout).toContain('Install the CA into the system trust store and browsers where it is missing');
+      expect((await sh('certutil', ['-L', '-d', `sql:${nssdb}`])).stdout).not.toContain('richie-dev CA');
     } finally {
       removeDir(root);
     }
