@@ -509,6 +509,8 @@ export async function ensureBuiltIn(engine: Engine, tag: string, options: ImageO
     // images by their inputs without asking the engine what it runs.
     const s = state(engine);
     if (process.platform === 'linux') {
+      // Read this machine's runtime (ldd, stat) while the engine is asked what it runs.
+      hostRuntimeOnce(engine, namespace).catch(() => undefined);
       const hostInputsMatch = await hostImageCurrent(engine, name, namespace, files);
       if (hostInputsMatch) return { result: s.made.has(tag) ? 'built' : 'present', base: 'host', sources };
     }
