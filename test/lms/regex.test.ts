@@ -181,10 +181,24 @@ const CANNOT_CHECK = new Set([
 ]);
 
 const PYTHON_SCRIPT = String.raw`
-import json, re, sys, warnings
+import json, re, sys, unicodedata, warnings
 warnings.simplefilter('ignore')
+given = json.load(sys.stdin)
+# Every code point, and the runs of those each one-character pattern matches.
+everything = ''.join(map(chr, range(0x110000)))
+def runs(flags, body):
+    compiled = re.compile(('(?%s)' % flags if flags else '') + '(?:' + body + ')+')
+    return [[m.start(), m.end() - 1] for m in compiled.finditer(everything)]
+sets = [runs(flags, body) for flags, body in given['sets']]
+unassigned = []
+for c in range(0x110000):
+    if unicodedata.category(chr(c)) == 'Cn':
+        if unassigned and unassigned[-1][1] == c - 1:
+            unassigned[-1][1] = c
+        else:
+            unassigned.append([c, c])
 out = []
-for pattern, urls in json.load(sys.stdin):
+for pattern, urls in given['corpus']:
     try:
         compiled = re.compile(pattern)
     except Exception as error:
@@ -198,7 +212,7 @@ for pattern, urls in json.load(sys.stdin):
         else:
             results.append({'end': m.end(), 'course_id': m.groupdict().get('course_id')})
     out.append({'compiles': True, 'results': results})
-json.dump({'version': sys.version, 'out': out}, sys.stdout)
+json.dump({'version': sys.version, 'unidata': unicodedata.unidata_version, 'out': out, 'sets': sets, 'unassigned': unassigned}, sys.stdout)
 `;
 
 interface PythonVerdict {
@@ -221,10 +235,28 @@ if (PYTHON === undefined && process.env.CI === 'true') throw new Error('python3 
 
 const cases = CORPUS.map(([pattern, ...extra]) => ({ pattern, urls: [...URLS, ...extra] }));
 
-function runPython(): { version: string; out: PythonVerdict[] } {
-  const run = spawnSync(PYTHON!, ['-c', PYTHON_SCRIPT], { input: JSON.stringify(cases.map((c) => [c.pattern, c.urls])), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+/** One-character patterns whose meaning differs between the two languages, checked on every code point. */
+const SETS: [flags: string, body: string][] = [
+  ['', '\\w'], ['', '\\W'], ['', '\\d'], ['', '\\D'], ['', '\\s'], ['', '\\S'], ['', '.'], ['s', '.'],
+  ['a', '\\w'], ['a', '\\s'], ['a', '\\S'], ['', '[^\\W\\d]'], ['', '[\\s/]'], ['', '[^\\s/]'],
+  ['i', '[a-z]'], ['i', '[^a-z]'], ['i', 'K'], ['ai', '[a-z]'], ['i', '[^ik]'],
+];
+
+interface PythonRun {
+  version: string;
+  unidata: string;
+  out: PythonVerdict[];
+  /** Per SETS entry, the [first, last] code point runs Python matches. */
+  sets: [number, number][][];
+  /** Runs of code points Python's Unicode database does not assign (Node's newer one may). */
+  unassigned: [number, number][];
+}
+
+function runPython(): PythonRun {
+  const input = JSON.stringify({ corpus: cases.map((c) => [c.pattern, c.urls]), sets: SETS });
+  const run = spawnSync(PYTHON!, ['-c', PYTHON_SCRIPT], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (run.status !== 0) throw new Error(`python3 failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as { version: string; out: PythonVerdict[] };
+  return JSON.parse(run.stdout) as PythonRun;
 }
 
 function verdict(pattern: string): { refused: 'invalid' | 'cannot-check'; message: string } | { regexp: RegExp } {
@@ -240,7 +272,7 @@ function verdict(pattern: string): { refused: 'invalid' | 'cannot-check'; messag
 }
 
 describe.skipIf(PYTHON === undefined)('COURSE_REGEX as Python applies it', () => {
-  const python = PYTHON === undefined ? { version: '', out: [] } : runPython();
+  const python: PythonRun = PYTHON === undefined ? { version: '', unidata: '', out: [], sets: [], unassigned: [] } : runPython();
 
   it('has a corpus of at least 40 regexes', () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
@@ -271,6 +303,30 @@ describe.skipIf(PYTHON === undefined)('COURSE_REGEX as Python applies it', () =>
     });
     const want = expected.results!.map((r) => (r === null ? null : { end: r.end, course_id: r.course_id }));
     expect(got.map((g, i) => [JSON.stringify(urls[i]), g])).toEqual(want.map((w, i) => [JSON.stringify(urls[i]), w]));
+  });
+
+  const marks = (runs: [number, number][]) => {
+    const marked = new Uint8Array(0x110000);
+    for (const [first, last] of runs) marked.fill(1, first, last + 1);
+    return marked;
+  };
+  // Every code point but the surrogates, which JavaScript would pair up; those are tried one by one.
+  let everything = '';
+  for (let c = 0; c < 0x110000; c++) if (c < 0xd800 || c > 0xdfff) everything += String.fromCodePoint(c);
+
+  it.each(SETS.map(([flags, body], i) => [flags ? `(?${flags})${body}` : body, i] as const))('%s matches the same code points as in Python', (pattern, index) => {
+    const unassigned = marks(python.unassigned);
+    const expected = marks(python.sets[index]!);
+    const { source, flags } = pythonMatchRegExp(pattern);
+    // The translation is "^(?:X)"; runs of X over every code point, as Python's side does.
+    const inner = source.slice('^(?:'.length, -1);
+    const got = new Uint8Array(0x110000);
+    for (const match of everything.matchAll(new RegExp(`(?:${inner})+`, `${flags}g`))) for (const char of match[0]) got[char.codePointAt(0)!] = 1;
+    const single = new RegExp(source, flags);
+    for (let c = 0xd800; c <= 0xdfff; c++) got[c] = single.test(String.fromCharCode(c)) ? 1 : 0;
+    const differ: string[] = [];
+    for (let c = 0; c < 0x110000; c++) if (got[c] !== expected[c] && !unassigned[c]) differ.push(`U+${c.toString(16).toUpperCase()}`);
+    expect(differ, `Python's Unicode ${python.unidata}, Node's ${process.versions.unicode}`).toEqual([]);
   });
 
   it('lists as "cannot check" only patterns Python accepts', () => {
