@@ -239,8 +239,8 @@ export async function createCa(options: CreateCaOptions): Promise<LocalCa> {
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
   // Key first: a crash between the two writes leaves a key without a certificate, which
   // readCa() reports instead of silently replacing.
-  writeFileSafely(files.key, keyPem, 0o400);
-  writeFileSafely(files.cert, certPem, 0o644);
+  writeFileSafely(files.key, keyPem, 0o400, true);
+  writeFileSafely(files.cert, certPem, 0o644, true);
   const ca = await parseCa(options.dir, certPem, keyPem);
   await recordCreated(ca.fingerprint, options.env ?? process.env);
   return ca;

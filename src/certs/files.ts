@@ -11,7 +11,13 @@ import { basename, dirname, join } from 'node:path';
 
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-export function writeFileSafely(path: string, data: string, mode: number): void {
+/**
+ * `durable` syncs the file before the rename: for the CA's key and certificate, which nothing
+ * can make again once trusted. A certificate's files are not synced (as mkcert, which syncs
+ * nothing): after a crash setup-ssl finds them wrong by content and issues them again, and a
+ * sync costs milliseconds each on a busy disk.
+ */
+export function writeFileSafely(path: string, data: string, mode: number, durable: boolean): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, CREATE_NEW, mode);
@@ -19,7 +25,7 @@ export function writeFileSafely(path: string, data: string, mode: number): void 
     try {
       writeSync(fd, data);
       fchmodSync(fd, mode); // the umask may have narrowed it at open
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

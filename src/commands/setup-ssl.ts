@@ -331,9 +331,9 @@ const certificateStep: Step<Context> = {
     for (const host of ctx.hosts) {
       const files = hostCertPaths(ctx.paths, host);
       // Key before certificate: a certificate on disk always has its key beside it.
-      writeFileSafely(files.key, keyPem, 0o600);
+      writeFileSafely(files.key, keyPem, 0o600, false);
       // The chain nginx serves: leaf, then the CA.
-      writeFileSafely(files.cert, certPem + ca.certPem, 0o644);
+      writeFileSafely(files.cert, certPem + ca.certPem, 0o644, false);
     }
     ctx.leafIssued = true;
     return `issued for ${ctx.names.join(', ')}`;
