@@ -109,8 +109,9 @@ async function hostFiles(parts: RuntimeParts): Promise<{ files: Map<string, stri
   }
   if (parts.nginx) {
     const nginx = await which(['/usr/sbin/nginx']);
-    if (!nginx) {
-      throw new UserError("Building richie-dev's nginx image from this machine's runtime needs /usr/sbin/nginx, and it is missing.", {
+    // nginx.conf includes mime.types, which Debian ships in nginx-common.
+    if (!nginx || !(await which(['/etc/nginx/mime.types']))) {
+      throw new UserError("Building richie-dev's nginx image from this machine's runtime needs /usr/sbin/nginx and /etc/nginx/mime.types, and one is missing.", {
         exitCode: ExitCode.missingTool,
         fix: 'sudo apt install nginx (or set "images": { "base": "registry" } in richie-dev.config.json to build on the official nginx image)',
       });
