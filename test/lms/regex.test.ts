@@ -81,6 +81,12 @@ const CORPUS: [string, ...string[]][] = [
   ['^.*/(?P<seg>[a-z]+)/(?P<course_id>[^/]+)/(?P=seg)/'],
   ['^.*/(courses)/(?P<course_id>[^/]+)/\\1'],
   ['^.*/courses/(?:(?P<course_id>[^/]+)/)+'],
+  ['^(?:.*/)?(?:(?P<course_id>[^/]+)x|[^/]+y)/', 'https://x/courses/ay/', 'https://x/courses/ax/'],
+  ['^.*?/courses/(?:(?P<course_id>[^/]+)/)*?course', 'https://x/courses/a/b/course'],
+  ['^(?P<scheme>https?)://[^/]+/(?:(?P=scheme)/)?courses/(?P<course_id>[^/]+)', 'https://x/https/courses/a', 'http://x/https/courses/a'],
+  ['^.*/(?x: courses / ) (?P<course_id>[^/]+)'],
+  ['(?i)^.*\\bCOURSES\\b/(?P<course_id>[^/]+)'],
+  ['^.*/courses/(?P<course_id>[^/]+)$/course', 'https://x/courses/a\n/course'],
   // Character classes.
   ['^.*/courses/(?P<course_id>[\\w:+-]+)/course/?$'],
   ['^.*/courses/(?P<course_id>[^]/]+)/', 'https://x/courses/a]b/'],
@@ -89,6 +95,7 @@ const CORPUS: [string, ...string[]][] = [
   ['^.*\\x2fcourses\\u002f(?P<course_id>[^\\U0000002f]+)'],
   ['^.*/courses/(?P<course_id>[\\-\\]\\\\]+)', 'https://x/courses/-]\\/'],
   ['^.*/courses/(?P<course_id>[^/]*)/'],
+  ['^.*/courses/\\0(?P<course_id>x)', 'https://x/courses/\0x'],
   // Quantifiers: lazy, {,n}, {n}, literal braces.
   ['^.*/courses/(?P<course_id>[\\s\\S]+?)/course/?$'],
   ['^.*?/courses/(?P<course_id>.+?)/'],
@@ -128,7 +135,6 @@ const CORPUS: [string, ...string[]][] = [
   ['^.*/courses/\\e(?P<course_id>.*)'],
   ['^.*/courses/(?P<course_id>\\u{41})'],
   ['^.*/courses/(?P<course_id>[^/]+)\\2'],
-  ['^.*/courses/\\0(?P<course_id>x)'],
   // Invalid everywhere, or Python-specific refusals.
   ['^.*/courses/(?P<course_id>[^/]+'],
   ['*abc'],
