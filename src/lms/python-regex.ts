@@ -880,7 +880,7 @@ function emitSet(node: Extract<Node, { k: 'set' }>, e: Emitter): string {
   // A lone category (\d, or \w written alone) reads better without brackets.
   const lone = node.items.length === 1 && node.items[0]!.k === 'cat' && !node.negate;
   if (lone && complements.length === 1) return complements[0]!;
-  if (lone && inline.length === 1 && inline[0]!.startsWith('\\') && /^\\[pP]\{\w+\}$|^\\[dDwWsS]$/.test(inline[0]!)) return inline[0]!;
+  if (lone && inline.length === 1 && /^\\[pP]\{\w+\}$|^\\[dDwWsS]$/.test(inline[0]!)) return inline[0]!;
   const alternatives = [...(inline.length ? [`[${inline.join('')}]`] : []), ...complements];
   if (!node.negate) {
     if (complements.length === 0) return `[${inline.join('')}]`;
