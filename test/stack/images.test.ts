@@ -16,7 +16,7 @@ import { Engine } from '../../src/stack/engine.js';
 import { goArch, sameArchitecture } from '../../src/stack/host-runtime.js';
 import { BUILT_IN, builtInName, ensureBuiltIn, ensureImage, IMAGE_LABEL, onRegistry, removeReplacedImages, templateFiles, whyNotHost } from '../../src/stack/images.js';
 import { tarSize, tarStream, type TarEntry } from '../../src/stack/tar.js';
-import { hasTool, removeDir, ROOT, tempDir } from '../helpers.js';
+import { hasTool, inMountNamespace, isRoot, removeDir, ROOT, tempDir } from '../helpers.js';
 import { docker, dropNamespace, namespaceImages, ourDangling, runUntil } from './images-helpers.js';
 
 const NS = `rdtest-${process.pid}`;
@@ -105,6 +105,20 @@ describe('image names and bases', () => {
     expect(builtInName(tag('nginx'), NS)).toBe('nginx');
     expect(builtInName('richie-dev/runtime:latest')).toBeUndefined();
     expect(builtInName('fundocker/richie:latest')).toBeUndefined();
+  });
+});
+
+describe("this machine's runtime", () => {
+  it.skipIf(!isRoot && process.env.CI !== 'true')('without nginx\'s files the error names the package and the registry base instead of crashing', async () => {
+    // /etc/nginx hidden under an empty tmpfs, in a private mount namespace: mime.types is gone.
+    const module = join(ROOT, 'dist', 'stack', 'host-runtime.js');
+    const script = `mount -t tmpfs none /etc/nginx\n'${process.execPath}' --input-type=module -e "const m = await import('${module}'); await m.hostRuntime({ nginx: true }).then(() => console.log('no error'), (e) => console.log(JSON.stringify({ exitCode: e.exitCode, message: e.message, fix: e.fix })))"`;
+    const result = await inMountNamespace(script);
+    expect(JSON.parse(result.stdout)).toEqual({
+      exitCode: 6,
+      message: expect.stringContaining('/etc/nginx/mime.types'),
+      fix: expect.stringMatching(/sudo apt install nginx.*"base": "registry"/),
+    });
   });
 });
 
