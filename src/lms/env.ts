@@ -30,7 +30,18 @@ export function backends(model: SiteModel): { backend: string; js: string; auth:
 export const JS_NEXT_URL = 'richie';
 
 /** One RICHIE_LMS_BACKENDS entry, as Richie's settings hold it. */
-export function lmsBackend(model: SiteModel): Record<string, unknown> {
+export interface LmsBackendSettings {
+  BASE_URL: string;
+  BACKEND: string;
+  COURSE_REGEX: string;
+  JS_BACKEND: string;
+  JS_COURSE_REGEX: string;
+  JS_NEXT_URL: string;
+  COURSE_RUN_SYNC_NO_UPDATE_FIELDS: string[];
+  DEFAULT_COURSE_RUN_SYNC_MODE: string;
+}
+
+export function lmsBackend(model: SiteModel): LmsBackendSettings {
   const backend = backends(model);
   return {
     BASE_URL: model.lms.origin,
@@ -44,23 +55,24 @@ export function lmsBackend(model: SiteModel): Record<string, unknown> {
   };
 }
 
+/** The catalog env: the first RICHIE_LMS_BACKENDS entry under the EDX_* names Richie's sandbox settings read. */
 export function catalogEnv(model: SiteModel): Record<string, string> {
-  const backend = backends(model);
+  const lms = lmsBackend(model);
   return {
-    EDX_BASE_URL: model.lms.origin,
-    EDX_BACKEND: backend.backend,
-    EDX_COURSE_REGEX: model.regexes.python,
-    EDX_JS_BACKEND: backend.js,
-    EDX_JS_COURSE_REGEX: model.regexes.javascript,
-    EDX_JS_NEXT_URL: JS_NEXT_URL,
+    EDX_BASE_URL: lms.BASE_URL,
+    EDX_BACKEND: lms.BACKEND,
+    EDX_COURSE_REGEX: lms.COURSE_REGEX,
+    EDX_JS_BACKEND: lms.JS_BACKEND,
+    EDX_JS_COURSE_REGEX: lms.JS_COURSE_REGEX,
+    EDX_JS_NEXT_URL: lms.JS_NEXT_URL,
     AUTHENTICATION_BASE_URL: model.lms.origin,
-    AUTHENTICATION_BACKEND: backend.auth,
+    AUTHENTICATION_BACKEND: backends(model).auth,
     // django-configurations' ListValue: comma-separated (the secret is hex, no commas).
     DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS: model.sync.secret,
     // The demo catalog's copy of the settings snippet, and each COURSE_REGEX as a JavaScript
     // RegExp with Python's re.match semantics (it has no Python to run them).
-    RICHIE_DEV_LMS_BACKENDS: JSON.stringify([lmsBackend(model)]),
-    RICHIE_DEV_COURSE_REGEX_MATCH: JSON.stringify([pythonMatchRegExp(model.regexes.python)]),
+    RICHIE_DEV_LMS_BACKENDS: JSON.stringify([lms]),
+    RICHIE_DEV_COURSE_REGEX_MATCH: JSON.stringify([pythonMatchRegExp(lms.COURSE_REGEX)]),
     RICHIE_DEV_SAMPLE_COURSE_URL: model.sampleCourseUrl,
   };
 }
