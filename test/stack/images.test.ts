@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createWriteStream } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -256,6 +257,27 @@ describe('built-in images on this machine\'s runtime', () => {
     await expect(run).rejects.toMatchObject({ exitCode: 130 });
     expect(ours()).toEqual(before);
     expect(namespaceImages(ns)).toEqual([]);
+  });
+
+  it('over tcp too (a remote engine): the same images, loaded through a TCP relay to the socket', async () => {
+    const relay = createServer((client) => {
+      const upstream = connect('/var/run/docker.sock');
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    try {
+      const ns = `${NS}-tcp`;
+      const viaTcp = await Engine.connect({ ...process.env, DOCKER_HOST: `tcp://127.0.0.1:${(relay.address() as { port: number }).port}` });
+      expect(await ensureBuiltIn(viaTcp, tag('nginx', ns), { namespace: ns, templatesDir: templates, config: { base: 'host' } })).toMatchObject({ result: 'built', base: 'host' });
+      // The same bytes as over the socket: the same layers.
+      const layers = (ref: string) => docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', ref]);
+      expect(layers(tag('nginx', ns))).toBe(layers(tag('nginx')));
+    } finally {
+      relay.close();
+      dropNamespace(`${NS}-tcp`);
+    }
   });
 
   it('the image config names this machine as the platform', () => {
