@@ -145,12 +145,14 @@ export async function observeReads<T>(env: NodeJS.ProcessEnv, work: (env: NodeJS
 
 // ---- what the inputs are now ----------------------------------------------------------
 
-/** Paths that are no input: the kernel's, the record's own file, locks, richie-dev's own code. */
+/** Paths that are no input: the kernel's, the record's own file, locks, richie-dev's own code and its dependencies. */
 function ignored(path: string, stateFile: string): boolean {
   if (/^\/(proc|sys|dev)(\/|$)/.test(path)) return true;
   if (path === stateFile || path.endsWith('.richie-dev.lock') || path.endsWith('.takeover')) return true;
   if (path.startsWith(INSTALL_ROOT) || `${path}${sep}` === INSTALL_ROOT) return !OWN_INPUTS.some((own) => path === own || path.startsWith(`${own}${sep}`));
-  return false;
+  // Dependencies are code, hoisted beside richie-dev or not (npx, a project's node_modules):
+  // the CommonJS loader reads them through node:fs, but they are no input of a run.
+  return path.includes(`${sep}node_modules${sep}`);
 }
 
 async function inputState(path: string, how: 'file' | 'dir' | 'looked'): Promise<string> {

@@ -122,18 +122,23 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
   try {
     check();
     await checkPorts(ctx, p);
-    for (const a of p.actions) {
-      check();
-      if (a.kind === 'create-network') {
-        await ctx.engine.createNetwork(a.name, a.labels);
-        created.networks.push(a.name);
-      } else if (a.kind === 'create-volume') {
-        await ctx.engine.createVolume(a.name, a.labels);
-      } else if (a.kind === 'remove') {
-        if (a.container.running) await ctx.engine.stop(a.container.id);
-        await ctx.engine.remove(a.container.id);
-      }
-    }
+    // Networks, volumes and removals depend on nothing but the plan: all at once, each
+    // settled before going on, so a rollback knows every network made.
+    const prepared = await Promise.allSettled(
+      p.actions.map(async (a) => {
+        if (a.kind === 'create-network') {
+          await ctx.engine.createNetwork(a.name, a.labels);
+          created.networks.push(a.name);
+        } else if (a.kind === 'create-volume') {
+          await ctx.engine.createVolume(a.name, a.labels);
+        } else if (a.kind === 'remove') {
+          if (a.container.running) await ctx.engine.stop(a.container.id);
+          await ctx.engine.remove(a.container.id);
+        }
+      }),
+    );
+    check();
+    for (const r of prepared) if (r.status === 'rejected') throw r.reason;
 
     // Each service: started once its dependencies meet their conditions, then waited on.
     type Milestones = { started: Promise<void>; ready: Promise<void>; completed: Promise<void> };
@@ -149,7 +154,12 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
     }
     const fail = (name: string, error: unknown) => Object.values(milestones.get(name)!.settle).forEach(([, reject]) => reject(error));
 
-    const outcomes = await Promise.all(
+    // The first service to fail stops the others' waits, so the command ends with its error
+    // instead of lingering on services nobody will use.
+    const halt = new AbortController();
+    const waitSignal = signal ? AbortSignal.any([signal, halt.signal]) : halt.signal;
+    let firstError: unknown;
+    const settled = await Promise.allSettled(
       p.services.map(async (a): Promise<ServiceOutcome> => {
         const service = a.config.service;
         const m = milestones.get(service.name)!;
@@ -166,18 +176,23 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
           m.settle.started[0]();
           check();
           const target = goal(ctx.stack, service);
-          const state = await waitHealthy(ctx, service, id, { goal: target, ...(signal ? { signal } : {}), onState: (s) => options.onEvent?.({ service: service.name, state: s }) });
+          const state = await waitHealthy(ctx, service, id, { goal: target, signal: waitSignal, onState: (s) => options.onEvent?.({ service: service.name, state: s }) });
           m.settle.ready[0]();
           if (state === 'completed') m.settle.completed[0]();
           return { name: service.name, action: a.kind, state, seconds: (Date.now() - began) / 1000 };
         } catch (error) {
+          if (!halt.signal.aborted) {
+            firstError = error;
+            halt.abort();
+          }
           fail(service.name, error);
           throw error;
         }
       }),
     );
     check();
-    return outcomes;
+    if (firstError !== undefined) throw firstError;
+    return settled.map((r) => (r as PromiseFulfilledResult<ServiceOutcome>).value);
   } catch (error) {
     if (signal?.aborted) {
       // Cleaning up must not be cut short by the very signal that asked for it.
@@ -223,10 +238,16 @@ export function probeOf(service: ServiceSpec): { test: string[]; intervalMs: num
   };
 }
 
+/** A pause that an abort ends early; its listener goes with it (a wait polls many times). */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 /**

@@ -216,6 +216,36 @@ describe('the stack on a real Docker engine', () => {
     expect(seconds).toBeLessThan(3 + 2);
   });
 
+  it('the first service to fail ends the command: the others are not waited on', async () => {
+    const dir = project('stackfirstfail', 38370, 38373);
+    writeFileSync(
+      join(dir, 'stack.yml'),
+      `services:
+  bad:
+    image: richie-dev/demo-catalog:latest
+    command: ["node", "-e", "setTimeout(() => process.exit(3), 1500)"]
+    healthcheck:
+      test: ["CMD", "node", "-e", "process.exit(1)"]
+      interval: 1s
+      retries: 100
+  slow:
+    image: richie-dev/demo-catalog:latest
+    command: ["node", "-e", "setInterval(() => {}, 1000)"]
+    healthcheck:
+      test: ["CMD", "node", "-e", "process.exit(1)"]
+      interval: 1s
+      retries: 100
+`,
+    );
+    writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ stackFile: 'stack.yml' }));
+    const began = Date.now();
+    const result = await cli(['--project-dir', dir, 'run'], { env });
+    expect(result.exitCode, result.stderr).toBe(9);
+    expect(result.stderr).toContain('Service bad exited with code 3.');
+    // slow would take 100 s to be judged unhealthy.
+    expect(Date.now() - began).toBeLessThan(15_000);
+  });
+
   it('a healthcheck of ["NONE"] means no wait: up returns as soon as the container runs', async () => {
     const dir = project('stacknone', 38270, 38273);
     const file = join(dir, 'stack.yml');
