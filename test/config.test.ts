@@ -23,7 +23,7 @@ describe('project config', () => {
   it('defaults to richie.local.dev:8070 and edx.local.dev:8073', () => {
     const config = parseConfig({});
     expect(config.catalog).toEqual({ host: 'richie.local.dev', port: 8070 });
-    expect(config.lms).toEqual({ host: 'edx.local.dev', port: 8073 });
+    expect(config.lms).toEqual({ host: 'edx.local.dev', port: 8073, release: 'hawthorn', fonzie: false });
     expect(config.courseRunSync).toEqual({ mode: 'sync_to_public', noUpdateFields: [] });
     expect(configuredHosts(config)).toEqual(['richie.local.dev', 'edx.local.dev']);
   });
@@ -40,7 +40,7 @@ describe('project config', () => {
 
   it('keeps defaults for keys a partial object leaves out', () => {
     const config = parseConfig({ lms: { port: 9000 } });
-    expect(config.lms).toEqual({ host: 'edx.local.dev', port: 9000 });
+    expect(config.lms).toEqual({ host: 'edx.local.dev', port: 9000, release: 'hawthorn', fonzie: false });
   });
 
   it.each([
