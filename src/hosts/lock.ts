@@ -13,7 +13,8 @@
  * the second one removing the lock the first had just taken — and both would write.
  */
 import { constants } from 'node:fs';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { link, open, readFile, readdir, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 export interface LockOptions {
   /** How long to wait for another live richie-dev before giving up. */
@@ -40,6 +41,7 @@ export async function withLock<T>(target: string, work: () => Promise<T>, option
   const token = await ownerToken(process.pid);
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   let delay = 5;
+  await removeStaleLockTemps(lock);
   for (;;) {
     if (await tryCreate(lock, token)) break;
     const seen = await readOwner(lock);
@@ -66,6 +68,7 @@ export async function withLock<T>(target: string, work: () => Promise<T>, option
 export async function removeStaleLock(target: string): Promise<void> {
   const lock = lockPath(target);
   try {
+    await removeStaleLockTemps(lock);
     const seen = await readOwner(lock);
     if (seen && (await isStale(seen))) await removeIfStillStale(lock, seen);
   } catch {
@@ -73,20 +76,66 @@ export async function removeStaleLock(target: string): Promise<void> {
   }
 }
 
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** `<lock>.<pid>.tmp`: where a run writes its token before linking it into place. */
+function lockTemp(file: string, pid = process.pid): string {
+  return `${file}.${pid}.tmp`;
+}
+
+/**
+ * Create `file` holding `token`, or return false when it exists. The token is written to a
+ * temp file first and hard-linked into place (link(2) fails with EEXIST like O_EXCL), so the
+ * lock never exists empty: a run killed between creating and writing it would otherwise leave
+ * a lock nobody can judge until EMPTY_GRACE_MS has passed. Where hard links are refused (some
+ * mounted file systems), the lock is created with O_EXCL and written after.
+ */
 async function tryCreate(file: string, token: string): Promise<boolean> {
-  let handle;
+  const temp = lockTemp(file);
+  await writeNew(temp, token).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+    // A temp file by our pid is a dead run's (pids are unique among live processes), or a link
+    // someone planted: neither is followed, both go.
+    await unlink(temp);
+    await writeNew(temp, token);
+  });
   try {
-    handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    await link(temp, file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+  try {
+    await writeNew(file, token);
+    return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   }
+}
+
+async function writeNew(file: string, text: string): Promise<void> {
+  const handle = await open(file, CREATE_NEW, 0o644);
   try {
-    await handle.writeFile(token);
+    await handle.writeFile(text);
   } finally {
     await handle.close();
   }
-  return true;
+}
+
+/** Temp files of runs killed between writing their token and linking it (named by their pid). */
+async function removeStaleLockTemps(lock: string): Promise<void> {
+  const prefix = `${basename(lock)}.`;
+  const entries = await readdir(dirname(lock)).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const pid = Number(entry.slice(prefix.length, -'.tmp'.length));
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isRunning(pid)) await unlink(join(dirname(lock), entry)).catch(() => undefined);
+  }
 }
 
 interface Owner {

@@ -226,12 +226,14 @@ describe('hosts under faults', () => {
   // Deterministic faults: strace stops the writer with SIGKILL at the entry of one system call
   // of the write (the call does not run), at each step of temp file, fsync, rename.
   it.each([
+    ['link', 1, 'old', 'linking the lock, written to its own temp file, into place'],
     ['pwritev', 1, 'old', 'writing the temp file'],
     ['fchmod', 1, 'old', 'setting its mode'],
     ['fsync', 1, 'old', 'syncing it'],
     ['rename', 1, 'old', 'replacing the file'],
     ['fsync', 2, 'new', 'syncing the directory after the rename'],
-    ['unlink', 1, 'new', 'releasing the lock'],
+    // unlink 1 removes the lock's temp file once linked into place; 2 releases the lock.
+    ['unlink', 2, 'new', 'releasing the lock'],
   ])('SIGKILL at %s (call %d) leaves the %s file (%s); the next run recovers', async (call, nth, expected) => {
     expect(hasTool('strace')).toBe(true);
     const original = blocklist(1_000);
