@@ -228,7 +228,8 @@ export async function readStack(file: string, vars: Record<string, string | unde
     for (const [k, v] of parseDotEnv(dotEnvText, (name) => env[name])) dotEnv.set(k, v.value);
   }
   const lookup = (name: string): string | undefined => vars[name] ?? env[name] ?? dotEnv.get(name);
-  return parseStack(text, { file, baseDir, lookup, home: options.home ?? homedir(), inputs });
+  // `~` as Compose v1 expands it (os.path.expanduser: $HOME first), read from the command's env.
+  return parseStack(text, { file, baseDir, lookup, home: options.home ?? (env['HOME'] || homedir()), inputs });
 }
 
 export interface ParseContext {

@@ -52,5 +52,5 @@ export { identify, recordIdentity, withProjectLock } from './project.js';
  */
 export async function stackContext(options: { projectDir: string; env?: NodeJS.ProcessEnv; stackFile?: string; signal?: AbortSignal; engine?: Engine; id?: ProjectId }): Promise<StackContext & { config: ProjectConfig; paths: ProjectPaths }> {
   const [{ config, paths, stack }, engine] = await Promise.all([loadStack(options), options.engine ?? Engine.connect(options.env ?? process.env, options.signal ? { signal: options.signal } : {})]);
-  return { engine, stack, ...(options.id ?? (await identify(engine, paths.projectDir))), config, paths };
+  return { engine, stack, env: options.env ?? process.env, images: config.images, ...(options.id ?? (await identify(engine, paths.projectDir))), config, paths };
 }

@@ -8,6 +8,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ExitCode, UserError } from '../errors.js';
 import { DOCKER_HEALTHCHECK_DEFAULTS, type ServiceSpec, type StackSpec } from './compose.js';
+import type { BaseConfig } from './images.js';
 import { envFileValues } from './interpolate.js';
 import { contentHash } from './content.js';
 import { interrupted, type ContainerState, type Engine } from './engine.js';
@@ -19,6 +20,10 @@ import { LABEL, owns, projectLabels, type ProjectId } from './project.js';
 export interface StackContext extends ProjectId {
   engine: Engine;
   stack: StackSpec;
+  /** The command's environment (default process.env): what an env_file's ${V} reads. */
+  env?: NodeJS.ProcessEnv;
+  /** The project's `images` keys that choose what the built-in images are built on. */
+  images?: BaseConfig;
 }
 
 /** What stop and down need: they act on labels alone, so a broken config or stack file cannot block them. */
@@ -50,7 +55,7 @@ export async function desiredContainers(ctx: StackContext): Promise<ContainerCon
     let found = envFiles.get(file);
     if (!found) {
       // As Compose reads an env_file (quotes, export, comments, ${V}), not as richie-dev writes its own.
-      found = readFile(file, 'utf8').then((text) => envFileValues(text), () => {
+      found = readFile(file, 'utf8').then((text) => envFileValues(text, (name) => (ctx.env ?? process.env)[name]), () => {
         throw new UserError(`${file} (env_file of service ${service}) does not exist.`, { fix: 'Run "richie-dev render" (or run / run-ssl, which render first).' });
       });
       envFiles.set(file, found);
@@ -257,8 +262,10 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * Docker runs its first healthcheck only a whole interval after the start, so up runs the
  * same test itself as soon as the container runs, each run bounded by the healthcheck's
  * `timeout`. Failures count as Docker counts them (moby daemon/health.go): not during
- * `start_period`, at most one per `interval`, and `retries` of them in a row mean unhealthy —
- * so a check that hangs fails up after about timeout × retries. ["NONE"] means no wait.
+ * `start_period`, at most one per `interval`, and `retries` of them in a row mean unhealthy;
+ * except that a run which hung until its timeout counts at once (Docker would wait out the
+ * interval first), so a check that hangs fails up after about timeout × retries whatever the
+ * interval. ["NONE"] means no wait.
  */
 export async function waitHealthy(
   ctx: Pick<StackContext, 'engine'>,
@@ -291,12 +298,16 @@ export async function waitHealthy(
       if (state.running && state.health === 'healthy' && !disabled) return 'healthy';
       if (state.running && (disabled || (!hc && state.health === 'none'))) return 'running';
       if (state.running && probe) {
+        const probed = Date.now();
         if (await ctx.engine.passesHealthcheck(id, { test: probe.test, timeoutNs: probe.timeoutMs * 1e6 })) {
           show('healthy');
           return 'healthy';
         }
         const now = Date.now();
-        if (now - began >= probe.startPeriodMs && now - lastStrike >= probe.intervalMs) {
+        // A probe that ran into its timeout has already spent it: it counts at once, so a hanging
+        // check fails after timeout × retries even when the interval is longer.
+        const hung = now - probed >= probe.timeoutMs;
+        if (now - began >= probe.startPeriodMs && (hung || now - lastStrike >= probe.intervalMs)) {
           strikes++;
           lastStrike = now;
           if (strikes >= probe.retries) {

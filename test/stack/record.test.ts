@@ -38,7 +38,9 @@ describe('the up record', () => {
       `services:
   app:
     image: \${RICHIE_DEV_CATALOG_IMAGE}
-    env_file: \${RICHIE_DEV_STATE_DIR}/env/catalog.env
+    env_file:
+      - \${RICHIE_DEV_STATE_DIR}/env/catalog.env
+      - ./extra.env
     volumes:
       - \${RICHIE_DEV_STATE_DIR}/nginx:/etc/app-conf:ro
       - ./mounted.txt:/etc/mounted.txt:ro
@@ -82,6 +84,7 @@ describe('the up record', () => {
     config();
     stackFile('a');
     writeFileSync(join(dir, 'mounted.txt'), 'first\n');
+    writeFileSync(join(dir, 'extra.env'), 'GREETING=${RECORD_TEST_GREETING:-none}\n');
   });
   afterAll(async () => {
     await cli(['--project-dir', dir, 'down', '--volumes'], { env });
@@ -180,5 +183,12 @@ describe('the up record', () => {
     expect(actions(result)).toEqual(['app:keep']);
     expect(result.engine.writes).toBe(0);
     expect(mtimes(join(dir, '.richie-dev'))).toEqual(before);
+  });
+
+  it('a variable an env_file interpolates changed in the environment (Compose resolves ${V} there too)', async () => {
+    const more = { env: { ...env, RECORD_TEST_ROLE: 'two', RECORD_TEST_GREETING: 'hello' }, caRoot: join(root, 'ca') };
+    await refusedThenRecord('the environment variable RECORD_TEST_GREETING changed', ['app:recreate'], more);
+    const envOf = (await sh('docker', ['inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', 'recordproj_app_1'])).stdout;
+    expect(envOf).toContain('GREETING=hello\n');
   });
 });

@@ -197,14 +197,14 @@ describe('the stack on a real Docker engine', () => {
     expect(readdirSync(join(dir, '.richie-dev')).filter((f) => f.endsWith('.lock'))).toEqual([]);
   });
 
-  it('a healthcheck that hangs fails up within its timeout × retries, with exit 9', async () => {
+  it('a healthcheck that hangs fails up within its timeout × retries, with exit 9, even with a long interval', async () => {
     const began = Date.now();
     const error = await failingUp(
       'stackhang',
       `    command: ["node", "-e", "setInterval(() => {}, 1000)"]
     healthcheck:
       test: ["CMD", "node", "-e", "setInterval(() => {}, 1000)"]
-      interval: 1s
+      interval: 30s
       timeout: 1s
       retries: 3
 `,
@@ -244,6 +244,29 @@ describe('the stack on a real Docker engine', () => {
     expect(result.stderr).toContain('Service bad exited with code 3.');
     // slow would take 100 s to be judged unhealthy.
     expect(Date.now() - began).toBeLessThan(15_000);
+  });
+
+  it('run builds the built-in images on what the images keys say: a registry base is pulled from images.registry, and failing that nothing is created', async () => {
+    const dir = project('stackimagesbase', 38470, 38473);
+    // Nothing listens on port 9: the pull fails at once, naming the registry the config chose.
+    writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: 38470 }, lms: { port: 38473 }, images: { base: 'registry', registry: '127.0.0.1:9', nodeBase: 'richie-test/node:none' } }));
+    const result = await cli(['--project-dir', dir, 'run'], { env });
+    expect(result.exitCode, result.stderr).not.toBe(0);
+    expect(result.stderr).toContain('The base image 127.0.0.1:9/richie-test/node:none cannot be pulled from 127.0.0.1:9');
+    expect(await labelled('stackimagesbase')).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+
+  it("an env_file's ${V} is read from the command's environment", async () => {
+    const dir = project('stackenvfile', 38570, 38573);
+    writeFileSync(join(dir, 'app.env'), 'GREETING=${RICHIE_TEST_GREETING:-unset}\n');
+    writeFileSync(
+      join(dir, 'stack.yml'),
+      `services:\n  app:\n    image: richie-dev/demo-catalog:latest\n    command: ["node", "-e", "setInterval(() => {}, 1000)"]\n    env_file: app.env\n`,
+    );
+    const [{ stackContext }, { up }] = await Promise.all([import('../../src/stack/context.js'), import('../../src/stack/up.js')]);
+    await up(await stackContext({ projectDir: dir, stackFile: join(dir, 'stack.yml'), env: { ...process.env, RICHIE_TEST_GREETING: 'from the command' } }));
+    const envOf = (await docker(['inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', 'stackenvfile_app_1'])).stdout;
+    expect(envOf).toContain('GREETING=from the command\n');
   });
 
   it('a healthcheck of ["NONE"] means no wait: up returns as soon as the container runs', async () => {
