@@ -2,8 +2,8 @@
 // alternating: cold up until every service is healthy, a no-op re-run on the healthy stack,
 // and down. Baseline named in the issue: compose v1, ~1.1 s cold, 0.42 s no-op, 20.8 s down
 // "for three containers whose main process ignores SIGTERM". Targets (issue 13): cold up and
-// no-op re-run <= 0.5 x compose v1, down <= 0.1 x on the no-init file. There is no up record:
-// the no-op re-run is the full path (render, plan, Docker's health), as every re-run is.
+// no-op re-run <= 0.5 x compose v1, down <= 0.1 x on the no-init file. The no-op re-run is
+// answered by the up record (src/stack/record.ts) when nothing it read has changed.
 //
 // That file is docker-compose.richie.yml without its `init` and `stop_grace_period` lines:
 // the apps (node) and nginx then run as PID 1, where SIGTERM without a handler is ignored,

@@ -178,7 +178,7 @@ describe('the engine client', () => {
     const viaTcp = await Engine.connect(tcpEnv());
     await ensureBuiltIn(direct, 'richie-dev/demo-catalog:latest');
     // Created, started and removed over TCP: the writes a remote engine gets.
-    const id = await viaTcp.create({ name: 'richie-dev-engine-test', Image: 'richie-dev/demo-catalog:latest', Cmd: ['node', '-e', 'setInterval(() => {}, 1000)'], HostConfig: { Init: true } });
+    const id = await viaTcp.create({ name: 'richie-dev-engine-test', Image: 'richie-dev/demo-catalog:latest', Cmd: ['node', '-e', 'console.log("container up"); setInterval(() => {}, 1000)'], HostConfig: { Init: true } });
     try {
       await viaTcp.start(id);
       expect((await direct.container(id)).running).toBe(true);
@@ -194,7 +194,8 @@ describe('the engine client', () => {
         expect(await engine.passesHealthcheck(id, { test: ['CMD', 'node', '-e', 'setInterval(() => {}, 1000)'], timeoutNs: 500e6 })).toBe(false);
         expect(Date.now() - began).toBeLessThan(1500);
       }
-      expect((await direct.logs(id, 10)).length).toBeGreaterThanOrEqual(0);
+      expect(await direct.logs(id, 10)).toContain('container up\n');
+      expect(await viaTcp.logs(id, 10)).toContain('container up\n');
     } finally {
       await viaTcp.remove(id);
     }
