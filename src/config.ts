@@ -9,7 +9,11 @@ import { projectPaths } from './paths.js';
 
 export const SYNC_MODES = ['manual', 'sync_to_draft', 'sync_to_public'] as const;
 
-/** Richie's own development default (env.d/development): the course id is the path segment before /course. */
+/**
+ * Richie's sandbox default (richie sandbox/settings.py, EDX_COURSE_REGEX's default): the course id
+ * is the path segment before /course. Richie's env.d/development/dev.dist sets another one,
+ * ending in /info/?$, the form of the links OpenEdX's course hooks send.
+ */
 export const DEFAULT_COURSE_REGEX = '^.*/courses/(?P<course_id>.*)/course/?$';
 
 export type SyncMode = (typeof SYNC_MODES)[number];

@@ -4,7 +4,8 @@
  *   sandbox/settings.py: `EDX_*`, `AUTHENTICATION_*`, and `DJANGO_`-prefixed
  *   django-configurations values such as DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS);
  * - the Python settings snippet: what Richie only takes from its settings file
- *   (RICHIE_LMS_BACKENDS with its sync mode and no-update fields);
+ *   (RICHIE_LMS_BACKENDS with its sync mode and no-update fields), and, commented out, the SSO
+ *   settings only Richie before v2.15.0 reads;
  * - the LMS env file: what openedx-docker's settings read
  *   (releases/<release>/.../config/lms/docker_run_production.py), where a `formatter=bool`
  *   value is True for any non-empty string, so False is an empty value, and structured
@@ -124,38 +125,50 @@ export function pythonLiteral(value: unknown, indent = ''): string {
 }
 
 /**
- * Richie's SSO with the LMS (Richie's docs, "LMS connection"): its Django authentication backend
- * and the python-social-auth settings, the credentials being those openedx-docker's
- * `make auth-init` creates for Richie's sandbox.
+ * Richie's SSO with the LMS before v2.15.0, through python-social-auth: the backend of the
+ * LMS's release in AUTHENTICATION_BACKENDS and its SOCIAL_AUTH_EDX_* settings (richie
+ * sandbox/settings.py and src/richie/apps/social/backends.py before f890d498d; the key and
+ * secrets as that Richie's env.d/development/common set them). openfun/richie f890d498d (first
+ * in v2.15.0) removed social auth and the richie.apps.social module: later Richie, whose front end
+ * richie-education 3.4.0 is, authenticates by the LMS's cross-domain cookies only, and importing
+ * these names into it breaks every login. So the snippet carries them commented out.
  */
-export function ssoSettings(model: SiteModel): Record<string, unknown> {
+export function legacySsoSettings(model: SiteModel): Record<string, unknown> {
   if (model.backend === 'fake') return {};
+  // Both backends strip a trailing slash and add their paths (authorize/, access_token/...) to it.
   const endpoint = `${model.lms.origin}/oauth2`;
-  if (RELEASES[model.release].sso === 'EdXOIDC') {
+  const sso = RELEASES[model.release].sso;
+  const authenticationBackends = [`richie.apps.social.backends.${sso}`, 'django.contrib.auth.backends.ModelBackend'];
+  if (sso === 'EdXOIDC') {
     return {
-      AUTHENTICATION_BACKENDS: ['richie.apps.core.backends.EdXOIDC', 'django.contrib.auth.backends.ModelBackend'],
+      AUTHENTICATION_BACKENDS: authenticationBackends,
       SOCIAL_AUTH_EDX_OIDC_KEY: 'social-id',
       SOCIAL_AUTH_EDX_OIDC_SECRET: 'fakesecret',
-      SOCIAL_AUTH_EDX_OIDC_ID_TOKEN_DECRYPTION_KEY: 'fakekey',
+      SOCIAL_AUTH_EDX_OIDC_ID_TOKEN_DECRYPTION_KEY: 'fakesecret',
       SOCIAL_AUTH_EDX_OIDC_ENDPOINT: endpoint,
     };
   }
   return {
-    AUTHENTICATION_BACKENDS: ['richie.apps.core.backends.EdXOAuth2', 'django.contrib.auth.backends.ModelBackend'],
+    AUTHENTICATION_BACKENDS: authenticationBackends,
     SOCIAL_AUTH_EDX_OAUTH2_KEY: 'social-id',
     SOCIAL_AUTH_EDX_OAUTH2_SECRET: 'fakesecret',
     SOCIAL_AUTH_EDX_OAUTH2_ENDPOINT: endpoint,
   };
 }
 
-/** The Python settings snippet for a Richie checkout (the README says where it goes). */
+const commentOut = (text: string): string => text.split('\n').map((line) => `# ${line}`).join('\n');
+
+/**
+ * The Python settings snippet for a Richie checkout (the README says where it goes): live, only
+ * what current Richie reads; for the real backend, the pre-2.15 SSO settings commented out.
+ */
 export function richieSettings(model: SiteModel, marker: string): string {
   const settings: Record<string, unknown> = {
     RICHIE_LMS_BACKENDS: [lmsBackend(model)],
     RICHIE_COURSE_RUN_SYNC_SECRETS: [model.sync.secret],
-    ...ssoSettings(model),
   };
   const names = Object.keys(settings);
+  const legacy = Object.entries(legacySsoSettings(model));
   return [
     `# ${marker} (delete this line to keep your own changes)`,
     '# Richie settings an env file cannot carry (richie sandbox/settings.py fixes them in the file).',
@@ -163,6 +176,17 @@ export function richieSettings(model: SiteModel, marker: string): string {
     '# in sandbox/settings.py (Development):',
     `#     from lms_backends import ${names.join(', ')}  # noqa`,
     ...Object.entries(settings).map(([name, value]) => `${name} = ${pythonLiteral(value)}`),
+    ...(legacy.length === 0
+      ? []
+      : [
+          '',
+          '# ONLY FOR RICHIE BEFORE v2.15.0: SSO with the LMS through python-social-auth.',
+          '# Richie v2.15.0 removed social auth (openfun/richie f890d498d) and the richie.apps.social',
+          '# module with it; later Richie authenticates by the LMS\'s cross-domain cookies only. Do not',
+          '# uncomment these lines on Richie 2.15 or later: they would break every login. On an older',
+          '# Richie, uncomment them and add their names to the import line above.',
+          ...legacy.map(([name, value]) => commentOut(`${name} = ${pythonLiteral(value)}`)),
+        ]),
     '',
   ].join('\n');
 }

@@ -11,9 +11,12 @@
  * - Richie's front-end module (richie-education js/api/lms): `openedx-dogwood` reads the user
  *   from /api/mobile/v0.5/my_user_info, which Dogwood and Eucalyptus have instead of
  *   /api/user/v1/me; `openedx-hawthorn` for Hawthorn and later;
- * - Richie's SSO backend (Richie's docs, "LMS connection"): `EdXOIDC` for Dogwood, `EdXOAuth2`
- *   from Eucalyptus;
- * - COURSE_HOOKS: read by openedx-docker's Dogwood and Eucalyptus settings only.
+ * - Richie's SSO backend, for Richie before v2.15.0 only (richie
+ *   src/richie/apps/social/backends.py before f890d498d, which removed social auth): `EdXOIDC`
+ *   ("can be used with old OpenEdx releases, e.g. Dogwood") for Dogwood, `EdXOAuth2` from
+ *   Eucalyptus. Richie 2.15 and later authenticate by the LMS's cross-domain cookies only;
+ * - COURSE_HOOKS: read by openedx-docker's Dogwood and Eucalyptus settings only; their resource
+ *   links end in /info, as richie env.d/development/dev.dist's EDX_COURSE_REGEX expects.
  *
  * Releases between Ironwood and Maple are not offered: richie-dev has not checked which
  * whitelist rule each of them applies.
@@ -23,6 +26,7 @@ export type WhitelistForm = 'netloc' | 'origin';
 interface ReleaseFacts {
   whitelist: WhitelistForm;
   jsBackend: 'openedx-dogwood' | 'openedx-hawthorn';
+  /** richie.apps.social.backends.<sso>: Richie before v2.15.0 only. */
   sso: 'EdXOIDC' | 'EdXOAuth2';
   readsCourseHooks: boolean;
 }

@@ -6,8 +6,8 @@
 import type { ProjectConfig } from '../config.js';
 import { sharedParentDomain } from '../domains.js';
 import { UserError } from '../errors.js';
-import { checkCourseUrl, courseRegexes, type CourseRegexes } from './regex.js';
-import type { Release } from './releases.js';
+import { checkCourseUrl, courseRegexes, pythonMatchRegExp, type CourseRegexes } from './regex.js';
+import { RELEASES, type Release } from './releases.js';
 
 export type Backend = 'fake' | 'real';
 
@@ -21,7 +21,7 @@ export interface Site {
 export interface SiteModel {
   tls: boolean;
   backend: Backend;
-  /** The OpenEdX release the LMS runs: decides the CORS whitelist form, front-end module and SSO. */
+  /** The OpenEdX release the LMS runs: decides the CORS whitelist form, front-end module, course hooks and (Richie < 2.15) SSO. */
   release: Release;
   /** The LMS has the Fonzie API; Richie authenticates through it. */
   fonzie: boolean;
@@ -89,6 +89,10 @@ export async function siteModel(config: ProjectConfig, options: { tls: boolean; 
     });
   }
   const courseId = checkCourseUrl(regexes, sampleCourseUrl);
+  if (RELEASES[config.lms.release].readsCourseHooks) {
+    const warning = courseHookWarning(regexes, lms.origin, courseId);
+    if (warning) warnings.push(warning);
+  }
   return {
     tls,
     backend,
@@ -109,4 +113,29 @@ export async function siteModel(config: ProjectConfig, options: { tls: boolean; 
     },
     warnings,
   };
+}
+
+/** Richie's own form for the links OpenEdX's course hooks send (richie env.d/development/dev.dist). */
+export const INFO_COURSE_REGEX = '^.*/courses/(?P<course_id>.*)/info/?$';
+
+/**
+ * The course hooks of the releases that read COURSE_HOOKS post resource links ending in /info
+ * (`<LMS>/courses/<course id>/info`). Richie picks the LMS for a link with COURSE_REGEX under
+ * re.match (richie src/richie/apps/courses/lms/__init__.py `select_lms`) and answers 400 "No LMS
+ * configuration found for this resource link." when none matches; a match whose course_id is
+ * another text syncs another course. Richie's sandbox default COURSE_REGEX ends in /course/?$.
+ */
+function courseHookWarning(regexes: CourseRegexes, lmsOrigin: string, courseId: string): string | undefined {
+  const link = `${lmsOrigin}/courses/${courseId}/info`;
+  const { source, flags } = pythonMatchRegExp(regexes.python);
+  const match = new RegExp(source, flags).exec(link);
+  const fix = `set courseRegex to "${INFO_COURSE_REGEX}" (Richie's env.d/development/dev.dist form) and sampleCourseUrl to "${lmsOrigin}/courses/${courseId}/info/" in richie-dev.config.json (and jsCourseRegex, if you set it, to "^.*/courses/(.*)/info/?$").`;
+  if (!match) {
+    return `courseRegex "${regexes.python}" does not match ${link}, the kind of resource link this release's course hooks (COURSE_HOOKS) send, so Richie answers every course-run sync with 400 "No LMS configuration found for this resource link.". Fix: ${fix}`;
+  }
+  const found = match.groups?.course_id;
+  if (found !== courseId) {
+    return `courseRegex "${regexes.python}" finds the course id ${found === undefined ? 'nothing' : `"${found}"`} instead of "${courseId}" in ${link}, the kind of resource link this release's course hooks (COURSE_HOOKS) send, so Richie would sync the wrong course or none. Fix: ${fix}`;
+  }
+  return undefined;
 }

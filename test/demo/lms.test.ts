@@ -223,6 +223,45 @@ describe("each release's whitelist rule: the other release's form breaks the dem
     }
   });
 
+  it('Dogwood to Ironwood apply two rules to one list: the Referer\'s hostname (no port) for the CSRF cookie and unsafe requests, the Origin\'s host:port for CORS headers', async () => {
+    // What the catalog page's cross-domain calls get: CORS headers and the CSRF cookie on the
+    // enrollment GET, and whether the enrollment POST passes edx's Referer check.
+    const rules = async (lms: Lms) => {
+      const { cors, csrfCookie } = await corsAndCookie(lms);
+      const session = await logIn(lms);
+      const get = await lms(`/api/enrollment/v1/enrollment/student,${COURSE}`, { headers: { origin: CATALOG, referer: `${CATALOG}/`, cookie: session } });
+      const token = value(cookieNamed(get, 'csrftoken'))!;
+      const post = await lms('/api/enrollment/v1/enrollment', {
+        method: 'POST',
+        body: JSON.stringify({ user: 'student', course_details: { course_id: COURSE } }),
+        headers: { 'content-type': 'application/json', origin: CATALOG, referer: `${CATALOG}/`, cookie: `${session}; csrftoken=${token}`, 'x-csrftoken': token },
+      });
+      const refused = post.status === 403 ? ((await post.json()) as { detail: string }).detail : undefined;
+      return { cors, csrfCookie, post: refused ?? post.status, postCors: post.headers.get('access-control-allow-origin') };
+    };
+    for (const release of ['dogwood', 'eucalyptus', 'hawthorn', 'ironwood']) {
+      const env = await renderedEnv(release);
+      // The hostname alone (edx-platform cors_csrf/helpers.py looks up urlparse(referer).hostname):
+      // cookie granted and the POST passes the Referer check, but django-cors-headers 2.x finds no
+      // "richie.local.dev:8070" netloc, so no CORS headers and the browser reads nothing.
+      const hostname = await startLms({ ...env, CORS_ORIGIN_WHITELIST: JSON.stringify(['richie.local.dev']) });
+      expect(await rules(hostname), release).toEqual({ cors: null, csrfCookie: true, post: 200, postCors: null });
+      // host:port alone: CORS headers, but no hostname match, so no cookie and the POST is refused.
+      const netloc = await startLms({ ...env, CORS_ORIGIN_WHITELIST: JSON.stringify(['richie.local.dev:8070']) });
+      expect(await rules(netloc), release).toEqual({ cors: CATALOG, csrfCookie: false, post: `CSRF Failed: Referer checking failed - ${CATALOG}/ does not match any trusted origins.`, postCors: CATALOG });
+    }
+  });
+
+  it('Dogwood to Ironwood: the CSRF cookie rule wants an https Referer, whatever its hostname matches', async () => {
+    const lms = await startLms({ ...(await renderedEnv('hawthorn')), CORS_ORIGIN_WHITELIST: JSON.stringify(['richie.local.dev']) });
+    const cookie = await logIn(lms);
+    const path = `/api/enrollment/v1/enrollment/student,${COURSE}`;
+    const https = await lms(path, { headers: { referer: `${CATALOG}/`, cookie } });
+    expect(cookieNamed(https, 'edx_csrf_token')).toBeDefined();
+    const http = await lms(path, { headers: { referer: 'http://richie.local.dev:8070/', cookie } });
+    expect(cookieNamed(http, 'edx_csrf_token')).toBeUndefined();
+  });
+
   it('Maple and later need origins with a scheme, and refuse to start on a scheme-less entry (corsheaders.E013)', async () => {
     const env = await renderedEnv('maple');
     expect(JSON.parse(env.CORS_ORIGIN_WHITELIST!)).toEqual([CATALOG]);

@@ -176,9 +176,9 @@ describe('rendered nginx configs, run by nginx', () => {
     expect(reply.headers.location).toBe(`https://richie.local.dev:${catalogPort}/some/page?x=1`);
   });
 
-  it('sends /richie/<path> on the LMS back to the catalog origin', async () => {
+  it('sends /richie/<path> on the LMS back to the catalog origin, permanently (301) as openedx-docker does', async () => {
     const reply = await get(`https://edx.local.dev:${lmsPort}/richie/en/courses/demo/?next=1`, { servername: 'edx.local.dev', ca });
-    expect(reply.status).toBe(302);
+    expect(reply.status).toBe(301);
     // The rendered catalog origin carries the configured port.
     expect(reply.headers.location).toBe(`https://richie.local.dev:${catalogPort}/en/courses/demo/?next=1`);
   });

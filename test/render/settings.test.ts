@@ -55,6 +55,35 @@ print(json.dumps(out))
   return JSON.parse(result.stdout) as Record<string, unknown>;
 }
 
+/**
+ * python3 runs the snippet itself: the upper-case names it defines must be exactly those its
+ * import line names (and no AUTHENTICATION_BACKENDS: Richie ≥ 2.15 has no social auth). The
+ * commented block for Richie before v2.15, uncommented, must run too; `legacy` is what it defines.
+ */
+function pythonSnippet(projectDir: string): { imported: string[]; defined: string[]; legacy: Record<string, unknown> | null } {
+  hasTool('python3');
+  const script = `
+import json, re, sys
+text = open(sys.argv[1]).read()
+line = next(l for l in text.splitlines() if l.startswith("#     from lms_backends import "))
+imported = [n.strip() for n in line.split(" import ", 1)[1].split("#")[0].split(",")]
+scope = {}
+exec(compile(text, sys.argv[1], "exec"), scope)
+defined = [n for n in scope if n.isupper()]
+legacy = None
+start = re.search(r"^# [A-Z_]+ = ", text, re.M)
+if start:
+    block = "\\n".join(l[2:] for l in text[start.start():].splitlines() if l.startswith("# "))
+    legacy_scope = {}
+    exec(block, legacy_scope)
+    legacy = {n: v for n, v in legacy_scope.items() if n.isupper()}
+print(json.dumps({"imported": imported, "defined": defined, "legacy": legacy}))
+`;
+  const result = spawnSync('python3', ['-c', script, join(projectDir, '.richie-dev', 'richie', 'lms_backends.py')], { encoding: 'utf8' });
+  expect(result.status, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as { imported: string[]; defined: string[]; legacy: Record<string, unknown> | null };
+}
+
 describe('LMS settings, both sides', () => {
   it('TLS + real: Richie reads its names, OpenEdX parses its values, and both sides agree', async () => {
     const { catalog, lms, projectDir } = await render(true, 'real');
@@ -136,20 +165,33 @@ describe('LMS settings, both sides', () => {
     ['hawthorn', false, 'openedx-hawthorn', 'openedx-hawthorn', 'EdXOAuth2'],
     ['hawthorn', true, 'openedx-hawthorn', 'fonzie', 'EdXOAuth2'],
     ['redwood', false, 'openedx-hawthorn', 'openedx-hawthorn', 'EdXOAuth2'],
-  ] as const)('flavour %s (fonzie %s): front end %s, authentication %s, SSO through %s', async (release, fonzie, js, auth, sso) => {
+  ] as const)('flavour %s (fonzie %s): front end %s, authentication %s; SSO through %s for Richie < 2.15 only, commented out', async (release, fonzie, js, auth, sso) => {
     const { catalog, lms, projectDir } = await render(true, 'real', { lms: { release, fonzie } });
     expect(catalog).toMatchObject({ EDX_JS_BACKEND: js, AUTHENTICATION_BACKEND: auth, AUTHENTICATION_BASE_URL: 'https://edx.local.dev:8073' });
     expect(lms.RICHIE_DEV_FONZIE).toBe(fonzie ? 'true' : '');
-    const python = pythonReads(projectDir, lms, catalog);
-    expect(python.AUTHENTICATION_BACKENDS).toEqual([`richie.apps.core.backends.${sso}`, 'django.contrib.auth.backends.ModelBackend']);
+    // Current Richie (social auth removed in openfun/richie f890d498d, v2.15.0) gets no SSO setting.
+    const snippet = pythonSnippet(projectDir);
+    expect(snippet.imported).toEqual(['RICHIE_LMS_BACKENDS', 'RICHIE_COURSE_RUN_SYNC_SECRETS']);
+    expect(snippet.defined).toEqual(snippet.imported);
+    expect(Object.keys(pythonReads(projectDir, lms, catalog)).filter((k) => /SOCIAL_AUTH|AUTHENTICATION_BACKENDS/.test(k))).toEqual([]);
+    // Richie before v2.15: the commented block, once uncommented, names richie.apps.social.backends.
+    const text = readFileSync(join(projectDir, '.richie-dev', 'richie', 'lms_backends.py'), 'utf8');
+    expect(text).toContain('ONLY FOR RICHIE BEFORE v2.15.0');
+    expect(text).toMatch(/Richie v2\.15\.0 removed social auth \(openfun\/richie f890d498d\)/);
+    expect(text).toMatch(/Do not\n# uncomment these lines on Richie 2\.15 or later/);
+    const legacy = snippet.legacy!;
+    expect(legacy.AUTHENTICATION_BACKENDS).toEqual([`richie.apps.social.backends.${sso}`, 'django.contrib.auth.backends.ModelBackend']);
     const prefix = sso === 'EdXOIDC' ? 'SOCIAL_AUTH_EDX_OIDC' : 'SOCIAL_AUTH_EDX_OAUTH2';
-    expect(python).toMatchObject({ [`${prefix}_KEY`]: 'social-id', [`${prefix}_SECRET`]: 'fakesecret', [`${prefix}_ENDPOINT`]: 'https://edx.local.dev:8073/oauth2' });
-    expect(Object.keys(python).some((k) => k.startsWith(sso === 'EdXOIDC' ? 'SOCIAL_AUTH_EDX_OAUTH2' : 'SOCIAL_AUTH_EDX_OIDC'))).toBe(false);
+    expect(legacy).toMatchObject({ [`${prefix}_KEY`]: 'social-id', [`${prefix}_SECRET`]: 'fakesecret', [`${prefix}_ENDPOINT`]: 'https://edx.local.dev:8073/oauth2' });
+    expect(Object.keys(legacy).some((k) => k.startsWith(sso === 'EdXOIDC' ? 'SOCIAL_AUTH_EDX_OAUTH2' : 'SOCIAL_AUTH_EDX_OIDC'))).toBe(false);
   });
 
-  it('the fake backend renders no SSO settings', async () => {
+  it('the fake backend renders no SSO settings, not even commented out', async () => {
     const { catalog, lms, projectDir } = await render(true, 'fake');
     expect(Object.keys(pythonReads(projectDir, lms, catalog)).filter((k) => /SOCIAL_AUTH|AUTHENTICATION_BACKENDS/.test(k))).toEqual([]);
+    const snippet = pythonSnippet(projectDir);
+    expect(snippet.defined).toEqual(snippet.imported);
+    expect(snippet.legacy).toBeNull();
   });
 
   it('lms.release outside the known releases is refused, naming them', () => {
@@ -190,6 +232,52 @@ describe('LMS settings, both sides', () => {
     await renderAll({ config: parseConfig({}), projectDir: first.projectDir, tls: true, backend: 'fake' });
     const again = parseEnvFile(readFileSync(join(first.projectDir, '.richie-dev', 'env', 'catalog.env'), 'utf8'));
     expect(again.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS).toBe(first.catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS);
+  });
+});
+
+describe('course hooks and the course regex', () => {
+  const INFO_REGEX = '^.*/courses/(?P<course_id>.*)/info/?$'; // richie env.d/development/dev.dist
+  const link = 'https://edx.local.dev:8073/courses/course-v1:richie+demo+2026/info';
+
+  it.each(['dogwood', 'eucalyptus'])('lms.release %s with the default courseRegex: a warning names the regex, the /info link and the fix', async (release) => {
+    const { result, lms } = await render(true, 'real', { lms: { release } });
+    expect(lms.COURSE_HOOKS).toBeDefined();
+    const warnings = result.warnings.filter((w) => w.includes('COURSE_HOOKS'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('courseRegex "^.*/courses/(?P<course_id>.*)/course/?$" does not match');
+    expect(warnings[0]).toContain(link);
+    expect(warnings[0]).toContain('400 "No LMS configuration found for this resource link."');
+    expect(warnings[0]).toContain(`set courseRegex to "${INFO_REGEX}"`);
+    expect(warnings[0]).toContain('sampleCourseUrl to "https://edx.local.dev:8073/courses/course-v1:richie+demo+2026/info/"');
+  });
+
+  it('the same holds for the fake backend (the sync endpoint applies COURSE_REGEX either way)', async () => {
+    const { result } = await render(true, 'fake', { lms: { release: 'dogwood' } });
+    expect(result.warnings.some((w) => w.includes('COURSE_HOOKS') && w.includes(link))).toBe(true);
+  });
+
+  it('no warning for Hawthorn, which reads no COURSE_HOOKS', async () => {
+    const { result } = await render(true, 'real', { lms: { release: 'hawthorn' } });
+    expect(result.warnings.filter((w) => w.includes('COURSE_HOOKS'))).toEqual([]);
+  });
+
+  it('no warning for Dogwood with the dev.dist /info regex and a sample URL ending in /info/', async () => {
+    const { result, catalog } = await render(true, 'real', { lms: { release: 'dogwood' }, courseRegex: INFO_REGEX, sampleCourseUrl: `${link}/` });
+    expect(result.warnings).toEqual([]);
+    expect(catalog).toMatchObject({ EDX_COURSE_REGEX: INFO_REGEX, EDX_JS_COURSE_REGEX: '^.*/courses/(.*)/info/?$' });
+  });
+
+  it('no warning for a regex that takes the same id from the course URL and the /info link', async () => {
+    const { result } = await render(true, 'real', { lms: { release: 'eucalyptus' }, courseRegex: '^.*/(?P<course_id>[^/]+)/(?:course|info)/?$', jsCourseRegex: '^.*/([^/]+)/(?:course|info)/?$' });
+    expect(result.warnings.filter((w) => w.includes('COURSE_HOOKS'))).toEqual([]);
+  });
+
+  it('a regex that matches the /info link but takes another course id from it is named too', async () => {
+    const courseRegex = '^.*/courses/(?P<course_id>.*?)(?:/course/?)?$';
+    const { result } = await render(true, 'real', { lms: { release: 'dogwood' }, courseRegex, jsCourseRegex: '^.*/courses/(.*?)(?:/course/?)?$' });
+    const warnings = result.warnings.filter((w) => w.includes('COURSE_HOOKS'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`courseRegex "${courseRegex}" finds the course id "course-v1:richie+demo+2026/info" instead of "course-v1:richie+demo+2026" in ${link}`);
   });
 });
 

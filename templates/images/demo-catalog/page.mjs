@@ -8,25 +8,38 @@ import { LMS_BACKENDS } from './sync.mjs';
 
 const env = process.env;
 
-/** FrontendContextProcessor.context_processor, for Richie's sandbox settings without Joanie or web analytics. */
+/**
+ * FrontendContextProcessor.context_processor, for Richie's sandbox settings as `make run` runs
+ * them (DJANGO_CONFIGURATION=Development, richie env.d/development/common.dist), without Joanie
+ * (no JOANIE_BASE_URL) or web analytics (no WEB_ANALYTICS).
+ */
 export function frontendContext() {
-  return {
-    context: {
-      environment: '',
-      release: '',
-      sentry_dsn: '',
-      features: {},
-      site_urls: { terms_and_conditions: null },
-      // RICHIE_AUTHENTICATION_DELEGATION always exists in the sandbox settings (backend "dummy" by default).
-      authentication: { endpoint: env.AUTHENTICATION_BASE_URL || '', backend: env.AUTHENTICATION_BACKEND || 'dummy' },
-      lms_backends: LMS_BACKENDS.map((lms) => ({
-        endpoint: lms.BASE_URL,
-        backend: lms.JS_BACKEND,
-        course_regexp: lms.JS_COURSE_REGEX,
-        ...('JS_NEXT_URL' in lms ? { next_url: lms.JS_NEXT_URL } : {}),
-      })),
-    },
+  const context = {
+    // The settings class's name, lower-cased (sandbox/settings.py, Base._get_environment).
+    environment: 'development',
+    // get_release(): sandbox/version.json's version, "NA" without the file (the CI writes it).
+    release: 'NA',
+    // SENTRY_DSN = values.Value(None): DJANGO_SENTRY_DSN, else None.
+    sentry_dsn: env.DJANGO_SENTRY_DSN ?? null,
+    // FEATURES = values.DictValue (default {}); richie-dev's catalog env sets no FEATURES.
+    features: {},
+    // No published page with reverse_id "annex__terms_and_conditions".
+    site_urls: { terms_and_conditions: null },
   };
+  // RICHIE_AUTHENTICATION_DELEGATION always exists in the sandbox settings (BASE_URL "" and
+  // BACKEND "dummy" by default, an environment value used as given, even empty).
+  context.authentication = { endpoint: env.AUTHENTICATION_BASE_URL ?? '', backend: env.AUTHENTICATION_BACKEND ?? 'dummy' };
+  // get_lms_context: nothing at all when RICHIE_LMS_BACKENDS is empty; next_url only for an
+  // entry with JS_NEXT_URL.
+  if (LMS_BACKENDS.length > 0) {
+    context.lms_backends = LMS_BACKENDS.map((lms) => ({
+      endpoint: lms.BASE_URL,
+      backend: lms.JS_BACKEND,
+      course_regexp: lms.JS_COURSE_REGEX,
+      ...('JS_NEXT_URL' in lms ? { next_url: lms.JS_NEXT_URL } : {}),
+    }));
+  }
+  return { context };
 }
 
 const escape = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
