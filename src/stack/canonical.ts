@@ -60,6 +60,10 @@ function service(s: ServiceSpec, envFiles: ReadonlyMap<string, Record<string, st
       ...(h.startPeriodNs !== undefined ? { start_period: nsText(h.startPeriodNs) } : {}),
     };
   }
+  if (s.extraHosts) {
+    const { form, entries } = s.extraHosts;
+    out.extra_hosts = form === 'list' ? entries.map((e) => `${e.host}:${e.address}`) : Object.fromEntries(entries.map((e) => [e.host, e.address]));
+  }
   out.image = s.image;
   out.init = s.init;
   if (Object.keys(s.labels).length) out.labels = s.labels;

@@ -82,6 +82,11 @@ export interface ServiceSpec {
   dependsOn: { service: string; condition: DependsOnCondition }[];
   healthcheck?: HealthcheckSpec;
   labels: Record<string, string>;
+  /**
+   * `extra_hosts`: names added to the container's /etc/hosts ("host-gateway" is Docker's
+   * address of the host), and the form the file wrote them in, which `stack config` keeps.
+   */
+  extraHosts?: { entries: { host: string; address: string }[]; form: 'list' | 'map' };
   init: boolean;
   stopGracePeriodS: number;
 }
@@ -167,6 +172,7 @@ const serviceSchema = z.strictObject({
     .strictObject({ test: stringOrList.optional(), interval: duration.optional(), timeout: duration.optional(), retries: z.number().int().nonnegative().optional(), start_period: duration.optional(), disable: z.boolean().optional() })
     .optional(),
   labels: labelsSchema.optional(),
+  extra_hosts: z.union([uniqueList, z.record(z.string(), z.string())]).optional(),
   init: z.boolean().optional(),
   stop_grace_period: duration.optional(),
 });
@@ -389,7 +395,19 @@ export function parseStack(text: string, ctx: ParseContext): StackSpec {
     if (s.build !== undefined) out.build = build(s.build, [...p, 'build']);
     if (s.command !== undefined) out.command = command(s.command, [...p, 'command']);
     if (s.healthcheck !== undefined) out.healthcheck = healthcheck(s.healthcheck, [...p, 'healthcheck']);
+    if (s.extra_hosts !== undefined) out.extraHosts = extraHosts(s.extra_hosts, [...p, 'extra_hosts']);
     return out;
+  }
+
+  /** `extra_hosts`: "host:address" entries (the address may be IPv6, colons and all), or a map. */
+  function extraHosts(value: NonNullable<RawService['extra_hosts']>, path: Path): NonNullable<ServiceSpec['extraHosts']> {
+    if (!Array.isArray(value)) return { form: 'map', entries: Object.entries(value).map(([host, address]) => ({ host, address })) };
+    const entries = value.map((entry, i) => {
+      const colon = entry.indexOf(':');
+      if (colon <= 0 || colon === entry.length - 1) fail([...path, i], `extra_hosts entry "${entry}" is not "host:address" (the address may be "host-gateway")`);
+      return { host: entry.slice(0, colon), address: entry.slice(colon + 1) };
+    });
+    return { form: 'list', entries };
   }
 
   function durationAt(value: string, path: Path): number {

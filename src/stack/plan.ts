@@ -63,6 +63,7 @@ export function containerConfig(id: ProjectId, stack: StackSpec, service: Servic
       Binds: binds.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
       Mounts: service.volumes.filter((v) => v.type === 'volume').map((v) => ({ Type: 'volume' as const, Source: volumeName(id.project, v.source), Target: v.target, ReadOnly: v.readOnly })),
       NetworkMode: firstNetwork,
+      ...(service.extraHosts ? { ExtraHosts: service.extraHosts.entries.map((e) => `${e.host}:${e.address}`) } : {}),
     },
     NetworkingConfig: { EndpointsConfig: { [firstNetwork]: { Aliases: [service.name, ...(first?.aliases ?? [])] } } },
   };
