@@ -8,6 +8,7 @@ import { hostNameProblem } from './domains.js';
 import { UserError } from './errors.js';
 import { RELEASE_NAMES, type Release } from './lms/releases.js';
 import { CONFIG_FILE_NAME } from './paths.js';
+import { upstreamProblem } from './render/upstream.js';
 
 const D = DEFAULT_CONFIG;
 
@@ -28,12 +29,20 @@ const port = (fallback: number) =>
     .max(65535, { error: 'expected a port number (an integer from 1 to 65535)' })
     .default(fallback);
 
+const upstream = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = upstreamProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `expected the URL of an app of your own, like "http://localhost:8000" (${problem})` });
+  })
+  .optional();
+
 const image = (fallback: string) => z.string().min(1, { error: 'expected an image reference like "name:tag"' }).default(fallback);
 
 export const configSchema = z
   .object({
     catalog: z
-      .object({ host: host(D.catalog.host), port: port(D.catalog.port) })
+      .object({ host: host(D.catalog.host), port: port(D.catalog.port), upstream })
       .strict()
       .prefault({}),
     lms: z
@@ -42,6 +51,7 @@ export const configSchema = z
         port: port(D.lms.port),
         release: z.enum(RELEASE_NAMES as [Release, ...Release[]], { error: `expected an OpenEdX release: ${RELEASE_NAMES.join(', ')}` }).default(D.lms.release),
         fonzie: z.boolean({ error: 'expected true or false' }).default(D.lms.fonzie),
+        upstream,
       })
       .strict()
       .prefault({}),

@@ -20,13 +20,14 @@ export type SyncMode = (typeof SYNC_MODES)[number];
 
 /** richie-dev.config.json once read: every key the README lists, defaults filled in. */
 export interface ProjectConfig {
-  catalog: { host: string; port: number };
+  /** `upstream`: an app of your own (an http(s) URL) that nginx serves on this site instead of the demo container. */
+  catalog: { host: string; port: number; upstream?: string | undefined };
   /**
    * `release`: the OpenEdX release the LMS runs (lms/releases.ts): it decides the whitelist
    * form, Richie's front-end module and SSO backend. `fonzie`: the LMS has the Fonzie API, and
    * Richie authenticates through it (JWT user info).
    */
-  lms: { host: string; port: number; release: Release; fonzie: boolean };
+  lms: { host: string; port: number; release: Release; fonzie: boolean; upstream?: string | undefined };
   /** base, registry, nodeBase, nginxBase: what the built-in images are built on (stack/images.ts, which holds their defaults). */
   images: {
     catalog: string;

@@ -55,6 +55,13 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const env = options.env ?? process.env;
   // Refuse what cannot work and reach the engine before changing anything, or waiting.
   const engine = await Engine.connect(env, options.signal ? { signal: options.signal } : {});
+  // A project's first run checks its config before the lock makes .richie-dev/: bad input
+  // leaves nothing behind. Later runs check it under the lock, after the up record (which
+  // answers without loading the schema) and before anything is written.
+  if (!(await access(projectPaths(options.projectDir).stateDir).then(() => true, () => false))) {
+    const { loadConfig } = await import('../config.js');
+    await loadConfig(options.projectDir);
+  }
   const { withProjectLock } = await import('../stack/project.js');
   return withProjectLock(options.projectDir, () => runLocked(options, env, engine));
 }
@@ -86,6 +93,9 @@ async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: En
     };
   }
 
+  // Bad input changes nothing: the config is checked before the project's identity is written.
+  const { loadConfig } = await import('../config.js');
+  await loadConfig(options.projectDir);
   await recordIdentity(id);
   const { result, log } = await observeReads(env, (logged) => fullPath(options, logged, engine, id));
   await saveRecord({ id, stateFile, facts, log, engine, services: result.services, healthchecks: result.healthchecks, result: { urls: result.urls, warnings: result.warnings } });

@@ -10,13 +10,17 @@ import { siteModel, type Backend, type SiteModel } from '../lms/site.js';
 import { projectPaths } from '../paths.js';
 import { loadTemplates } from './engine.js';
 import { GENERATED_MARKER, envFile, writeGenerated, type RenderedFile } from './files.js';
+import { nginxUpstream, upstreamWarning } from './upstream.js';
 
 export interface RenderOptions {
   config: ProjectConfig;
   projectDir: string;
   tls: boolean;
   backend: Backend;
-  /** Where nginx reaches the apps: container names in the stack, loopback in tests. */
+  /**
+   * Where nginx reaches the apps ("host:port"): loopback in tests. Otherwise each site's
+   * `upstream` from the config, else its container in the stack (STACK_UPSTREAMS).
+   */
   upstreams?: { catalog: string; lms: string };
   /** Where nginx finds `<host>.pem` and `.key`: the mounted .richie-dev/ssl in the stack. */
   certDir?: string;
@@ -52,11 +56,19 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const { secret, isNew } = await courseRunSyncSecret(options.projectDir);
   const model = await siteModel(options.config, { tls: options.tls, backend: options.backend, secret });
   const templates = await loadTemplates('nginx');
+  const site = (name: 'catalog' | 'lms') => {
+    const configured = options.config[name].upstream;
+    if (options.upstreams || !configured) return { server: (options.upstreams ?? STACK_UPSTREAMS)[name], https: false, sslName: '' };
+    const upstream = nginxUpstream(configured);
+    const warning = upstreamWarning(`${name}.upstream`, configured, upstream);
+    if (warning) model.warnings.push(warning);
+    return { server: upstream.server, https: upstream.scheme === 'https', sslName: upstream.host };
+  };
   const context = {
     tls: model.tls,
     catalog: model.catalog,
     lms: model.lms,
-    upstreams: options.upstreams ?? STACK_UPSTREAMS,
+    upstreams: { catalog: site('catalog'), lms: site('lms') },
     certDir: options.certDir ?? STACK_CERT_DIR,
   };
   const outputs: RenderPlan['outputs'] = [

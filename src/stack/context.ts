@@ -40,7 +40,24 @@ export async function loadStack(options: { projectDir: string; env?: NodeJS.Proc
   const { config } = await loadConfig(options.projectDir);
   const paths = projectPaths(options.projectDir);
   const stack = await readStack(options.stackFile ?? stackFilePath(paths, config), stackVars(paths, config), { env: options.env ?? process.env });
-  return { config, paths, stack };
+  return { config, paths, stack: withoutUpstreamed(stack, config) };
+}
+
+/** The label that names the site a service serves (docker-compose.richie.yml). */
+export const ROLE_LABEL = 'dev.richie.role';
+
+/**
+ * A site with an `upstream` of the user's own runs no container: the services labelled with
+ * its role leave the stack, nothing waits on them, and volumes only they used go too. nginx,
+ * rendered with that upstream, serves the site.
+ */
+export function withoutUpstreamed(stack: StackSpec, config: ProjectConfig): StackSpec {
+  const sites = (['catalog', 'lms'] as const).filter((site) => config[site].upstream);
+  if (!sites.length) return stack;
+  const dropped = new Set(stack.services.filter((s) => (sites as string[]).includes(s.labels[ROLE_LABEL] ?? '')).map((s) => s.name));
+  const services = stack.services.filter((s) => !dropped.has(s.name)).map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => !dropped.has(d.service)) }));
+  const volumes = new Set(services.flatMap((s) => s.volumes.filter((v) => v.type === 'volume').map((v) => v.source)));
+  return { ...stack, services, volumes: stack.volumes.filter((v) => volumes.has(v.key)) };
 }
 
 /** Identity and the project lock live in project.ts (light, for the re-run's fast path); re-exported here. */
