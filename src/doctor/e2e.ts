@@ -216,4 +216,47 @@ export const settingsCheck: Check = {
   },
 };
 
-export const E2E_CHECKS: readonly Check[] = [httpsCheck, corsCheck, csrfCookieCheck, courseRegexCheck, settingsCheck, agreementCheck];
+/**
+ * Each site served from an upstream of the user's own: it must answer on this machine, and
+ * through nginx, which reaches a loopback upstream through Docker's host gateway — where an
+ * app listening on 127.0.0.1 only cannot be reached (nginx answers 502).
+ */
+export const upstreamsCheck: Check = {
+  id: 'upstreams',
+  group: 'end-to-end',
+  title: 'Upstreams of your own answer, here and through nginx',
+  async run(ctx) {
+    const sites = (['catalog', 'lms'] as const).flatMap((name) => {
+      const upstream = ctx.config[name].upstream;
+      return upstream ? [{ name, upstream, site: ctx.config[name] }] : [];
+    });
+    if (!sites.length) return { status: 'skip', seen: 'no catalog.upstream or lms.upstream configured' };
+    const mode = (await readState(ctx.paths.projectDir)).mode;
+    const seen: string[] = [];
+    for (const { name, upstream, site } of sites) {
+      const direct = await run(command('curl', ['-sS', '--max-time', '5', '-k', '-o', '/dev/null', '-w', '%{http_code}', upstream]), { reject: false });
+      if (direct.exitCode !== 0) {
+        return { status: 'fail', seen: `${name}.upstream ${upstream} does not answer on this machine: ${curlError(direct.stderr)}`, fix: `Start your app so that it listens at ${upstream} (on every interface, e.g. "manage.py runserver 0.0.0.0:${new URL(upstream).port || 80}"), then richie-dev doctor` };
+      }
+      if (!mode) {
+        seen.push(`${name}.upstream answers here (${direct.stdout}); the stack has not been started`);
+        continue;
+      }
+      const scheme = mode === 'tls' ? 'https' : 'http';
+      const host = mode === 'tls' || !hstsPreloaded(site.host) ? site.host : 'localhost';
+      const proxied = await curl(ctx, `${scheme}://${host}:${site.port}/`, ['-o', '/dev/null', '-w', '%{http_code}'], 'ca');
+      if (proxied.exitCode !== 0) return { status: 'fail', seen: `${scheme}://${host}:${site.port}/: ${curlError(proxied.stderr)}`, fix: 'richie-dev run-ssl (is the stack up?)' };
+      if (proxied.stdout === '502' || proxied.stdout === '504') {
+        return {
+          status: 'fail',
+          seen: `${name}.upstream ${upstream} answers here (${direct.stdout}) but nginx cannot reach it (${proxied.stdout} at ${scheme}://${host}:${site.port}/)`,
+          fix: 'Make your app listen on every interface (0.0.0.0), not on 127.0.0.1 only: nginx runs in a container and reaches this machine through Docker\'s host gateway (host.docker.internal)',
+        };
+      }
+      seen.push(`${name}.upstream answers here (${direct.stdout}) and through nginx (${proxied.stdout})`);
+    }
+    return { status: 'pass', seen: seen.join('; ') };
+  },
+};
+
+export const E2E_CHECKS: readonly Check[] = [httpsCheck, corsCheck, csrfCookieCheck, courseRegexCheck, settingsCheck, agreementCheck, upstreamsCheck];

@@ -187,3 +187,26 @@ describe('rendered nginx configs, run by nginx', () => {
     await expect(get(`https://richie.local.dev:${catalogPort}/`, { servername: 'richie.local.dev' })).rejects.toThrow(/self[- ]signed|unable to (get|verify)/i);
   });
 });
+
+describe('lms.upstream: an OpenEdX of your own', () => {
+  const dir = tempDir();
+  afterAll(() => removeDir(dir));
+
+  it('nginx proxies the LMS host to it over https, asking for its own name (SNI); the stack runs no LMS container and nothing waits on one', async () => {
+    const config = parseConfig({ lms: { upstream: 'https://lms.example.org:8443' } });
+    const result = await renderAll({ config, projectDir: dir, tls: true, backend: 'real' });
+    const conf = readFileSync(join(dir, '.richie-dev', 'nginx', 'lms.conf'), 'utf8');
+    expect(conf).toContain('    server lms.example.org:8443;\n');
+    expect(conf).toContain('        proxy_ssl_server_name on;\n        proxy_ssl_name lms.example.org;\n        proxy_pass https://richie_dev_lms;\n');
+    // The catalog keeps its container, over plain http; an upstream elsewhere needs no warning.
+    expect(readFileSync(join(dir, '.richie-dev', 'nginx', 'catalog.conf'), 'utf8')).toContain('    server catalog:8000;\n');
+    expect(result.warnings.join('\n')).not.toContain('lms.upstream');
+
+    const { loadStack } = await import('../../src/stack/context.js');
+    writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ lms: { upstream: 'https://lms.example.org:8443' } }));
+    const { stack } = await loadStack({ projectDir: dir });
+    expect(stack.services.map((s) => s.name)).toEqual(['catalog', 'nginx']);
+    expect(stack.services.find((s) => s.name === 'nginx')!.dependsOn).toEqual([{ service: 'catalog', condition: 'service_healthy' }]);
+    expect(stack.volumes.map((v) => v.key)).toEqual(['catalog-data']);
+  });
+});

@@ -75,6 +75,32 @@ describe('catalog.upstream: your own app behind the same TLS', () => {
     expect(seen.at(-1)!.headers['x-forwarded-proto']).toBe('https');
   });
 
+  it('doctor: the upstream answers here and through nginx; one listening on 127.0.0.1 only is named, with the fix', async () => {
+    const doctor = async () => {
+      const result = await cli(['--project-dir', dir, '--json', 'doctor'], { env });
+      return (JSON.parse(result.stdout) as { checks: { id: string; status: string; seen: string; fix?: string }[] }).checks;
+    };
+    const pass = (await doctor()).find((c) => c.id === 'upstreams')!;
+    expect(pass.status, pass.seen).toBe('pass');
+    expect(pass.seen).toBe('catalog.upstream answers here (200) and through nginx (200)');
+    expect((await doctor()).find((c) => c.id === 'services')!.status).toBe('pass');
+
+    // The usual mistake: a dev server on loopback only, which a container cannot reach.
+    const loopbackOnly = createServer((_req, res) => res.end('loopback only'));
+    await new Promise<void>((resolve) => loopbackOnly.listen(0, '127.0.0.1', resolve));
+    try {
+      const loopbackPort = (loopbackOnly.address() as AddressInfo).port;
+      writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: CATALOG_PORT, upstream: `http://127.0.0.1:${loopbackPort}` }, lms: { port: LMS_PORT } }));
+      await run({ projectDir: dir, tls: true, hostsFile: join(dir, 'hosts'), env });
+      const fail = (await doctor()).find((c) => c.id === 'upstreams')!;
+      expect(fail.status).toBe('fail');
+      expect(fail.seen).toBe(`catalog.upstream http://127.0.0.1:${loopbackPort} answers here (200) but nginx cannot reach it (502 at https://richie.local.dev:${CATALOG_PORT}/)`);
+      expect(fail.fix).toContain('listen on every interface (0.0.0.0)');
+    } finally {
+      loopbackOnly.close();
+    }
+  });
+
   it('an upstream that is not an http(s) URL of a whole site is refused before anything changes, naming the key', async () => {
     for (const [value, reason] of [
       ['ftp://localhost:8000', 'the scheme is ftp'],
