@@ -39,19 +39,21 @@ try {
   };
   const ecdsa = { ours: [], mkcert: [] };
   const rsa = { ours: [], mkcert: [] };
-  for (let i = 0; i < pairs; i++) {
-    // Alternate which side runs first, so neither always gets the warmer cache.
-    const a = fresh('ecdsa', i);
+  // Alternate which side runs first, so neither always gets the warmer cache.
+  const pair = (into, i, runOurs, runMkcert) => {
     if (i % 2) {
-      ecdsa.mkcert.push(mkcert(a));
-      ecdsa.ours.push(ours(a));
+      into.mkcert.push(runMkcert());
+      into.ours.push(runOurs());
     } else {
-      ecdsa.ours.push(ours(a));
-      ecdsa.mkcert.push(mkcert(a));
+      into.ours.push(runOurs());
+      into.mkcert.push(runMkcert());
     }
+  };
+  for (let i = 0; i < pairs; i++) {
+    const a = fresh('ecdsa', i);
+    pair(ecdsa, i, () => ours(a), () => mkcert(a));
     const b = fresh('rsa', i);
-    rsa.ours.push(ours(b, ['--key-type', 'rsa']));
-    rsa.mkcert.push(mkcert(b));
+    pair(rsa, i, () => ours(b, ['--key-type', 'rsa']), () => mkcert(b));
   }
   line('cold setup-ssl (ECDSA P-256)', ecdsa.ours, ecdsa.mkcert, TARGET);
   line('cold setup-ssl (RSA profile)', rsa.ours, rsa.mkcert);

@@ -4,10 +4,11 @@
  * parent domain, localhost and loopback.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { appendFile, lstat, mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hostname, userInfo } from 'node:os';
-import { UserError } from '../errors.js';
+import { ExitCode, UserError } from '../errors.js';
 import { readIfExists } from '../fsutil.js';
 import { writeFileSafely } from './files.js';
 import { caFiles, createdCasFile } from '../paths.js';
@@ -136,8 +137,9 @@ const CURVE_NAMES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P
 
 /**
  * A CA root others can write is refused: whoever can replace rootCA.pem and rootCA-key.pem
- * there chooses what this user trusts and signs with. Nothing is changed, not even the mode:
- * richie-dev sets modes only on what it creates.
+ * there chooses what this user trusts and signs with. So are those two files when others can
+ * write them: they can be edited in place, in a directory only its owner can write. Nothing is
+ * changed, not even the mode: richie-dev sets modes only on what it creates.
  */
 export async function checkCaRootDir(dir: string): Promise<void> {
   let info;
@@ -148,12 +150,30 @@ export async function checkCaRootDir(dir: string): Promise<void> {
     throw error;
   }
   const mode = info.mode & 0o7777;
-  if (info.isDirectory() && (mode & 0o022) === 0) return;
-  const what = info.isSymbolicLink() ? 'is a symbolic link' : !info.isDirectory() ? 'is not a directory' : `is writable by ${mode & 0o002 ? 'every user' : 'its group'} (mode ${mode.toString(8).padStart(4, '0')})`;
+  if (info.isDirectory() && (mode & 0o022) === 0) return checkCaFiles(dir);
+  const what = info.isSymbolicLink() ? 'is a symbolic link' : !info.isDirectory() ? 'is not a directory' : `is writable by ${writableBy(mode)} (mode ${mode.toString(8).padStart(4, '0')})`;
   throw new UserError(`The CA root ${dir} ${what}: anyone who can write there could replace the CA you trust.`, {
     fix: info.isSymbolicLink()
       ? `Point --ca-root (or $CAROOT) at the real directory.`
       : `Point --ca-root (or $CAROOT) at a directory only you can write, e.g. ~/.local/share/richie-dev${info.isDirectory() ? `, or if ${dir} is yours alone: chmod go-w ${dir}` : ''}.`,
+  });
+}
+
+/** writableBy(0o664) = "its group": who besides the owner may write a file of this mode. */
+function writableBy(mode: number): string {
+  return mode & 0o002 ? 'every user' : 'its group';
+}
+
+async function checkCaFiles(dir: string): Promise<void> {
+  const files = caFiles(dir);
+  // stat, not lstat: the mode that matters is that of the file read, which a link leads to.
+  // A file that cannot be stat'ed is left to readCa, which names the error.
+  const modes = await Promise.all([files.cert, files.key].map(async (file) => ({ file, mode: ((await stat(file).catch(() => undefined))?.mode ?? 0) & 0o7777 })));
+  const writable = modes.filter(({ mode }) => (mode & 0o022) !== 0);
+  if (writable.length === 0) return;
+  const list = writable.map(({ file, mode }) => `${file} is writable by ${writableBy(mode)} (mode ${mode.toString(8).padStart(4, '0')})`).join('; ');
+  throw new UserError(`${list}: anyone who can write ${writable.length === 1 ? 'it' : 'them'} could replace the CA you trust.`, {
+    fix: `chmod go-w ${writable.map(({ file }) => file).join(' ')}`,
   });
 }
 
@@ -163,10 +183,44 @@ export async function createdByRichieDev(ca: LocalCa, env: NodeJS.ProcessEnv = p
   return text.split('\n').some((line) => line.trim() === ca.fingerprint);
 }
 
-async function recordCreated(fingerprint: string, env: NodeJS.ProcessEnv): Promise<void> {
+/**
+ * O_NOFOLLOW: under `sudo richie-dev setup-ssl` the record is written as root, in a directory
+ * its user owns, where a symbolic link planted at its name would have root append through it
+ * (appendFile follows links). open(2) then fails with ELOOP instead:
+ * https://man7.org/linux/man-pages/man2/open.2.html. O_NONBLOCK: a FIFO there fails (ENXIO)
+ * instead of hanging; it changes nothing for a regular file.
+ */
+const RECORD_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Open the record of created CAs for appending, before the CA is made: a record that cannot
+ * be written stops setup-ssl with nothing changed, rather than leave a CA that later runs would
+ * not recognise as richie-dev's.
+ */
+async function openCreatedRecord(env: NodeJS.ProcessEnv): Promise<FileHandle> {
   const file = createdCasFile(env);
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  await appendFile(file, `${fingerprint}\n`, { mode: 0o600 });
+  let handle: FileHandle;
+  try {
+    handle = await open(file, RECORD_FLAGS, 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const link = code === 'ELOOP' || code === 'EMLINK'; // EMLINK: FreeBSD's O_NOFOLLOW error
+    throw new UserError(`Cannot record the new CA in ${file} (${link ? 'it is a symbolic link' : (code ?? (error as Error).message)}); no CA was created.`, {
+      fix: link ? `Remove the link (rm ${file}); richie-dev writes that file itself.` : `Check ${file}, or run as the user who owns ${dirname(file)}.`,
+      exitCode: code === 'EACCES' || code === 'EPERM' ? ExitCode.permission : ExitCode.input,
+      cause: error,
+    });
+  }
+  // A hard link would lead elsewhere too; a regular file with one name is what richie-dev makes.
+  const info = await handle.stat();
+  if (!info.isFile() || info.nlink !== 1) {
+    await handle.close();
+    throw new UserError(`Cannot record the new CA in ${file} (${info.isFile() ? `it has ${info.nlink} hard links` : 'it is not a regular file'}); no CA was created.`, {
+      fix: `Remove it (rm ${file}); richie-dev writes that file itself.`,
+    });
+  }
+  return handle;
 }
 
 /**
@@ -197,6 +251,8 @@ export interface CreateCaOptions {
   now?: Date;
   /** Where the record of created CAs lives (createdCasFile). */
   env?: NodeJS.ProcessEnv;
+  /** Run once nothing is left that could refuse, just before the CA's files are written (retireCa). */
+  beforeWrite?: () => Promise<void>;
 }
 
 /**
@@ -234,16 +290,22 @@ export async function createCa(options: CreateCaOptions): Promise<LocalCa> {
   });
 
   const files = caFiles(options.dir);
-  // Only the owner may list a CA root richie-dev creates: it holds a key that signs for the
-  // project's hosts. An existing directory keeps its mode (checkCaRootDir refused a writable one).
-  await mkdir(options.dir, { recursive: true, mode: 0o700 });
-  // Key first: a crash between the two writes leaves a key without a certificate, which
-  // readCa() reports instead of silently replacing.
-  writeFileSafely(files.key, keyPem, 0o400, true);
-  writeFileSafely(files.cert, certPem, 0o644, true);
-  const ca = await parseCa(options.dir, certPem, keyPem);
-  await recordCreated(ca.fingerprint, options.env ?? process.env);
-  return ca;
+  const record = await openCreatedRecord(options.env ?? process.env);
+  try {
+    await options.beforeWrite?.();
+    // Only the owner may list a CA root richie-dev creates: it holds a key that signs for the
+    // project's hosts. An existing directory keeps its mode (checkCaRootDir refused a writable one).
+    await mkdir(options.dir, { recursive: true, mode: 0o700 });
+    // Key first: a crash between the two writes leaves a key without a certificate, which
+    // readCa() reports instead of silently replacing.
+    writeFileSafely(files.key, keyPem, 0o400, true);
+    writeFileSafely(files.cert, certPem, 0o644, true);
+    const ca = await parseCa(options.dir, certPem, keyPem);
+    await record.write(`${ca.fingerprint}\n`);
+    return ca;
+  } finally {
+    await record.close();
+  }
 }
 
 /**

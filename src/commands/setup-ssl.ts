@@ -276,14 +276,20 @@ const caStep: Step<Context> = {
     ctx.leafKey ??= generateKey(ctx.keyType, 'leaf');
     const caKey = ctx.caKey ?? generateKey(ctx.keyType, 'ca');
     let constraints = ctx.required;
-    if (ctx.ca) {
+    const previous = ctx.ca;
+    if (previous) {
       // Keep what the old CA permitted, so other projects sharing this CA root keep working.
-      const old = ctx.ca.constraints ?? { dns: [], ip: [] };
+      const old = previous.constraints ?? { dns: [], ip: [] };
       constraints = { dns: [...new Set([...old.dns, ...ctx.required.dns])], ip: [...new Set([...old.ip, ...ctx.required.ip])] };
-      ctx.retired = await retireCa(ctx.ca, ctx.now);
-      ctx.retiredCa = ctx.ca;
     }
-    ctx.ca = await createCa({ dir: ctx.root.dir, constraints, keyPem: caKey, now: ctx.now, env: ctx.env });
+    // The old CA is moved aside only once createCa has what it needs (the record of created
+    // CAs open), so a refusal there leaves it in place.
+    const beforeWrite = async () => {
+      if (!previous) return;
+      ctx.retired = await retireCa(previous, ctx.now);
+      ctx.retiredCa = previous;
+    };
+    ctx.ca = await createCa({ dir: ctx.root.dir, constraints, keyPem: caKey, now: ctx.now, env: ctx.env, beforeWrite });
     ctx.caCreated = true;
     return ctx.retired.length ? `recreated in ${ctx.ca.dir}; the old CA was moved to ${ctx.retired[0]}` : `created in ${ctx.ca.dir}`;
   },

@@ -1,7 +1,8 @@
 /**
  * macOS and Windows system stores. richie-dev cannot exercise them on the Linux machines its
  * tests run on, so rather than drive them blind it prints the exact commands (the ones
- * mkcert's truststore_darwin.go / truststore_windows.go run) and reports trust as unknown.
+ * mkcert's truststore_darwin.go / truststore_windows.go run, except that Windows removal names
+ * the certificate by thumbprint, not serial) and reports trust as unknown.
  */
 import type { LocalCa } from '../certs/ca.js';
 import { command, type Command } from '../exec.js';
@@ -14,10 +15,19 @@ export function darwinCommands(ca: LocalCa, action: 'install' | 'uninstall'): Co
 }
 
 export function win32Commands(ca: LocalCa, action: 'install' | 'uninstall'): Command[] {
-  // certutil.exe here is Windows' own, not NSS's; run from an elevated prompt.
+  // certutil.exe here is Windows' own, not NSS's; run from an elevated prompt. Removal names
+  // the certificate by its SHA-1 thumbprint, not by its serial as mkcert does: whoever makes a
+  // CA chooses its serial, so a CA reusing a public root's serial would have that root deleted
+  // too; a thumbprint is a hash of the certificate itself. -delstore's CertId may be a SHA-1
+  // certificate hash: https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/certutil#-delstore
   return action === 'install'
     ? [command('certutil.exe', ['-addstore', '-f', 'ROOT', ca.certFile])]
-    : [command('certutil.exe', ['-delstore', 'ROOT', ca.x509.serialNumber.toLowerCase()])];
+    : [command('certutil.exe', ['-delstore', 'ROOT', sha1Thumbprint(ca)])];
+}
+
+/** The SHA-1 hash of the DER certificate, hex without colons: what Windows calls the thumbprint. */
+export function sha1Thumbprint(ca: Pick<LocalCa, 'x509'>): string {
+  return ca.x509.fingerprint.replaceAll(':', '').toLowerCase();
 }
 
 export function manualStore(platform: 'darwin' | 'win32'): TrustStore {

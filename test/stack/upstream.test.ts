@@ -102,7 +102,7 @@ describe('catalog.upstream: your own app behind the same TLS', () => {
   });
 
   it('an upstream that is not an http(s) URL of a whole site is refused before anything changes, naming the key', async () => {
-    for (const [value, reason] of [
+    for (const [value, reason] of <[string, string][]>[
       ['ftp://localhost:8000', 'the scheme is ftp'],
       ['http://localhost:8000/richie', 'it has a path'],
       ['localhost:8000', 'the scheme is localhost'],

@@ -6,7 +6,7 @@
  * fingerprint only. And a CA richie-dev did not create, or one without name constraints, is
  * not installed without --allow-unconstrained-ca.
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,13 +22,13 @@ import { CLI, cli, hasTool, inMountNamespace, isRoot, removeDir, sh, tempDir } f
 const root = tempDir();
 afterAll(() => removeDir(root));
 
-/** A name-constrained CA, like ours, whose subject's O is `organization`. */
-async function hostileCa(dir: string, organization: string): Promise<void> {
+/** A name-constrained CA, like ours, whose subject's O is `organization` (and serial `serialHex`, if given). */
+async function hostileCa(dir: string, organization: string, serialHex = randomSerialHex()): Promise<void> {
   const keyPem = await generateKey('ecdsa', 'ca');
   const subject = { attributes: [{ type: 'O' as const, value: organization }, { type: 'CN' as const, value: organization }] };
   const now = new Date();
   const certPem = buildCertificate({
-    serialHex: randomSerialHex(),
+    serialHex,
     subject,
     issuer: subject,
     notBefore: now,
@@ -70,11 +70,13 @@ describe.each(HOSTILE)('a CA whose subject O is %s', (label, organization) => {
     const hex = ca.fingerprint.replaceAll(':', '').toLowerCase();
     expect(anchorFileName(ca)).toBe(`richie-dev_${hex}.crt`);
     expect(nickname(ca)).toBe(`richie-dev CA ${hex}`);
-    // macOS and Windows: the printed commands name the CA file and the serial, never the subject.
+    // macOS and Windows: the printed commands name the CA file and its SHA-1 thumbprint (a hash
+    // of the DER certificate), never the subject, nor the serial its maker chose.
+    const thumbprint = createHash('sha1').update(ca.x509.raw).digest('hex');
     expect([...darwinCommands(ca, 'install'), ...win32Commands(ca, 'install'), ...win32Commands(ca, 'uninstall')].map(commandToString)).toEqual([
       `sudo security add-trusted-cert -d -k /Library/Keychains/System.keychain ${ca.certFile}`,
       `certutil.exe -addstore -f ROOT ${ca.certFile}`,
-      `certutil.exe -delstore ROOT ${ca.x509.serialNumber.toLowerCase()}`,
+      `certutil.exe -delstore ROOT ${thumbprint}`,
     ]);
   });
 
@@ -116,6 +118,36 @@ describe.each(HOSTILE)('a CA whose subject O is %s', (label, organization) => {
     expect(JSON.parse(readFileSync(join(out, 'uninstall.json'), 'utf8')).stores[0]).toMatchObject({ action: 'uninstalled' });
     expect(readFileSync(join(out, 'anchors-after'), 'utf8')).toBe('');
     expect(readdirSync(join(root, 'escaped'))).toEqual([]);
+  });
+});
+
+/**
+ * A stand-in for Windows' ROOT store and `certutil -delstore ROOT <CertId>`, since Windows cannot
+ * run on the Linux machines these tests run on: it deletes every certificate the CertId matches,
+ * by serial number or by SHA-1 hash, the two CertId forms the certutil reference lists
+ * (https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/certutil#-delstore).
+ */
+function certutilDelstoreDouble(store: X509Certificate[], certId: string): X509Certificate[] {
+  const id = certId.toLowerCase();
+  const matches = (cert: X509Certificate) => cert.serialNumber.toLowerCase() === id || createHash('sha1').update(cert.raw).digest('hex') === id;
+  return store.filter((cert) => !matches(cert));
+}
+
+describe('a CA reusing a public root\'s serial', () => {
+  it('the printed Windows uninstall command removes that CA only, never the public root', async () => {
+    // Any root Debian ships will do; ISRG Root X1 is Let's Encrypt's.
+    const publicRoot = new X509Certificate(readFileSync('/etc/ssl/certs/ISRG_Root_X1.pem'));
+    const dir = join(root, 'ca-same-serial');
+    await hostileCa(dir, 'same serial', randomSerialHex(Buffer.from(publicRoot.serialNumber, 'hex')));
+    const ca = await parseCa(dir, readFileSync(join(dir, 'rootCA.pem'), 'utf8'), readFileSync(join(dir, 'rootCA-key.pem'), 'utf8'));
+    expect(ca.x509.serialNumber).toBe(publicRoot.serialNumber);
+    const [uninstall] = win32Commands(ca, 'uninstall');
+    expect(uninstall?.args.slice(0, 2)).toEqual(['-delstore', 'ROOT']);
+    const certId = uninstall!.args[2]!;
+    expect(certId).not.toBe(publicRoot.serialNumber.toLowerCase());
+    expect(certutilDelstoreDouble([publicRoot, ca.x509], certId)).toEqual([publicRoot]);
+    // The serial, as mkcert prints it, would have deleted both.
+    expect(certutilDelstoreDouble([publicRoot, ca.x509], ca.x509.serialNumber)).toEqual([]);
   });
 });
 
