@@ -3,7 +3,7 @@
  * errors name the key, the value and what is allowed. The defaults live in config.ts.
  */
 import { z } from 'zod';
-import { DEFAULT_CONFIG, SYNC_MODES, type ProjectConfig } from './config.js';
+import { DEFAULT_CONFIG, SYNC_MODES, singleLms, type LmsConfig, type ProjectConfig } from './config.js';
 import { hostNameProblem } from './domains.js';
 import { UserError } from './errors.js';
 import { RELEASE_NAMES, type Release } from './lms/releases.js';
@@ -39,22 +39,55 @@ const upstream = z
 
 const image = (fallback: string) => z.string().min(1, { error: 'expected an image reference like "name:tag"' }).default(fallback);
 
-export const configSchema = z
+const release = z.enum(RELEASE_NAMES as [Release, ...Release[]], { error: `expected an OpenEdX release: ${RELEASE_NAMES.join(', ')}` }).default(D.lms.release);
+const fonzie = z.boolean({ error: 'expected true or false' }).default(D.lms.fonzie);
+const courseRunSync = z
+  .object({
+    mode: z.enum(SYNC_MODES).default(D.courseRunSync.mode),
+    noUpdateFields: z.array(z.string().min(1)).default(() => []),
+  })
+  .strict()
+  .prefault({});
+
+/** One LMS of a list: its own name, site and course keys (lms/site.ts derives a host-anchored courseRegex when none is given). */
+const lmsEntry = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, { error: 'expected a short name of lower-case letters, digits and "-", like "fonzie"' }),
+    host: z.string().superRefine((value, ctx) => {
+      const problem = hostNameProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `not a valid host name: ${problem}` });
+    }),
+    port: z.number({ error: 'expected a port number (an integer from 1 to 65535)' }).int().min(1).max(65535),
+    release,
+    fonzie,
+    upstream,
+    courseRegex: z.string().min(1).optional(),
+    jsCourseRegex: z.string().min(1).optional(),
+    sampleCourseUrl: z.string().url({ error: 'expected an absolute URL' }).optional(),
+    courseRunSync,
+  })
+  .strict();
+
+const oneLms = z
+  .object({
+    host: host(D.lms.host),
+    port: port(D.lms.port),
+    release,
+    fonzie,
+    upstream,
+  })
+  .strict()
+  .prefault({});
+const lmsList = z.array(lmsEntry).min(1, { error: 'expected at least one LMS' });
+
+/** The schema for `lms` in one form or the other: chosen by the input's shape, so errors speak of that form. */
+const configSchemaWith = <L extends z.ZodType>(lms: L) => z
   .object({
     catalog: z
       .object({ host: host(D.catalog.host), port: port(D.catalog.port), upstream })
       .strict()
       .prefault({}),
-    lms: z
-      .object({
-        host: host(D.lms.host),
-        port: port(D.lms.port),
-        release: z.enum(RELEASE_NAMES as [Release, ...Release[]], { error: `expected an OpenEdX release: ${RELEASE_NAMES.join(', ')}` }).default(D.lms.release),
-        fonzie: z.boolean({ error: 'expected true or false' }).default(D.lms.fonzie),
-        upstream,
-      })
-      .strict()
-      .prefault({}),
+    lms,
     images: z
       .object({
         catalog: image(D.images.catalog),
@@ -76,13 +109,7 @@ export const configSchema = z
     courseRegex: z.string().min(1).default(D.courseRegex),
     jsCourseRegex: z.string().min(1).optional(),
     sampleCourseUrl: z.string().url({ error: 'expected an absolute URL' }).optional(),
-    courseRunSync: z
-      .object({
-        mode: z.enum(SYNC_MODES).default(D.courseRunSync.mode),
-        noUpdateFields: z.array(z.string().min(1)).default(() => []),
-      })
-      .strict()
-      .prefault({}),
+    courseRunSync,
     // Refused: the CA root is the user's choice (paths.ts caRoot), never a cloned project's.
     caRoot: z
       .unknown()
@@ -98,15 +125,44 @@ export const configSchema = z
   })
   .strict();
 
+export const configSchema = configSchemaWith(oneLms);
+export const listConfigSchema = configSchemaWith(lmsList);
+
 
 /** Validate a config object; throws a UserError listing every problem. */
 export function parseConfig(input: unknown, source = CONFIG_FILE_NAME): ProjectConfig {
-  const result = configSchema.safeParse(input);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => describeIssue(issue, input));
+  const list = input !== null && typeof input === 'object' && Array.isArray((input as { lms?: unknown }).lms);
+  const result = (list ? listConfigSchema : configSchema).safeParse(input) as z.ZodSafeParseResult<z.infer<typeof configSchema> | z.infer<typeof listConfigSchema>>;
+  const lines = result.success ? listProblems(result.data, input) : result.error.issues.map((issue) => describeIssue(issue, input));
+  if (result.success && !lines.length) {
+    const { lms, ...rest } = result.data;
+    if (!Array.isArray(lms)) return { ...rest, lms, lmses: [singleLms({ ...rest, lms })] };
+    const lmses: LmsConfig[] = lms.map((entry, i) => ({ ...entry, stem: i === 0 ? 'lms' : `lms-${entry.name}` }));
+    const first = lmses[0]!;
+    return { ...rest, lms: { host: first.host, port: first.port, release: first.release, fonzie: first.fonzie, ...(first.upstream ? { upstream: first.upstream } : {}) }, lmses };
+  }
   throw new UserError(`${source} is not valid:\n${lines.map((l) => `  - ${l}`).join('\n')}`, {
     fix: `Edit ${source}; the README lists every key with its default.`,
   });
+}
+
+/** What a list of LMSes must also be: names, hosts and ports of their own; course keys per LMS. */
+function listProblems(data: z.infer<typeof configSchema> | z.infer<typeof listConfigSchema>, input: unknown): string[] {
+  if (!Array.isArray(data.lms)) return [];
+  const problems: string[] = [];
+  for (const key of ['courseRegex', 'jsCourseRegex', 'sampleCourseUrl', 'courseRunSync'] as const) {
+    if (input && typeof input === 'object' && key in input) problems.push(`${key}: with a list of LMSes, each LMS takes its own "${key}" (lms.N.${key}); remove the top-level one`);
+  }
+  const seen = { name: new Map<string, number>(), host: new Map<string, number>([[data.catalog.host, -1]]), port: new Map<number, number>([[data.catalog.port, -1]]) };
+  data.lms.forEach((entry, i) => {
+    for (const key of ['name', 'host', 'port'] as const) {
+      const value = entry[key];
+      const other = (seen[key] as Map<typeof value, number>).get(value);
+      if (other !== undefined) problems.push(`lms.${i}.${key}: got ${JSON.stringify(value)}, already taken by ${other === -1 ? `catalog.${key}` : `lms.${other}.${key}`}; each LMS needs its own`);
+      else (seen[key] as Map<typeof value, number>).set(value, i);
+    }
+  });
+  return problems;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {

@@ -28,6 +28,11 @@ export interface ProjectConfig {
    * Richie authenticates through it (JWT user info).
    */
   lms: { host: string; port: number; release: Release; fonzie: boolean; upstream?: string | undefined };
+  /**
+   * Every LMS, in Richie's priority order (RICHIE_LMS_BACKENDS): `lms` given as a list, or the
+   * one `lms` object with the top-level course keys. `lms` above is the first of them.
+   */
+  lmses: LmsConfig[];
   /** base, registry, nodeBase, nginxBase: what the built-in images are built on (stack/images.ts, which holds their defaults). */
   images: {
     catalog: string;
@@ -49,14 +54,50 @@ export interface ProjectConfig {
   stackFile?: string | undefined;
 }
 
+/** One LMS, with the keys that route and sync its courses. */
+export interface LmsConfig {
+  /** "lms" for the one-LMS form; in a list, the name the config gives it. */
+  name: string;
+  /**
+   * What its service, env file and nginx server are called: "lms" for the first (the one-LMS
+   * names, so a single LMS and the first of several are the same stack), "lms-<name>" after.
+   */
+  stem: string;
+  host: string;
+  port: number;
+  release: Release;
+  fonzie: boolean;
+  upstream?: string | undefined;
+  /** Undefined in a list: derived from the LMS's own origin, so each LMS routes its own courses. */
+  courseRegex?: string | undefined;
+  jsCourseRegex?: string | undefined;
+  sampleCourseUrl?: string | undefined;
+  courseRunSync: { mode: SyncMode; noUpdateFields: string[] };
+}
+
+/** The one-LMS form as the list of LMSes: `lms` with the top-level course keys. */
+export function singleLms(config: Omit<ProjectConfig, 'lmses'>): LmsConfig {
+  return {
+    name: 'lms',
+    stem: 'lms',
+    ...config.lms,
+    courseRegex: config.courseRegex,
+    ...(config.jsCourseRegex !== undefined ? { jsCourseRegex: config.jsCourseRegex } : {}),
+    ...(config.sampleCourseUrl !== undefined ? { sampleCourseUrl: config.sampleCourseUrl } : {}),
+    courseRunSync: config.courseRunSync,
+  };
+}
+
 /** Every default in one place: the schema takes its defaults from here. */
-export const DEFAULT_CONFIG: Readonly<ProjectConfig> = Object.freeze<ProjectConfig>({
+const DEFAULTS_WITHOUT_LIST: Omit<ProjectConfig, 'lmses'> = {
   catalog: { host: 'richie.local.dev', port: 8070 },
   lms: { host: 'edx.local.dev', port: 8073, release: DEFAULT_RELEASE, fonzie: false },
   images: { catalog: 'richie-dev/demo-catalog:latest', lms: 'richie-dev/demo-lms:latest', nginx: 'richie-dev/nginx:latest' },
   courseRegex: DEFAULT_COURSE_REGEX,
   courseRunSync: { mode: 'sync_to_public', noUpdateFields: [] },
-});
+};
+
+export const DEFAULT_CONFIG: Readonly<ProjectConfig> = Object.freeze<ProjectConfig>({ ...DEFAULTS_WITHOUT_LIST, lmses: [singleLms(DEFAULTS_WITHOUT_LIST)] });
 
 export interface LoadedConfig {
   config: ProjectConfig;
@@ -87,5 +128,5 @@ export async function loadConfig(projectDir: string): Promise<LoadedConfig> {
 
 /** The hosts every certificate and hosts entry must cover, catalog first. */
 export function configuredHosts(config: ProjectConfig): string[] {
-  return [...new Set([config.catalog.host, config.lms.host])];
+  return [...new Set([config.catalog.host, ...config.lmses.map((l) => l.host)])];
 }

@@ -31,7 +31,7 @@ not match the sample course URL.`,
       const result = await run({ projectDir: g.projectDir, tls: Boolean(opts.ssl), backend: opts.lms });
       finish(g, result, (c) =>
         [
-          `${result.mode === 'tls' ? 'TLS' : 'HTTP'}, ${result.backend} LMS backend: catalog ${result.urls.catalog}, LMS ${result.urls.lms}`,
+          `${result.mode === 'tls' ? 'TLS' : 'HTTP'}, ${result.backend} LMS backend: catalog ${result.urls.catalog}, LMS ${(result.urls.lmses ?? [result.urls.lms]).join(', ')}`,
           ...result.files.map((f) => `  ${f.status === 'written' ? c.green('written  ') : f.status === 'unchanged' ? c.dim('unchanged') : c.yellow('yours    ')} ${f.path}`),
           ...result.warnings.map((w) => `${c.yellow('!')} ${w}`),
         ].join('\n'),

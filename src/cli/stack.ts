@@ -45,8 +45,9 @@ async function hostsSudoCommand(projectDir: string, hostsFile: string | undefine
 const EXIT_CODES = '\nExit codes: 0 up and healthy, 3 bad input, 7 Docker engine unreachable, 8 port taken, 9 a service exited or is unhealthy, 130 interrupted.';
 
 function formatRun(result: RunResult, c: Colors): string {
-  const lines = result.services.map((s) => `  ${c.green('✔')} ${s.name.padEnd(8)} ${s.state.padEnd(9)} ${s.action === 'keep' ? c.dim('unchanged') : s.action}`);
-  lines.push('', `Catalog: ${c.bold(result.urls.catalog)}`, `LMS:     ${c.bold(result.urls.lms)}`, `Backend: ${result.backend} (${result.mode === 'tls' ? 'TLS' : 'HTTP'})`);
+  const width = Math.max(8, ...result.services.map((s) => s.name.length));
+  const lines = result.services.map((s) => `  ${c.green('✔')} ${s.name.padEnd(width)} ${s.state.padEnd(9)} ${s.action === 'keep' ? c.dim('unchanged') : s.action}`);
+  lines.push('', `Catalog: ${c.bold(result.urls.catalog)}`, ...(result.urls.lmses ?? [result.urls.lms]).map((url, i) => `${i === 0 ? 'LMS:    ' : '        '} ${c.bold(url)}`), `Backend: ${result.backend} (${result.mode === 'tls' ? 'TLS' : 'HTTP'})`);
   for (const w of result.warnings) lines.push(`${c.yellow('!')} ${w}`);
   return lines.join('\n');
 }

@@ -22,7 +22,8 @@ export interface RenderCommandOptions {
 export interface RenderCommandResult {
   mode: 'http' | 'tls';
   backend: Backend;
-  urls: { catalog: string; lms: string };
+  /** `lms`: the first LMS; `lmses`: every LMS, in priority order, when there are several. */
+  urls: { catalog: string; lms: string; lmses?: string[] };
   files: RenderedFile[];
   warnings: string[];
 }
@@ -40,7 +41,7 @@ export async function run(options: RenderCommandOptions): Promise<RenderCommandR
   });
   const mode = options.tls ? 'tls' : 'http';
   await mergeState(options.projectDir, { mode, lms: backend });
-  return { mode, backend, urls: { catalog: result.model.catalog.origin, lms: result.model.lms.origin }, files: result.files, warnings: result.warnings };
+  return { mode, backend, urls: { catalog: result.model.catalog.origin, lms: result.model.lms.origin, ...(result.models.length > 1 ? { lmses: result.models.map((m) => m.lms.origin) } : {}) }, files: result.files, warnings: result.warnings };
 }
 
 export type App = 'catalog' | 'lms';
@@ -49,7 +50,7 @@ export interface PrintResult {
   app: App;
   mode: 'http' | 'tls';
   backend: Backend;
-  /** What the app loads: its env file, and for the catalog the Python settings snippet. */
+  /** What the app loads: its env file (one per LMS), and for the catalog the Python settings snippet. */
   files: { path: string; content: string }[];
 }
 
@@ -64,7 +65,7 @@ export async function print(options: RenderCommandOptions & { app: App }): Promi
   const plan = await planRender({ config, projectDir: options.projectDir, tls: options.tls, backend });
   if (plan.newSecret) await saveSecret(options.projectDir, plan.newSecret);
   const envDir = projectPaths(options.projectDir).envDir;
-  const wanted = options.app === 'catalog' ? [join(envDir, 'catalog.env'), richieSettingsFile(options.projectDir)] : [join(envDir, 'lms.env')];
+  const wanted = options.app === 'catalog' ? [join(envDir, 'catalog.env'), richieSettingsFile(options.projectDir)] : plan.models.map((m) => join(envDir, `${m.stem}.env`));
   const files = wanted.map((path) => ({ path, content: plan.outputs.find(([p]) => p === path)![1] }));
   return { app: options.app, mode: options.tls ? 'tls' : 'http', backend, files };
 }

@@ -44,7 +44,7 @@ export interface RunResult {
   /** Which path answered: the up record, or every step; with "full", why the record did not hold. */
   path: 'record' | 'full';
   recordRefused?: string;
-  urls: { catalog: string; lms: string };
+  urls: { catalog: string; lms: string; lmses?: string[] };
   hosts: HostsChange | { skipped: string } | null;
   services: ServiceOutcome[];
   engine: { host: string; remote: boolean; apiVersion: string; writes: number };

@@ -1,7 +1,7 @@
 /**
  * Doctor checks for the engine, the ports and the running services.
  */
-import { identify, stackFilePath, stackVars, withoutUpstreamed } from '../stack/context.js';
+import { forProject, identify, stackFilePath, stackVars } from '../stack/context.js';
 import { readStack } from '../stack/compose.js';
 import { Engine, type ContainerState } from '../stack/engine.js';
 import { portFree, portHolder } from '../stack/ports.js';
@@ -81,7 +81,7 @@ export const servicesCheck: Check = {
   async run(ctx) {
     const { engine } = await connect(ctx);
     if (!engine) return { status: 'skip', seen: 'no Docker engine' };
-    const stack = withoutUpstreamed(await readStack(stackFilePath(ctx.paths, ctx.config), stackVars(ctx.paths, ctx.config), { env: ctx.env }), ctx.config);
+    const stack = forProject(await readStack(stackFilePath(ctx.paths, ctx.config), stackVars(ctx.paths, ctx.config), { env: ctx.env }), ctx.config);
     const containers = await ourContainers(ctx);
     const bad: string[] = [];
     const details: string[] = [];

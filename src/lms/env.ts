@@ -57,8 +57,10 @@ export function lmsBackend(model: SiteModel): LmsBackendSettings {
 }
 
 /** The catalog env: the first RICHIE_LMS_BACKENDS entry under the EDX_* names Richie's sandbox settings read. */
-export function catalogEnv(model: SiteModel): Record<string, string> {
-  const lms = lmsBackend(model);
+export function catalogEnv(models: readonly SiteModel[]): Record<string, string> {
+  const model = models[0]!;
+  const all = models.map(lmsBackend);
+  const lms = all[0]!;
   return {
     EDX_BASE_URL: lms.BASE_URL,
     EDX_BACKEND: lms.BACKEND,
@@ -72,9 +74,11 @@ export function catalogEnv(model: SiteModel): Record<string, string> {
     DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS: model.sync.secret,
     // The demo catalog's copy of the settings snippet, and each COURSE_REGEX as a JavaScript
     // RegExp with Python's re.match semantics (it has no Python to run them).
-    RICHIE_DEV_LMS_BACKENDS: JSON.stringify([lms]),
-    RICHIE_DEV_COURSE_REGEX_MATCH: JSON.stringify([pythonMatchRegExp(lms.COURSE_REGEX)]),
+    RICHIE_DEV_LMS_BACKENDS: JSON.stringify(all),
+    RICHIE_DEV_COURSE_REGEX_MATCH: JSON.stringify(all.map((l) => pythonMatchRegExp(l.COURSE_REGEX))),
     RICHIE_DEV_SAMPLE_COURSE_URL: model.sampleCourseUrl,
+    // One demo course per LMS (the first is the one above).
+    ...(models.length > 1 ? { RICHIE_DEV_SAMPLE_COURSE_URLS: JSON.stringify(models.map((m) => m.sampleCourseUrl)) } : {}),
   };
 }
 
@@ -162,9 +166,11 @@ const commentOut = (text: string): string => text.split('\n').map((line) => `# $
  * The Python settings snippet for a Richie checkout (the README says where it goes): live, only
  * what current Richie reads; for the real backend, the pre-2.15 SSO settings commented out.
  */
-export function richieSettings(model: SiteModel, marker: string): string {
+export function richieSettings(models: readonly SiteModel[], marker: string): string {
+  const model = models[0]!;
   const settings: Record<string, unknown> = {
-    RICHIE_LMS_BACKENDS: [lmsBackend(model)],
+    // In priority order: Richie routes a course to the first whose COURSE_REGEX matches.
+    RICHIE_LMS_BACKENDS: models.map(lmsBackend),
     RICHIE_COURSE_RUN_SYNC_SECRETS: [model.sync.secret],
   };
   const names = Object.keys(settings);

@@ -3,10 +3,10 @@
  * validated config, with the consistency checks that catch enrollment's silent failures.
  * Both env files and both nginx servers are rendered from it, so they cannot disagree.
  */
-import type { ProjectConfig } from '../config.js';
+import type { LmsConfig, ProjectConfig } from '../config.js';
 import { sharedParentDomain } from '../domains.js';
 import { UserError } from '../errors.js';
-import { checkCourseUrl, courseRegexes, pythonMatchRegExp, type CourseRegexes } from './regex.js';
+import { checkCourseUrl, courseRegexes, extractCourseId, pythonMatchRegExp, type CourseRegexes } from './regex.js';
 import { RELEASES, type Release } from './releases.js';
 
 export type Backend = 'fake' | 'real';
@@ -19,6 +19,10 @@ export interface Site {
 }
 
 export interface SiteModel {
+  /** The LMS's name ("lms" for the one-LMS form), its stem (service, env file, nginx server) and its config key ("lms" or "lms.1"). */
+  name: string;
+  stem: string;
+  key: string;
   tls: boolean;
   backend: Backend;
   /** The OpenEdX release the LMS runs: decides the CORS whitelist form, front-end module, course hooks and (Richie < 2.15) SSO. */
@@ -46,23 +50,43 @@ export function hstsPreloaded(host: string): boolean {
   return HSTS_PRELOADED_TLDS.has(host.slice(host.lastIndexOf('.') + 1));
 }
 
+/** The first LMS's model: the one-LMS form, and what names the EDX_* variables. */
 export async function siteModel(config: ProjectConfig, options: { tls: boolean; backend: Backend; secret: string }): Promise<SiteModel> {
+  return (await siteModels(config, options))[0]!;
+}
+
+/**
+ * One model per LMS, in Richie's priority order, each with the same catalog; then the routing
+ * check across them: each LMS's sample course must reach that LMS and no other, in Richie's
+ * back end (the first COURSE_REGEX that re.match-es) and in its front end (findLmsBackend: the
+ * first JS_COURSE_REGEX that matches).
+ */
+export async function siteModels(config: ProjectConfig, options: { tls: boolean; backend: Backend; secret: string }): Promise<SiteModel[]> {
+  const list = config.lmses.length > 1;
+  const models: SiteModel[] = [];
+  for (const [i, lms] of config.lmses.entries()) models.push(await lmsSiteModel(config, lms, list ? `lms.${i}` : 'lms', options));
+  checkRouting(models, list);
+  return models;
+}
+
+async function lmsSiteModel(config: ProjectConfig, lmsConfig: LmsConfig, key: string, options: { tls: boolean; backend: Backend; secret: string }): Promise<SiteModel> {
   const { tls, backend } = options;
   const warnings: string[] = [];
+  const courseKey = (name: string) => (key === 'lms' ? name : `${key}.${name}`);
   if (backend === 'real' && !tls) {
     throw new UserError(
       'The real LMS backend cannot work over plain HTTP: OpenEdX marks its cross-domain CSRF cookie Secure, so the browser never stores or sends it without TLS, and every enrollment POST is refused.',
       { fix: 'Use "richie-dev run-ssl" (TLS, real backend), or "richie-dev run" with the fake backend.' },
     );
   }
-  if (config.catalog.port === config.lms.port) {
-    throw new UserError(`catalog.port and lms.port are both ${config.catalog.port}: the two sites need their own ports.`, {
+  if (config.catalog.port === lmsConfig.port) {
+    throw new UserError(`catalog.port and ${key}.port are both ${config.catalog.port}: the two sites need their own ports.`, {
       fix: 'Set different ports in richie-dev.config.json (defaults: 8070 and 8073).',
     });
   }
-  if (config.catalog.host === config.lms.host) {
-    throw new UserError(`catalog.host and lms.host are both ${config.catalog.host}: the LMS must be a sibling host.`, {
-      fix: 'Set lms.host to a sibling like edx.local.dev.',
+  if (config.catalog.host === lmsConfig.host) {
+    throw new UserError(`catalog.host and ${key}.host are both ${config.catalog.host}: the LMS must be a sibling host.`, {
+      fix: `Set ${key}.host to a sibling like edx.local.dev.`,
     });
   }
   const scheme = tls ? 'https' : 'http';
@@ -75,29 +99,35 @@ export async function siteModel(config: ProjectConfig, options: { tls: boolean; 
     return { host, port, origin: `${scheme}://${browserHost}:${port}` };
   };
   const catalog = site(config.catalog.host, config.catalog.port);
-  const lms = site(config.lms.host, config.lms.port);
+  const lms = site(lmsConfig.host, lmsConfig.port);
   // The cookie rule: siblings under a registrable domain. Over HTTP the fake backend shares no cookie.
   const cookieDomain = tls ? `.${await sharedParentDomain([catalog.host, lms.host])}` : null;
 
-  const regexes = courseRegexes(config.courseRegex, config.jsCourseRegex);
-  const sampleCourseUrl = config.sampleCourseUrl ?? `${lms.origin}/courses/course-v1:richie+demo+2026/course/`;
+  // In a list, an LMS without its own courseRegex routes the courses on its own origin.
+  const python = lmsConfig.courseRegex ?? `^${escapeRegex(lms.origin)}/courses/(?P<course_id>.*)/course/?$`;
+  const regexes = courseRegexes(python, lmsConfig.jsCourseRegex);
+  const defaultCourse = lmsConfig.stem === 'lms' ? 'course-v1:richie+demo+2026' : `course-v1:richie+${lmsConfig.name}+2026`;
+  const sampleCourseUrl = lmsConfig.sampleCourseUrl ?? `${lms.origin}/courses/${defaultCourse}/course/`;
   const sample = new URL(sampleCourseUrl);
   const lmsUrl = new URL(lms.origin);
-  if (config.sampleCourseUrl && (sample.hostname !== lmsUrl.hostname || sample.port !== lmsUrl.port)) {
-    throw new UserError(`sampleCourseUrl ${sampleCourseUrl} is not on the LMS (${lms.origin}): Richie would send its enrollment calls elsewhere.`, {
-      fix: `Use a course URL under ${lms.origin}, or change lms.host / lms.port.`,
+  if (lmsConfig.sampleCourseUrl && (sample.hostname !== lmsUrl.hostname || sample.port !== lmsUrl.port)) {
+    throw new UserError(`${courseKey('sampleCourseUrl')} ${sampleCourseUrl} is not on the LMS (${lms.origin}): Richie would send its enrollment calls elsewhere.`, {
+      fix: `Use a course URL under ${lms.origin}, or change ${key}.host / ${key}.port.`,
     });
   }
   const courseId = checkCourseUrl(regexes, sampleCourseUrl);
-  if (RELEASES[config.lms.release].readsCourseHooks) {
+  if (RELEASES[lmsConfig.release].readsCourseHooks) {
     const warning = courseHookWarning(regexes, lms.origin, courseId);
     if (warning) warnings.push(warning);
   }
   return {
+    name: lmsConfig.name,
+    stem: lmsConfig.stem,
+    key,
     tls,
     backend,
-    release: config.lms.release,
-    fonzie: config.lms.fonzie,
+    release: lmsConfig.release,
+    fonzie: lmsConfig.fonzie,
     catalog,
     lms,
     cookieDomain,
@@ -105,14 +135,35 @@ export async function siteModel(config: ProjectConfig, options: { tls: boolean; 
     sampleCourseUrl,
     courseId,
     sync: {
-      mode: config.courseRunSync.mode,
-      noUpdateFields: config.courseRunSync.noUpdateFields,
+      mode: lmsConfig.courseRunSync.mode,
+      noUpdateFields: lmsConfig.courseRunSync.noUpdateFields,
       // Inside the stack the LMS reaches the catalog by its public name (a network alias).
       url: `${scheme}://${catalog.host}:${catalog.port}/api/v1.0/course-runs-sync`,
       secret: options.secret,
     },
     warnings,
   };
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Each LMS's sample course must be routed to that LMS alone, by both regexes (named pair otherwise). */
+function checkRouting(models: SiteModel[], list: boolean): void {
+  if (!list) return;
+  for (const owner of models) {
+    for (const other of models) {
+      if (other === owner) continue;
+      const { python, javascript } = extractCourseId(other.regexes, owner.sampleCourseUrl);
+      if (python === undefined && javascript === undefined && !new RegExp(other.regexes.javascript).test(owner.sampleCourseUrl)) continue;
+      const first = models.indexOf(other) < models.indexOf(owner) ? other : owner;
+      throw new UserError(
+        `${other.key} ("${other.name}") also matches ${owner.key} ("${owner.name}")'s course ${owner.sampleCourseUrl}: its ${python !== undefined ? `courseRegex "${other.regexes.python}"` : `jsCourseRegex "${other.regexes.javascript}"`} overlaps ${owner.key}'s, and Richie sends such a course to the first LMS that matches (${first.key}), ${first === owner ? 'so the other LMS can never be told apart by a course link' : 'so it never reaches its own LMS'}.`,
+        { fix: `Make the regexes of ${other.key} and ${owner.key} exclusive, e.g. anchored on each LMS's origin ("^${escapeRegex(owner.lms.origin)}/courses/(?P<course_id>.*)/course/?$"), or leave courseRegex out of both to get that.` },
+      );
+    }
+  }
 }
 
 /** Richie's own form for the links OpenEdX's course hooks send (richie env.d/development/dev.dist). */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ProjectConfig } from '../config.js';
 import { catalogEnv, lmsEnv, richieSettings } from '../lms/env.js';
 import { courseRunSyncSecret, saveSecret } from '../lms/secret.js';
-import { siteModel, type Backend, type SiteModel } from '../lms/site.js';
+import { siteModels, type Backend, type SiteModel } from '../lms/site.js';
 import { projectPaths } from '../paths.js';
 import { loadTemplates } from './engine.js';
 import { GENERATED_MARKER, envFile, writeGenerated, type RenderedFile } from './files.js';
@@ -29,6 +29,7 @@ export interface RenderOptions {
 export interface RenderResult {
   files: RenderedFile[];
   model: SiteModel;
+  models: SiteModel[];
   warnings: string[];
 }
 
@@ -39,7 +40,10 @@ export const STACK_CERT_DIR = '/etc/nginx/ssl';
 /** Every file's content, with every check done and nothing written yet. */
 export interface RenderPlan {
   projectDir: string;
+  /** The first LMS's model (catalog and EDX_* settings), and every LMS's. */
   model: SiteModel;
+  models: SiteModel[];
+  warnings: string[];
   outputs: [path: string, content: string][];
   /** A sync secret made for this render, saved with its files. */
   newSecret?: string;
@@ -54,31 +58,36 @@ export function richieSettingsFile(projectDir: string): string {
 export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const paths = projectPaths(options.projectDir);
   const { secret, isNew } = await courseRunSyncSecret(options.projectDir);
-  const model = await siteModel(options.config, { tls: options.tls, backend: options.backend, secret });
+  const models = await siteModels(options.config, { tls: options.tls, backend: options.backend, secret });
+  const model = models[0]!;
+  const warnings = [...new Set(models.flatMap((m) => m.warnings))];
   const templates = await loadTemplates('nginx');
-  const site = (name: 'catalog' | 'lms') => {
-    const configured = options.config[name].upstream;
-    if (options.upstreams || !configured) return { server: (options.upstreams ?? STACK_UPSTREAMS)[name], https: false, sslName: '' };
+  /** How nginx reaches a site: the test's loopback, the configured upstream, or its container. */
+  const site = (key: string, configured: string | undefined, container: string) => {
+    if (options.upstreams || !configured) return { server: container, https: false, sslName: '' };
     const upstream = nginxUpstream(configured);
-    const warning = upstreamWarning(`${name}.upstream`, configured, upstream);
-    if (warning) model.warnings.push(warning);
+    const warning = upstreamWarning(`${key}.upstream`, configured, upstream);
+    if (warning) warnings.push(warning);
     return { server: upstream.server, https: upstream.scheme === 'https', sslName: upstream.host };
   };
-  const context = {
-    tls: model.tls,
-    catalog: model.catalog,
-    lms: model.lms,
-    upstreams: { catalog: site('catalog'), lms: site('lms') },
-    certDir: options.certDir ?? STACK_CERT_DIR,
-  };
+  const base = { tls: model.tls, catalog: model.catalog, certDir: options.certDir ?? STACK_CERT_DIR };
+  const catalogUpstream = site('catalog', options.config.catalog.upstream, (options.upstreams ?? STACK_UPSTREAMS).catalog);
   const outputs: RenderPlan['outputs'] = [
-    [join(paths.nginxDir, 'catalog.conf'), templates['catalog.conf']!({ ...context, certHost: model.catalog.host })],
-    [join(paths.nginxDir, 'lms.conf'), templates['lms.conf']!({ ...context, certHost: model.lms.host })],
-    [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, catalogEnv(model))],
-    [join(paths.envDir, 'lms.env'), envFile(`LMS (OpenEdX) settings for ${model.release}: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} backend`, lmsEnv(model))],
-    [richieSettingsFile(options.projectDir), richieSettings(model, GENERATED_MARKER)],
+    [join(paths.nginxDir, 'catalog.conf'), templates['catalog.conf']!({ ...base, upstream: catalogUpstream, certHost: model.catalog.host })],
+    [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, catalogEnv(models))],
+    [richieSettingsFile(options.projectDir), richieSettings(models, GENERATED_MARKER)],
   ];
-  return { projectDir: options.projectDir, model, outputs, ...(isNew ? { newSecret: secret } : {}) };
+  // Each LMS: its nginx server (its upstream block named after its stem) and its env file.
+  models.forEach((m, i) => {
+    const lmsConfig = options.config.lmses[i]!;
+    const container = i === 0 && options.upstreams ? options.upstreams.lms : `${m.stem}:8000`;
+    const upstream = site(m.key, lmsConfig.upstream, container);
+    outputs.push(
+      [join(paths.nginxDir, `${m.stem}.conf`), templates['lms.conf']!({ ...base, lms: m.lms, upstream, upstreamName: `richie_dev_${m.stem.replaceAll('-', '_')}`, certHost: m.lms.host })],
+      [join(paths.envDir, `${m.stem}.env`), envFile(`LMS (OpenEdX) settings for ${m.release}${models.length > 1 ? ` (${m.key}, "${m.name}")` : ''}: ${m.tls ? 'TLS' : 'HTTP'}, ${m.backend} backend`, lmsEnv(m))],
+    );
+  });
+  return { projectDir: options.projectDir, model, models, warnings, outputs, ...(isNew ? { newSecret: secret } : {}) };
 }
 
 export async function writeRender(plan: RenderPlan): Promise<RenderResult> {
@@ -86,11 +95,11 @@ export async function writeRender(plan: RenderPlan): Promise<RenderResult> {
   // In parallel: each write is a temp file, an fsync and a rename. Env files and the settings
   // snippet carry the sync secret: owner-only.
   const files = await Promise.all(plan.outputs.map(([path, content]) => writeGenerated(path, content, /\.(env|py)$/.test(path) ? 0o600 : 0o644)));
-  const warnings = [...plan.model.warnings];
+  const warnings = [...plan.warnings];
   for (const file of files) {
     if (file.status === 'user-owned') warnings.push(`${file.path} no longer has richie-dev's first line, so it is yours and was not overwritten.`);
   }
-  return { files, model: plan.model, warnings };
+  return { files, model: plan.model, models: plan.models, warnings };
 }
 
 export async function renderAll(options: RenderOptions): Promise<RenderResult> {

@@ -2,11 +2,11 @@
  * Which stack a project runs and with what values: richie-dev's docker-compose.richie.yml (or
  * the project's own "stackFile"), read with the variables the project's config gives it.
  */
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type ProjectConfig } from '../config.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
-import { readStack, type StackSpec } from './compose.js';
+import { readStack, type ServiceSpec, type StackSpec } from './compose.js';
 import { Engine } from './engine.js';
 import { identify, type ProjectId } from './project.js';
 import type { StackContext } from './stack.js';
@@ -40,7 +40,52 @@ export async function loadStack(options: { projectDir: string; env?: NodeJS.Proc
   const { config } = await loadConfig(options.projectDir);
   const paths = projectPaths(options.projectDir);
   const stack = await readStack(options.stackFile ?? stackFilePath(paths, config), stackVars(paths, config), { env: options.env ?? process.env });
-  return { config, paths, stack: withoutUpstreamed(stack, config) };
+  return { config, paths, stack: forProject(stack, config) };
+}
+
+/** The stack file as this project runs it: a container per LMS, none for a site with an upstream. */
+export function forProject(stack: StackSpec, config: ProjectConfig): StackSpec {
+  return withoutUpstreamed(withLmses(stack, config), config);
+}
+
+/**
+ * Several LMSes: the file's LMS service (role "lms") runs the first; each other LMS gets a copy
+ * named after its stem ("lms-<name>"), with its own env file and data volume, unless it has an
+ * upstream. nginx publishes every LMS's port, answers to every LMS's host inside the stack,
+ * and waits for each LMS container.
+ */
+export function withLmses(stack: StackSpec, config: ProjectConfig): StackSpec {
+  const others = config.lmses.slice(1);
+  const template = stack.services.find((s) => s.labels[ROLE_LABEL] === 'lms');
+  if (!others.length || !template) return stack;
+  const volumes = [...stack.volumes];
+  const copies: ServiceSpec[] = [];
+  for (const lms of others) {
+    if (lms.upstream) continue;
+    const rename = (key: string) => (key.startsWith('lms') ? `${lms.stem}${key.slice(3)}` : `${lms.stem}-${key}`);
+    const copy: ServiceSpec = {
+      ...template,
+      name: lms.stem,
+      envFiles: template.envFiles.map((file) => (basename(file) === 'lms.env' ? join(dirname(file), `${lms.stem}.env`) : file)),
+      volumes: template.volumes.map((v) => (v.type === 'volume' ? { ...v, source: rename(v.source) } : v)),
+    };
+    for (const v of copy.volumes) if (v.type === 'volume' && !volumes.some((known) => known.key === v.source)) volumes.push({ key: v.source });
+    copies.push(copy);
+  }
+  const services = stack.services.flatMap((s) => {
+    if (s === template) return [s, ...copies];
+    if (s.labels[ROLE_LABEL] !== 'nginx') return [s];
+    const [first, ...rest] = s.networks;
+    return [
+      {
+        ...s,
+        ports: [...s.ports, ...others.map((l) => ({ hostIp: '127.0.0.1', hostPort: l.port, containerPort: l.port }))],
+        networks: first ? [{ ...first, aliases: [...first.aliases, ...others.map((l) => l.host)] }, ...rest] : s.networks,
+        dependsOn: [...s.dependsOn, ...copies.map((c) => ({ service: c.name, condition: 'service_healthy' as const }))],
+      },
+    ];
+  });
+  return { ...stack, services, volumes };
 }
 
 /** The label that names the site a service serves (docker-compose.richie.yml). */

@@ -4,7 +4,7 @@
 // (richie-education's LMS and authentication modules, bundled into static/ by
 // frontend/build.mjs), which reads the enrollment and enrolls.
 import { readFileSync } from 'node:fs';
-import { LMS_BACKENDS } from './sync.mjs';
+import { LMS_BACKENDS, SAMPLE_LINKS } from './sync.mjs';
 
 const env = process.env;
 
@@ -60,11 +60,11 @@ ${body}
 const SHOWN_FIELDS = ['start', 'end', 'enrollment_start', 'enrollment_end', 'languages', 'enrollment_count', 'catalog_visibility'];
 
 /** A course page with one run: its synced fields and the enrollment widget Richie's front end drives. */
-export function coursePage(run, { draft = false } = {}) {
+export function coursePage(run, { draft = false, title = 'Demo course' } = {}) {
   const fields = SHOWN_FIELDS.map((f) => `<dt>${f}</dt><dd id="run-${f}">${escape(Array.isArray(run[f]) ? run[f].join(', ') : run[f])}</dd>`).join('');
   return layout(
-    'Demo course',
-    `<h1>Demo course</h1>${draft ? '<p><strong>Draft version</strong></p>' : ''}
+    title,
+    `<h1>${escape(title)}</h1>${draft ? '<p><strong>Draft version</strong></p>' : ''}
 <dl>${fields}</dl>
 <p>On the LMS: <a id="lms-link" href="${escape(run.resource_link)}">${escape(run.resource_link)}</a></p>
 <section id="enrollment" data-resource-link="${escape(run.resource_link)}">
@@ -76,8 +76,9 @@ export function coursePage(run, { draft = false } = {}) {
 }
 
 export function homePage() {
-  const lms = LMS_BACKENDS[0] ?? {};
-  return layout('Home', `<h1>Richie demo catalog</h1><ul><li><a href="/en/courses/demo/">Demo course</a></li></ul><p>LMS backend: ${escape(lms.JS_BACKEND)} at ${escape(lms.BASE_URL)}</p>`);
+  const courses = SAMPLE_LINKS.map((link, i) => `<li><a href="/en/courses/${i === 0 ? 'demo' : `demo-${i + 1}`}/">Demo course${i === 0 ? '' : ` ${i + 1}`}</a> (on ${escape(new URL(link).origin)})</li>`).join('');
+  const lmses = LMS_BACKENDS.map((lms) => `${escape(lms.JS_BACKEND)} at ${escape(lms.BASE_URL)}`).join(', ');
+  return layout('Home', `<h1>Richie demo catalog</h1><ul>${courses}</ul><p>LMS backend${LMS_BACKENDS.length > 1 ? 's' : ''}: ${lmses}</p>`);
 }
 
 /** The bundle, read once: Richie's front end and the licences of everything in it. */

@@ -65,6 +65,8 @@ const MATCHERS = LMS_BACKENDS.map((lms, i) => {
 const DATA = env.RICHIE_DEV_DATA_DIR || '/data';
 const STATE_FILE = `${DATA}/catalog.json`;
 const SAMPLE_LINK = env.RICHIE_DEV_SAMPLE_COURSE_URL || `${LMS_BACKENDS[0]?.BASE_URL ?? DEFAULT_LMS.BASE_URL}/courses/course-v1:richie+demo+2026/course/`;
+/** One demo course per LMS, each with a run on that LMS (the first is SAMPLE_LINK). */
+export const SAMPLE_LINKS = env.RICHIE_DEV_SAMPLE_COURSE_URLS ? JSON.parse(env.RICHIE_DEV_SAMPLE_COURSE_URLS) : [SAMPLE_LINK];
 
 // Richie's sandbox runs with TIME_ZONE = "Europe/Paris" and USE_TZ = True (sandbox/settings.py,
 // not read from the environment): a date without an offset is Paris time.
@@ -577,18 +579,19 @@ const VISIBILITY_MAPPING = { both: 'course_and_search', about: 'course_only', no
 // State: courses (by code) and runs, each with its own sync_mode, a draft version and,
 // once published, a public one.
 
-function initialState() {
-  const lms = LMS_BACKENDS.findIndex((_, i) => MATCHERS[i].exec(SAMPLE_LINK));
+/** A demo course and its run on `link`, as a first sync with its LMS's default mode then a publication would leave them. */
+function seed(link, index) {
+  const lms = LMS_BACKENDS.findIndex((_, i) => MATCHERS[i].exec(link));
   let code = null;
   try {
-    if (lms >= 0) code = normalizeCode(extractCourseCode({ config: { ...LMS_BACKENDS[lms], BACKEND: EDX_BACKEND }, matcher: MATCHERS[lms] }, { resource_link: SAMPLE_LINK }));
+    if (lms >= 0) code = normalizeCode(extractCourseCode({ config: { ...LMS_BACKENDS[lms], BACKEND: EDX_BACKEND }, matcher: MATCHERS[lms] }, { resource_link: link }));
   } catch {
     // a sample URL the regex does not split: the course still exists, under a fixed code
   }
-  code ||= 'DEMO';
+  code ||= index === 0 ? 'DEMO' : `DEMO-${index + 1}`;
   const run = {
     ...MODEL_DEFAULTS,
-    resource_link: SAMPLE_LINK,
+    resource_link: link,
     start: '2026-09-01T00:00:00Z',
     end: '2026-12-31T00:00:00Z',
     enrollment_start: '2026-06-01T00:00:00Z',
@@ -596,11 +599,28 @@ function initialState() {
     languages: ['en'],
   };
   return {
-    version: 2,
-    courses: [{ code, title: 'Demo course', published: true }],
-    // As if created by a first sync with the first LMS's default mode, then published.
-    runs: [{ course: code, sync_mode: defaultSyncMode(LMS_BACKENDS[0] ?? DEFAULT_LMS), draft: run, public: { ...run } }],
+    course: { code, title: index === 0 ? 'Demo course' : `Demo course ${index + 1}`, published: true },
+    run: { course: code, sync_mode: defaultSyncMode(LMS_BACKENDS[Math.max(lms, 0)] ?? DEFAULT_LMS), draft: run, public: { ...run } },
   };
+}
+
+function initialState() {
+  const st = { version: 2, courses: [], runs: [] };
+  seedMissing(st);
+  return st;
+}
+
+/** Seed the demo course of every sample link that has no run yet (an LMS added since the last start). */
+function seedMissing(st) {
+  let added = false;
+  SAMPLE_LINKS.forEach((link, i) => {
+    if (st.runs.some((r) => r.draft.resource_link === link)) return;
+    const { course, run } = seed(link, i);
+    if (!st.courses.some((c) => c.code === course.code)) st.courses.push(course);
+    st.runs.push(run);
+    added = true;
+  });
+  return added;
 }
 
 let state;
@@ -609,7 +629,11 @@ function load() {
   mkdirSync(DATA, { recursive: true });
   try {
     const saved = JSON.parse(readFileSync(STATE_FILE, 'utf8'));
-    if (saved.version === 2) return (state = saved);
+    if (saved.version === 2) {
+      state = saved;
+      if (seedMissing(state)) save();
+      return state;
+    }
   } catch {
     // no state yet
   }
@@ -631,14 +655,15 @@ export function catalogState() {
   return structuredClone(load());
 }
 
-/** The demo run (the one on RICHIE_DEV_SAMPLE_COURSE_URL): { course, sync_mode, draft, public }. */
-export function demoRun() {
-  return structuredClone(load().runs.find((r) => r.draft.resource_link === SAMPLE_LINK) ?? null);
+/** The demo run of LMS `index` (0: the one on RICHIE_DEV_SAMPLE_COURSE_URL): { course, sync_mode, draft, public }. */
+export function demoRun(index = 0) {
+  const link = SAMPLE_LINKS[index];
+  return structuredClone(load().runs.find((r) => r.draft.resource_link === link) ?? null);
 }
 
 /** The fields of the demo run's public (default) or draft version, as the course page shows them; null when that version does not exist. */
-export function demoCourseRun({ draft = false } = {}) {
-  const run = demoRun();
+export function demoCourseRun({ draft = false, index = 0 } = {}) {
+  const run = demoRun(index);
   return (draft ? run?.draft : run?.public) ?? null;
 }
 
@@ -820,8 +845,9 @@ export async function handleSync(req, res) {
     else send(res, 405, { detail: `Method "${req.method}" not allowed.` }, { allow: 'POST, OPTIONS', vary: 'Accept' });
     return true;
   }
-  if (pathname === '/api/v1.0/course-runs/demo' && req.method === 'GET') {
-    send(res, 200, demoRun());
+  const demo = /^\/api\/v1\.0\/course-runs\/demo(?:-(\d+))?$/.exec(pathname);
+  if (demo && req.method === 'GET' && (!demo[1] || (Number(demo[1]) >= 2 && Number(demo[1]) <= SAMPLE_LINKS.length))) {
+    send(res, 200, demoRun(demo[1] ? Number(demo[1]) - 1 : 0));
     return true;
   }
   if (pathname === '/api/v1.0/course-runs/demo/state' && req.method === 'GET') {
