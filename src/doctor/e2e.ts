@@ -12,19 +12,36 @@ import { RELEASES, corsWhitelist, type Release } from '../lms/releases.js';
 import { hstsPreloaded } from '../lms/site.js';
 import { parseEnvFile } from '../render/files.js';
 import { readState } from '../state.js';
+import type { LmsConfig } from '../config.js';
 import { memo, type Check, type CheckOutcome, type DoctorContext } from './types.js';
+
+interface LmsEnv {
+  /** Its config key ("lms", or "lms.1" in a list), its config and its rendered env file. */
+  key: string;
+  config: LmsConfig;
+  env: Record<string, string>;
+}
 
 interface Envs {
   catalog: Record<string, string>;
+  /** The first LMS's env (the one EDX_* names). */
   lms: Record<string, string>;
+  lmses: LmsEnv[];
 }
 
 function envs(ctx: DoctorContext): Promise<Envs | undefined> {
   return memo(ctx, 'envs', async () => {
-    const [catalog, lms] = await Promise.all(['catalog.env', 'lms.env'].map((f) => readIfExists(join(ctx.paths.envDir, f))));
-    return catalog && lms ? { catalog: parseEnvFile(catalog), lms: parseEnvFile(lms) } : undefined;
+    const catalog = await readIfExists(join(ctx.paths.envDir, 'catalog.env'));
+    const lmsTexts = await Promise.all(ctx.config.lmses.map((l) => readIfExists(join(ctx.paths.envDir, `${l.stem}.env`))));
+    if (!catalog || lmsTexts.some((t) => t === undefined)) return undefined;
+    const list = ctx.config.lmses.length > 1;
+    const lmses = ctx.config.lmses.map((config, i) => ({ key: list ? `lms.${i}` : 'lms', config, env: parseEnvFile(lmsTexts[i]!) }));
+    return { catalog: parseEnvFile(catalog), lms: lmses[0]!.env, lmses };
   });
 }
+
+/** The LMS sites, first to last. */
+const lmsSites = (ctx: DoctorContext) => ctx.config.lmses.map((l) => ({ host: l.host, port: l.port }));
 
 const notRendered: CheckOutcome = { status: 'fail', seen: 'the settings are not rendered yet', fix: 'richie-dev run-ssl' };
 
@@ -45,7 +62,7 @@ function curlError(stderr: string): string {
 
 /** curl as the browser does it: names pinned to loopback so this checks trust, not names. */
 function curl(ctx: DoctorContext, url: string, args: string[], trust: 'system' | 'ca'): ReturnType<typeof run> {
-  const resolve = [`${ctx.config.catalog.host}:${ctx.config.catalog.port}:127.0.0.1`, `${ctx.config.lms.host}:${ctx.config.lms.port}:127.0.0.1`].flatMap((r) => ['--resolve', r]);
+  const resolve = [ctx.config.catalog, ...lmsSites(ctx)].flatMap((site) => ['--resolve', `${site.host}:${site.port}:127.0.0.1`]);
   const ca = trust === 'ca' ? ['--cacert', join(ctx.paths.sslDir, 'ca.pem')] : [];
   return run(command('curl', ['-sS', '--max-time', '5', ...resolve, ...ca, ...args, url]), { reject: false });
 }
@@ -57,12 +74,12 @@ export const httpsCheck: Check = {
   tlsOnly: 'no TLS to check',
   async run(ctx) {
     const failures: string[] = [];
-    for (const site of [ctx.config.catalog, ctx.config.lms]) {
+    for (const site of [ctx.config.catalog, ...lmsSites(ctx)]) {
       const result = await curl(ctx, `https://${site.host}:${site.port}/`, ['-o', '/dev/null', '-w', '%{http_code}'], 'system');
       if (result.exitCode !== 0) failures.push(`${site.host}:${site.port}: ${curlError(result.stderr)}`);
     }
     if (failures.length) return { status: 'fail', seen: failures.join('; '), fix: 'richie-dev trust install (and richie-dev run-ssl if the stack is down)' };
-    return { status: 'pass', seen: 'both hosts answer over TLS with a certificate the system trusts' };
+    return { status: 'pass', seen: `${ctx.config.lmses.length === 1 ? 'both hosts answer' : `all ${1 + ctx.config.lmses.length} hosts answer`} over TLS with a certificate the system trusts` };
   },
 };
 
@@ -74,20 +91,23 @@ export const corsCheck: Check = {
     const e = await envs(ctx);
     if (!e) return notRendered;
     const origin = await catalogOrigin(ctx);
-    const url = `${e.catalog.EDX_BASE_URL}/api/enrollment/v1/enrollment`;
-    const result = await curl(ctx, url, ['-D', '-', '-o', '/dev/null', '-X', 'OPTIONS', '-H', `Origin: ${origin}`, '-H', 'Access-Control-Request-Method: POST', '-H', 'Access-Control-Request-Headers: content-type, x-csrftoken'], 'ca');
-    if (result.exitCode !== 0) return { status: 'fail', seen: `the LMS did not answer: ${curlError(result.stderr)}`, fix: 'richie-dev run-ssl' };
-    const headers = result.stdout.toLowerCase();
-    const allowOrigin = /access-control-allow-origin: (.*)\r?\n/.exec(headers)?.[1]?.trim();
-    const credentials = /access-control-allow-credentials: (.*)\r?\n/.exec(headers)?.[1]?.trim();
-    if (allowOrigin !== origin.toLowerCase() || credentials !== 'true') {
-      return {
-        status: 'fail',
-        seen: `the LMS answers ${origin} with allow-origin ${allowOrigin ?? '(none)'} and allow-credentials ${credentials ?? '(none)'}: the browser will block enrollment`,
-        fix: `Put ${JSON.stringify(corsWhitelist(ctx.config.lms.release, origin)).slice(1, -1)} in the LMS's CORS_ORIGIN_WHITELIST, the form ${ctx.config.lms.release} matches (richie-dev render --ssl rewrites .richie-dev/env/lms.env), then richie-dev run-ssl`,
-      };
+    for (const { key, config, env } of e.lmses) {
+      const the = e.lmses.length > 1 ? `the LMS ${key} (${config.name})` : 'the LMS';
+      const url = `${env.LMS_ROOT_URL}/api/enrollment/v1/enrollment`;
+      const result = await curl(ctx, url, ['-D', '-', '-o', '/dev/null', '-X', 'OPTIONS', '-H', `Origin: ${origin}`, '-H', 'Access-Control-Request-Method: POST', '-H', 'Access-Control-Request-Headers: content-type, x-csrftoken'], 'ca');
+      if (result.exitCode !== 0) return { status: 'fail', seen: `${the} did not answer: ${curlError(result.stderr)}`, fix: 'richie-dev run-ssl' };
+      const headers = result.stdout.toLowerCase();
+      const allowOrigin = /access-control-allow-origin: (.*)\r?\n/.exec(headers)?.[1]?.trim();
+      const credentials = /access-control-allow-credentials: (.*)\r?\n/.exec(headers)?.[1]?.trim();
+      if (allowOrigin !== origin.toLowerCase() || credentials !== 'true') {
+        return {
+          status: 'fail',
+          seen: `${the} answers ${origin} with allow-origin ${allowOrigin ?? '(none)'} and allow-credentials ${credentials ?? '(none)'}: the browser will block enrollment`,
+          fix: `Put ${JSON.stringify(corsWhitelist(config.release, origin)).slice(1, -1)} in the LMS's CORS_ORIGIN_WHITELIST, the form ${config.release} matches (richie-dev render --ssl rewrites .richie-dev/env/${config.stem}.env), then richie-dev run-ssl`,
+        };
+      }
     }
-    return { status: 'pass', seen: `allow-origin ${origin}, credentials allowed` };
+    return { status: 'pass', seen: `allow-origin ${origin}, credentials allowed${e.lmses.length > 1 ? ` by all ${e.lmses.length} LMSes` : ''}` };
   },
 };
 
@@ -99,25 +119,36 @@ export const csrfCookieCheck: Check = {
   async run(ctx) {
     const e = await envs(ctx);
     if (!e) return notRendered;
-    const domain = e.lms.CROSS_DOMAIN_CSRF_COOKIE_DOMAIN ?? '';
-    const hosts = [ctx.config.catalog.host, ctx.config.lms.host];
-    const features = JSON.parse(e.lms.FEATURES || '{}') as Record<string, boolean>;
-    if (!features.ENABLE_CROSS_DOMAIN_CSRF_COOKIE || !domain || !hosts.every((h) => h.endsWith(domain))) {
-      return { status: 'fail', seen: `the LMS sets its cookie on "${domain}" (enabled: ${Boolean(features.ENABLE_CROSS_DOMAIN_CSRF_COOKIE)}), not on a parent of ${hosts.join(' and ')}`, fix: 'richie-dev render --ssl && richie-dev run-ssl' };
-    }
-    // With the demo LMS, log in as its demo user and read the enrollment as Richie's front end
-    // does (OpenEdX sets the cookie from the enrollment GETs, for a whitelisted https Referer).
-    const login = await curl(ctx, `${e.lms.LMS_ROOT_URL}/login`, ['-D', '-', '-o', '/dev/null', '-c', '-', '-d', 'username=student&password=student&next=/'], 'ca');
-    const session = /edx_session=([0-9a-f]+)/.exec(login.stdout)?.[1];
-    if (!session) return { status: 'pass', seen: `configured for ${domain} (Secure under TLS); no demo login to observe it` };
     const origin = await catalogOrigin(ctx);
-    const courseId = new RegExp(e.catalog.EDX_JS_COURSE_REGEX ?? '').exec(e.catalog.RICHIE_DEV_SAMPLE_COURSE_URL ?? '')?.[1] ?? 'course-v1:richie+demo+2026';
-    const enrollment = await curl(ctx, `${e.lms.LMS_ROOT_URL}/api/enrollment/v1/enrollment/student,${courseId}`, ['-D', '-', '-o', '/dev/null', '-H', `Origin: ${origin}`, '-H', `Referer: ${origin}/`, '-H', `Cookie: ${e.lms.SESSION_COOKIE_NAME}=${session}`], 'ca');
-    const cookie = /set-cookie: (edx_csrf_token=[^\r\n]*)/i.exec(enrollment.stdout)?.[1];
-    if (!cookie || !new RegExp(`Domain=${domain.replace(/\./g, '\\.')}(;|$)`, 'i').test(cookie) || !/;\s*Secure/i.test(cookie)) {
-      return { status: 'fail', seen: `after login the LMS set ${cookie ?? 'no edx_csrf_token cookie'}`, fix: 'richie-dev render --ssl && richie-dev run-ssl' };
+    const samples = parseJson<string[]>(e.catalog.RICHIE_DEV_SAMPLE_COURSE_URLS, [e.catalog.RICHIE_DEV_SAMPLE_COURSE_URL ?? '']);
+    const backends = parseJson<{ JS_COURSE_REGEX?: string }[]>(e.catalog.RICHIE_DEV_LMS_BACKENDS, []);
+    const seen: string[] = [];
+    for (const [i, { key, config, env }] of e.lmses.entries()) {
+      const the = e.lmses.length > 1 ? `the LMS ${key} (${config.name})` : 'the LMS';
+      const domain = env.CROSS_DOMAIN_CSRF_COOKIE_DOMAIN ?? '';
+      const hosts = [ctx.config.catalog.host, config.host];
+      const features = JSON.parse(env.FEATURES || '{}') as Record<string, boolean>;
+      if (!features.ENABLE_CROSS_DOMAIN_CSRF_COOKIE || !domain || !hosts.every((h) => h.endsWith(domain))) {
+        return { status: 'fail', seen: `${the} sets its cookie on "${domain}" (enabled: ${Boolean(features.ENABLE_CROSS_DOMAIN_CSRF_COOKIE)}), not on a parent of ${hosts.join(' and ')}`, fix: 'richie-dev render --ssl && richie-dev run-ssl' };
+      }
+      // With the demo LMS, log in as its demo user and read the enrollment as Richie's front end
+      // does (OpenEdX sets the cookie from the enrollment GETs, for a whitelisted https Referer).
+      const login = await curl(ctx, `${env.LMS_ROOT_URL}/login`, ['-D', '-', '-o', '/dev/null', '-c', '-', '-d', 'username=student&password=student&next=/'], 'ca');
+      const session = /edx_session=([0-9a-f]+)/.exec(login.stdout)?.[1];
+      if (!session) {
+        seen.push(`${e.lmses.length > 1 ? `${key}: ` : ''}configured for ${domain} (Secure under TLS); no demo login to observe it`);
+        continue;
+      }
+      const regex = backends[i]?.JS_COURSE_REGEX ?? e.catalog.EDX_JS_COURSE_REGEX ?? '';
+      const courseId = new RegExp(regex).exec(samples[i] ?? '')?.[1] ?? 'course-v1:richie+demo+2026';
+      const enrollment = await curl(ctx, `${env.LMS_ROOT_URL}/api/enrollment/v1/enrollment/student,${courseId}`, ['-D', '-', '-o', '/dev/null', '-H', `Origin: ${origin}`, '-H', `Referer: ${origin}/`, '-H', `Cookie: ${env.SESSION_COOKIE_NAME}=${session}`], 'ca');
+      const cookie = /set-cookie: (edx_csrf_token=[^\r\n]*)/i.exec(enrollment.stdout)?.[1];
+      if (!cookie || !new RegExp(`Domain=${domain.replace(/\./g, '\\.')}(;|$)`, 'i').test(cookie) || !/;\s*Secure/i.test(cookie)) {
+        return { status: 'fail', seen: `after login ${the} set ${cookie ?? 'no edx_csrf_token cookie'}`, fix: 'richie-dev render --ssl && richie-dev run-ssl' };
+      }
+      seen.push(`${e.lmses.length > 1 ? `${key}: ` : ''}${cookie.split(';').slice(1).map((p) => p.trim()).join('; ')}`);
     }
-    return { status: 'pass', seen: cookie.split(';').slice(1).map((p) => p.trim()).join('; ') };
+    return { status: 'pass', seen: seen.join('; ') };
   },
 };
 
@@ -128,13 +159,20 @@ export const courseRegexCheck: Check = {
   async run(ctx) {
     const e = await envs(ctx);
     if (!e) return notRendered;
-    const url = e.catalog.RICHIE_DEV_SAMPLE_COURSE_URL ?? '';
-    try {
-      const id = checkCourseUrl({ python: e.catalog.EDX_COURSE_REGEX ?? '', javascript: e.catalog.EDX_JS_COURSE_REGEX ?? '' }, url);
-      return { status: 'pass', seen: `${url} → ${id}` };
-    } catch (error) {
-      return { status: 'fail', seen: (error as Error).message.split('\n')[0]!, fix: 'Fix courseRegex / jsCourseRegex in richie-dev.config.json, then richie-dev render --ssl' };
+    // Each LMS's demo course against that LMS's regexes (the first's are the EDX_* ones).
+    const samples = parseJson<string[]>(e.catalog.RICHIE_DEV_SAMPLE_COURSE_URLS, [e.catalog.RICHIE_DEV_SAMPLE_COURSE_URL ?? '']);
+    const backends = parseJson<{ COURSE_REGEX?: string; JS_COURSE_REGEX?: string }[]>(e.catalog.RICHIE_DEV_LMS_BACKENDS, []);
+    const seen: string[] = [];
+    for (const [i, url] of samples.entries()) {
+      const python = (i === 0 ? e.catalog.EDX_COURSE_REGEX : backends[i]?.COURSE_REGEX) ?? '';
+      const javascript = (i === 0 ? e.catalog.EDX_JS_COURSE_REGEX : backends[i]?.JS_COURSE_REGEX) ?? '';
+      try {
+        seen.push(`${url} → ${checkCourseUrl({ python, javascript }, url)}`);
+      } catch (error) {
+        return { status: 'fail', seen: (error as Error).message.split('\n')[0]!, fix: 'Fix courseRegex / jsCourseRegex in richie-dev.config.json, then richie-dev render --ssl' };
+      }
     }
+    return { status: 'pass', seen: seen.join('; ') };
   },
 };
 
@@ -147,16 +185,21 @@ export const agreementCheck: Check = {
     if (!e) return notRendered;
     const problems: string[] = [];
     const origin = await catalogOrigin(ctx);
-    const whitelist = parseJson<string[]>(e.lms.CORS_ORIGIN_WHITELIST, []);
-    const missing = corsWhitelist(ctx.config.lms.release, origin).filter((entry) => !whitelist.includes(entry));
-    if (missing.length) problems.push(`the LMS whitelist ${JSON.stringify(whitelist)} lacks ${missing.join(', ')}, which ${ctx.config.lms.release} needs for the catalog at ${origin}`);
-    if (e.catalog.EDX_BASE_URL !== e.lms.LMS_ROOT_URL) problems.push(`the catalog calls the LMS at ${e.catalog.EDX_BASE_URL}, the LMS says it is ${e.lms.LMS_ROOT_URL}`);
-    const hooks = parseJson<{ url: string; secret: string; verify: boolean }[]>(e.lms.COURSE_HOOKS ?? e.lms.RICHIE_DEV_COURSE_HOOKS, []);
     const secrets = (e.catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS ?? '').split(',').map((v) => v.trim());
-    if (!hooks.length || !hooks.every((h) => secrets.includes(h.secret))) problems.push('the course hook secret is not one the catalog accepts');
-    if (hooks.some((h) => h.verify === false)) problems.push('a course hook has verify: false');
+    const backends = parseJson<{ BASE_URL?: string }[]>(e.catalog.RICHIE_DEV_LMS_BACKENDS, []);
+    for (const [i, { key, config, env }] of e.lmses.entries()) {
+      const the = e.lmses.length > 1 ? `the LMS ${key} (${config.name})` : 'the LMS';
+      const whitelist = parseJson<string[]>(env.CORS_ORIGIN_WHITELIST, []);
+      const missing = corsWhitelist(config.release, origin).filter((entry) => !whitelist.includes(entry));
+      if (missing.length) problems.push(`${the}'s whitelist ${JSON.stringify(whitelist)} lacks ${missing.join(', ')}, which ${config.release} needs for the catalog at ${origin}`);
+      const calls = i === 0 ? e.catalog.EDX_BASE_URL : backends[i]?.BASE_URL;
+      if (calls !== env.LMS_ROOT_URL) problems.push(`the catalog calls ${the} at ${calls ?? '(nowhere)'}, ${the} says it is ${env.LMS_ROOT_URL}`);
+      const hooks = parseJson<{ url: string; secret: string; verify: boolean }[]>(env.COURSE_HOOKS ?? env.RICHIE_DEV_COURSE_HOOKS, []);
+      if (!hooks.length || !hooks.every((h) => secrets.includes(h.secret))) problems.push(`${the}'s course hook secret is not one the catalog accepts`);
+      if (hooks.some((h) => h.verify === false)) problems.push(`a course hook of ${the} has verify: false`);
+    }
     if (problems.length) return { status: 'fail', seen: problems.join('; '), fix: 'richie-dev render --ssl (restore the marker line of any env file you took over), then richie-dev run-ssl' };
-    return { status: 'pass', seen: 'origin, LMS URL and course-hook secret agree' };
+    return { status: 'pass', seen: `origin, LMS URL and course-hook secret agree${e.lmses.length > 1 ? ` for all ${e.lmses.length} LMSes` : ''}` };
   },
 };
 
@@ -191,28 +234,31 @@ export const settingsCheck: Check = {
     } else if (!e.catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS) {
       problems.push('catalog.env has no DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS: Richie refuses every course-run sync');
     }
-    for (const name of LMS_BOOLEANS) {
-      const value = e.lms[name];
-      if (value !== undefined && FALSE_LOOKING.test(value.trim())) {
-        problems.push(`lms.env sets ${name}=${value}, which openedx-docker reads as True (bool() of a non-empty string)`);
-        fixes.add(`Leave ${name} empty for False in .richie-dev/env/lms.env`);
+    for (const { config, env } of e.lmses) {
+      const file = `${config.stem}.env`;
+      for (const name of LMS_BOOLEANS) {
+        const value = env[name];
+        if (value !== undefined && FALSE_LOOKING.test(value.trim())) {
+          problems.push(`${file} sets ${name}=${value}, which openedx-docker reads as True (bool() of a non-empty string)`);
+          fixes.add(`Leave ${name} empty for False in .richie-dev/env/${file}`);
+        }
       }
-    }
-    const release = ctx.config.lms.release as Release;
-    const whitelist = parseJson<unknown>(e.lms.CORS_ORIGIN_WHITELIST, undefined);
-    if (!Array.isArray(whitelist)) {
-      problems.push(`lms.env's CORS_ORIGIN_WHITELIST is not a JSON list (openedx-docker reads it with json.loads): ${e.lms.CORS_ORIGIN_WHITELIST ?? '(unset)'}`);
-    } else {
-      const schemed = whitelist.filter((entry) => /^[a-z][a-z0-9+.-]*:\/\//i.test(String(entry)));
-      if (RELEASES[release].whitelist === 'netloc' && schemed.length) problems.push(`CORS_ORIGIN_WHITELIST has ${schemed.join(', ')}: ${release} matches hostnames and host:port, never an entry with a scheme`);
-      if (RELEASES[release].whitelist === 'origin' && schemed.length < whitelist.length) problems.push(`CORS_ORIGIN_WHITELIST has entries without a scheme: ${release} refuses to start on them (corsheaders.E013)`);
-      if (e.lms.RICHIE_DEV_OPENEDX_RELEASE && e.lms.RICHIE_DEV_OPENEDX_RELEASE !== release) problems.push(`lms.env was rendered for ${e.lms.RICHIE_DEV_OPENEDX_RELEASE}, the config says lms.release is ${release}`);
+      const release = config.release as Release;
+      const whitelist = parseJson<unknown>(env.CORS_ORIGIN_WHITELIST, undefined);
+      if (!Array.isArray(whitelist)) {
+        problems.push(`${file}'s CORS_ORIGIN_WHITELIST is not a JSON list (openedx-docker reads it with json.loads): ${env.CORS_ORIGIN_WHITELIST ?? '(unset)'}`);
+      } else {
+        const schemed = whitelist.filter((entry) => /^[a-z][a-z0-9+.-]*:\/\//i.test(String(entry)));
+        if (RELEASES[release].whitelist === 'netloc' && schemed.length) problems.push(`CORS_ORIGIN_WHITELIST has ${schemed.join(', ')}: ${release} matches hostnames and host:port, never an entry with a scheme`);
+        if (RELEASES[release].whitelist === 'origin' && schemed.length < whitelist.length) problems.push(`CORS_ORIGIN_WHITELIST has entries without a scheme: ${release} refuses to start on them (corsheaders.E013)`);
+        if (env.RICHIE_DEV_OPENEDX_RELEASE && env.RICHIE_DEV_OPENEDX_RELEASE !== release) problems.push(`${file} was rendered for ${env.RICHIE_DEV_OPENEDX_RELEASE}, the config says its release is ${release}`);
+      }
     }
     if (problems.length) {
       const fix = [...fixes, 'or run richie-dev render --ssl (restore the marker line of a file you took over), then richie-dev run-ssl'].join('; ');
       return { status: 'fail', seen: problems.join('; '), fix };
     }
-    return { status: 'pass', seen: `sync secret under Richie's name, booleans as openedx-docker reads them, whitelist in ${release}'s form` };
+    return { status: 'pass', seen: `sync secret under Richie's name, booleans as openedx-docker reads them, whitelist in ${[...new Set(e.lmses.map((l) => l.config.release))].join(' and ')}'s form` };
   },
 };
 

@@ -59,7 +59,7 @@ export const portsCheck: Check = {
   group: 'ports',
   title: 'Ports free or held by our nginx',
   async run(ctx) {
-    const ports = [ctx.config.catalog.port, ctx.config.lms.port];
+    const ports = [ctx.config.catalog.port, ...ctx.config.lmses.map((l) => l.port)];
     const ours = await ourContainers(ctx);
     const problems: string[] = [];
     for (const port of ports) {
@@ -70,7 +70,7 @@ export const portsCheck: Check = {
       problems.push(`${port} is held by ${other ? `container ${other.name}` : ((await portHolder(port)) ?? 'another process')}`);
     }
     if (problems.length) return { status: 'fail', seen: problems.join('; '), fix: 'Stop that process or container, or set catalog.port / lms.port in richie-dev.config.json.' };
-    return { status: 'pass', seen: `${ports.join(' and ')} are free or ours` };
+    return { status: 'pass', seen: `${ports.length === 2 ? ports.join(' and ') : `${ports.slice(0, -1).join(', ')} and ${ports.at(-1)}`} are free or ours` };
   },
 };
 
