@@ -60,3 +60,13 @@ export async function sh(file: string, args: readonly string[], env: NodeJS.Proc
   const result = await execa(file, [...args], { env: { ...process.env, ...env }, reject: false, stdin: 'ignore' });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
+
+/** A TCP port free on loopback now (the kernel's pick), for a server a test starts next. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -7,10 +7,9 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, hasTool, removeDir, tempDir } from '../helpers.js';
+import { ROOT, freePort, hasTool, removeDir, tempDir } from '../helpers.js';
 
 const SERVER = join(ROOT, 'templates', 'images', 'demo-catalog', 'server.mjs');
 const LMS = 'https://edx.local.dev:8073';
@@ -57,14 +56,6 @@ interface Run {
   sync_mode: string;
   draft: Version;
   public: Version | null;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('demo catalog: course run sync, as Richie answers it', () => {

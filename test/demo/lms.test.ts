@@ -7,26 +7,17 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config-schema.js';
 import { lmsEnv } from '../../src/lms/env.js';
 import { siteModel } from '../../src/lms/site.js';
-import { ROOT, removeDir, tempDir } from '../helpers.js';
+import { ROOT, freePort, removeDir, tempDir } from '../helpers.js';
 
 const SERVER = join(ROOT, 'templates', 'images', 'demo-lms', 'server.mjs');
 const HOST = 'edx.local.dev:8073';
 const CATALOG = 'https://richie.local.dev:8070';
 const COURSE = 'course-v1:richie+demo+2026';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const root = tempDir();
 const children: ChildProcess[] = [];

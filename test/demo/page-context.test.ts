@@ -8,24 +8,15 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config-schema.js';
 import { parseEnvFile } from '../../src/render/files.js';
 import { renderAll } from '../../src/render/index.js';
-import { ROOT, hasTool, removeDir, tempDir } from '../helpers.js';
+import { ROOT, freePort, hasTool, removeDir, tempDir } from '../helpers.js';
 
 const SERVER = join(ROOT, 'templates', 'images', 'demo-catalog', 'server.mjs');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const root = tempDir();
 const children: ChildProcess[] = [];

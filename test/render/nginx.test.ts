@@ -7,21 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createServer as createNetServer, connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as setupSsl } from '../../src/commands/setup-ssl.js';
 import { parseConfig } from '../../src/config-schema.js';
 import { renderAll } from '../../src/render/index.js';
-import { hasTool, removeDir, sh, tempDir } from '../helpers.js';
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort, hasTool, removeDir, sh, tempDir } from '../helpers.js';
 
 /** A loopback upstream that answers with the headers it received. */
 async function echoUpstream(name: string): Promise<{ server: Server; port: number }> {

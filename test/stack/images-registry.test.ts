@@ -7,27 +7,18 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config-schema.js';
 import { Engine } from '../../src/stack/engine.js';
 import { hostRuntime, IMAGE_PATH } from '../../src/stack/host-runtime.js';
 import { ensureBuiltIn, saveArchive, type BaseConfig } from '../../src/stack/images.js';
-import { hasTool, removeDir, ROOT, tempDir } from '../helpers.js';
+import { ROOT, freePort, hasTool, removeDir, tempDir } from '../helpers.js';
 import { docker, dropNamespace, namespaceImages, ourDangling, runUntil } from './images-helpers.js';
 
 const NS = `rdtest-${process.pid}-registry`;
 const NAMES = ['demo-catalog', 'demo-lms', 'nginx'] as const;
 const tag = (name: string) => `${NS}/${name}:latest`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // Outside CI a machine without docker-registry skips; under CI (CI=true) the beforeAll fails instead.
 describe.skipIf(!hasTool('docker-registry') && process.env.CI !== 'true')('built-in images on official node and nginx images from a registry', () => {
