@@ -99,7 +99,10 @@ export const ROLE_LABEL = 'dev.richie.role';
 export function withoutUpstreamed(stack: StackSpec, config: ProjectConfig): StackSpec {
   const sites = (['catalog', 'lms'] as const).filter((site) => config[site].upstream);
   if (!sites.length) return stack;
-  const dropped = new Set(stack.services.filter((s) => (sites as string[]).includes(s.labels[ROLE_LABEL] ?? '')).map((s) => s.name));
+  // The copies withLmses made for the other LMSes share the role; an upstream of the first LMS
+  // replaces its own container only (theirs are left out by withLmses when they have one).
+  const copies = new Set(config.lmses.slice(1).map((l) => l.stem));
+  const dropped = new Set(stack.services.filter((s) => (sites as string[]).includes(s.labels[ROLE_LABEL] ?? '') && !copies.has(s.name)).map((s) => s.name));
   const services = stack.services.filter((s) => !dropped.has(s.name)).map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => !dropped.has(d.service)) }));
   const volumes = new Set(services.flatMap((s) => s.volumes.filter((v) => v.type === 'volume').map((v) => v.source)));
   return { ...stack, services, volumes: stack.volumes.filter((v) => volumes.has(v.key)) };

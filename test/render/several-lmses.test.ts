@@ -171,5 +171,12 @@ describe('the stack for several LMSes', () => {
     expect(nginx.ports.map((p) => `${p.hostIp}:${p.hostPort}:${p.containerPort}`)).toEqual(['127.0.0.1:8070:8070', '127.0.0.1:8073:8073', '127.0.0.1:8075:8075', '127.0.0.1:8077:8077']);
     expect(nginx.networks[0]!.aliases).toEqual(['richie.local.dev', 'edx.local.dev', 'fonzie.local.dev', 'own.local.dev']);
     expect(nginx.dependsOn.map((d) => d.service)).toEqual(['catalog', 'lms', 'lms-fonzie']);
+
+    // An upstream for the first LMS replaces its container only: the second keeps its copy.
+    writeFileSync(join(projectDir, 'richie-dev.config.json'), JSON.stringify({ lms: [{ ...TWO.lms[0], upstream: 'https://lms.example.org' }, TWO.lms[1]] }));
+    const firstUpstream = (await loadStack({ projectDir })).stack;
+    expect(firstUpstream.services.map((s) => s.name)).toEqual(['catalog', 'lms-fonzie', 'nginx']);
+    expect(firstUpstream.services.find((s) => s.name === 'nginx')!.dependsOn.map((d) => d.service)).toEqual(['catalog', 'lms-fonzie']);
+    expect(firstUpstream.volumes.map((v) => v.key)).toEqual(['catalog-data', 'lms-fonzie-data']);
   });
 });
