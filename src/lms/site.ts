@@ -103,11 +103,13 @@ async function lmsSiteModel(config: ProjectConfig, lmsConfig: LmsConfig, key: st
   // The cookie rule: siblings under a registrable domain. Over HTTP the fake backend shares no cookie.
   const cookieDomain = tls ? `.${await sharedParentDomain([catalog.host, lms.host])}` : null;
 
-  // In a list, an LMS without its own courseRegex routes the courses on its own origin.
-  const python = lmsConfig.courseRegex ?? `^${escapeRegex(lms.origin)}/courses/(?P<course_id>.*)/course/?$`;
+  // In a list, an LMS without its own courseRegex routes the courses on its own origin, in the
+  // form its links take: /info for the releases whose course hooks send those, /course else.
+  const tail = lmsConfig.courseRegex === undefined && RELEASES[lmsConfig.release].readsCourseHooks ? 'info' : 'course';
+  const python = lmsConfig.courseRegex ?? `^${escapeRegex(lms.origin)}/courses/(?P<course_id>.*)/${tail}/?$`;
   const regexes = courseRegexes(python, lmsConfig.jsCourseRegex);
   const defaultCourse = lmsConfig.stem === 'lms' ? 'course-v1:richie+demo+2026' : `course-v1:richie+${lmsConfig.name}+2026`;
-  const sampleCourseUrl = lmsConfig.sampleCourseUrl ?? `${lms.origin}/courses/${defaultCourse}/course/`;
+  const sampleCourseUrl = lmsConfig.sampleCourseUrl ?? `${lms.origin}/courses/${defaultCourse}/${tail}/`;
   const sample = new URL(sampleCourseUrl);
   const lmsUrl = new URL(lms.origin);
   if (lmsConfig.sampleCourseUrl && (sample.hostname !== lmsUrl.hostname || sample.port !== lmsUrl.port)) {
@@ -117,7 +119,7 @@ async function lmsSiteModel(config: ProjectConfig, lmsConfig: LmsConfig, key: st
   }
   const courseId = checkCourseUrl(regexes, sampleCourseUrl);
   if (RELEASES[lmsConfig.release].readsCourseHooks) {
-    const warning = courseHookWarning(regexes, lms.origin, courseId);
+    const warning = courseHookWarning(regexes, lms.origin, courseId, courseKey);
     if (warning) warnings.push(warning);
   }
   return {
@@ -176,17 +178,19 @@ export const INFO_COURSE_REGEX = '^.*/courses/(?P<course_id>.*)/info/?$';
  * configuration found for this resource link." when none matches; a match whose course_id is
  * another text syncs another course. Richie's sandbox default COURSE_REGEX ends in /course/?$.
  */
-function courseHookWarning(regexes: CourseRegexes, lmsOrigin: string, courseId: string): string | undefined {
+function courseHookWarning(regexes: CourseRegexes, lmsOrigin: string, courseId: string, key: (name: string) => string = (name) => name): string | undefined {
   const link = `${lmsOrigin}/courses/${courseId}/info`;
   const { source, flags } = pythonMatchRegExp(regexes.python);
   const match = new RegExp(source, flags).exec(link);
-  const fix = `set courseRegex to "${INFO_COURSE_REGEX}" (Richie's env.d/development/dev.dist form) and sampleCourseUrl to "${lmsOrigin}/courses/${courseId}/info/" in richie-dev.config.json (and jsCourseRegex, if you set it, to "^.*/courses/(.*)/info/?$").`;
+  // In a list, a regex anchored on the LMS's origin, so it claims no other LMS's courses.
+  const regex = key('courseRegex') === 'courseRegex' ? INFO_COURSE_REGEX : `^${escapeRegex(lmsOrigin)}/courses/(?P<course_id>.*)/info/?$`;
+  const fix = `set ${key('courseRegex')} to "${regex}" (Richie's env.d/development/dev.dist form) and ${key('sampleCourseUrl')} to "${lmsOrigin}/courses/${courseId}/info/" in richie-dev.config.json (and ${key('jsCourseRegex')}, if you set it, to "^.*/courses/(.*)/info/?$").`;
   if (!match) {
-    return `courseRegex "${regexes.python}" does not match ${link}, the kind of resource link this release's course hooks (COURSE_HOOKS) send, so Richie answers every course-run sync with 400 "No LMS configuration found for this resource link.". Fix: ${fix}`;
+    return `${key('courseRegex')} "${regexes.python}" does not match ${link}, the kind of resource link this release's course hooks (COURSE_HOOKS) send, so Richie answers every course-run sync with 400 "No LMS configuration found for this resource link.". Fix: ${fix}`;
   }
   const found = match.groups?.course_id;
   if (found !== courseId) {
-    return `courseRegex "${regexes.python}" finds the course id ${found === undefined ? 'nothing' : `"${found}"`} instead of "${courseId}" in ${link}, the kind of resource link this release's course hooks (COURSE_HOOKS) send, so Richie would sync the wrong course or none. Fix: ${fix}`;
+    return `${key('courseRegex')} "${regexes.python}" finds the course id ${found === undefined ? 'nothing' : `"${found}"`} instead of "${courseId}" in ${link}, the kind of resource link this release's course hooks (COURSE_HOOKS) send, so Richie would sync the wrong course or none. Fix: ${fix}`;
   }
   return undefined;
 }

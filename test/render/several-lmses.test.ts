@@ -88,8 +88,10 @@ describe('rendered for several LMSes', () => {
     expect(catalog.AUTHENTICATION_BASE_URL).toBe('https://edx.local.dev:8073');
     expect(JSON.parse(catalog.RICHIE_DEV_SAMPLE_COURSE_URLS!)).toEqual([
       'https://edx.local.dev:8073/courses/course-v1:richie+demo+2026/course/',
-      'https://fonzie.local.dev:8075/courses/course-v1:richie+fonzie+2026/course/',
+      // Dogwood's course hooks send /info links: the derived regex and demo course take that form.
+      'https://fonzie.local.dev:8075/courses/course-v1:richie+fonzie+2026/info/',
     ]);
+    expect(result.warnings.join('\n')).not.toContain('COURSE_HOOKS');
     const lms = parseEnvFile(readFileSync(join(state, 'env', 'lms.env'), 'utf8'));
     const fonzie = parseEnvFile(readFileSync(join(state, 'env', 'lms-fonzie.env'), 'utf8'));
     expect([lms.LMS_ROOT_URL, fonzie.LMS_ROOT_URL]).toEqual(['https://edx.local.dev:8073', 'https://fonzie.local.dev:8075']);

@@ -1,0 +1,136 @@
+// Drives Debian's Chromium through two demo courses, each with its run on its own LMS; every call
+// to an LMS is made by Richie's own front end (richie-education's openedx-hawthorn module, bundled
+// into the demo catalog). Run by test/browser/several-lmses.test.ts inside a private mount
+// namespace whose /etc/hosts got its entries from `richie-dev hosts add`; prints one JSON line.
+// argv: catalogOrigin homeDir
+//
+// What Richie's code does with several LMSes (richie-education js/api):
+// - authentication.ts: the user is read from RICHIE_AUTHENTICATION_DELEGATION only (here the
+//   first LMS): its login button and `user.me` go there, whichever course the page shows;
+// - lms/index.ts + configuration.ts (findLmsBackend): the enrollment calls go to the first
+//   lms_backends entry whose course_regexp matches the run's resource link;
+// - lms/openedx-hawthorn.ts: `user.login` is `${endpoint}/login?next=richie${location.pathname}`.
+// So a user known to the first LMS has no session on the second: they log in there too, on the
+// login URL openedx-hawthorn builds for that LMS's entry.
+import { chromium } from 'playwright-core';
+
+const [catalogOrigin, home] = process.argv.slice(2);
+const context = await chromium.launchPersistentContext(`${home}/chromium-profile-several-lmses`, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  env: { ...process.env, HOME: home },
+});
+const page = await context.newPage();
+const seen = { steps: [], requests: {} };
+let phase = 'start';
+const consoleErrors = [];
+page.on('console', (message) => {
+  if (message.type() === 'error') consoleErrors.push(message.text().split('\n')[0]);
+});
+page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
+// Every API call the page makes, with its answer's status, grouped by phase.
+const answered = new WeakSet();
+page.on('response', (response) => {
+  const request = response.request();
+  answered.add(request);
+  if (!new URL(request.url()).pathname.startsWith('/api/')) return;
+  (seen.requests[phase] ??= []).push(`${response.status()} ${request.method()} ${request.url()}`);
+});
+// A request that got no answer at all. (One that did and whose body Richie never reads, an
+// empty "not enrolled" 200, may be reported failed too, net::ERR_ABORTED: counted once, above.)
+page.on('requestfailed', (request) => {
+  if (answered.has(request) || !new URL(request.url()).pathname.startsWith('/api/')) return;
+  (seen.requests[phase] ??= []).push(`failed (${request.failure()?.errorText}) ${request.method()} ${request.url()}`);
+});
+
+const status = async () => {
+  await page.waitForFunction(() => !['…', ''].includes(document.getElementById('status')?.textContent ?? ''), null, { timeout: 15000 });
+  return page.textContent('#status');
+};
+const step = async (name) => seen.steps.push([name, await status()]);
+
+/** Load a page; Docker's interface churn (ERR_NETWORK_CHANGED) is the machine, not the stack: load again. */
+async function load(url) {
+  for (let attempt = 0; ; attempt++) {
+    const before = consoleErrors.length;
+    const response = await page.goto(url).catch((error) => ({ error: error.message }));
+    if (response.error?.includes('ERR_NETWORK_CHANGED') && attempt < 3) continue;
+    if (response.error) throw new Error(`loading ${url}: ${response.error.split('\n')[0]}`);
+    await page.waitForLoadState('load');
+    if (!consoleErrors.slice(before).some((e) => e.includes('ERR_NETWORK_CHANGED')) || attempt >= 3) return;
+    consoleErrors.splice(before);
+    await page.waitForTimeout(500);
+  }
+}
+
+/** Fill the demo LMS's login form as student; back on the catalog afterwards. */
+async function submitLogin() {
+  await page.fill('#username', 'student');
+  await page.fill('#password', 'student');
+  await Promise.all([page.waitForURL((url) => url.href.startsWith(catalogOrigin)), page.click('#login-submit')]);
+  return page.url();
+}
+
+async function enroll() {
+  await page.click('#enroll');
+  await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'not enrolled', null, { timeout: 15000 });
+  seen.steps.push([`${phase}:after-click`, await page.textContent('#status')]);
+}
+
+const course1 = `${catalogOrigin}/en/courses/demo/`;
+const course2 = `${catalogOrigin}/en/courses/demo-2/`;
+try {
+  // ---- Course 1, its run on the first LMS (the authentication LMS too).
+  phase = 'course1';
+  await load(course1);
+  // What Richie's js/utils/context.ts reads: window.__richie_frontend_context__.context.
+  seen.frontendContext = await page.evaluate(() => {
+    const { authentication, lms_backends } = window.__richie_frontend_context__.context;
+    return { authentication, lms_backends };
+  });
+  seen.link1 = await page.getAttribute('#enrollment', 'data-resource-link');
+  await step('course1:anonymous');
+  // Richie's login button: AuthenticationApi.login, on the authentication LMS.
+  await Promise.all([page.waitForURL(/\/login/), page.click('#login')]);
+  seen.login1 = page.url();
+  seen.back1 = await submitLogin();
+  await step('course1:logged-in');
+  seen.user1 = await page.textContent('#user');
+  await enroll();
+
+  // ---- Course 2, its run on the second LMS; the browser has a session on the first only.
+  phase = 'course2-first-lms-session';
+  await load(course2);
+  seen.link2 = await page.getAttribute('#enrollment', 'data-resource-link');
+  await step('course2:first-lms-session-only');
+  seen.user2 = await page.textContent('#user');
+  seen.loginButtonShown2 = await page.isVisible('#login');
+
+  // Log in on the second LMS, on the URL openedx-hawthorn's user.login builds for the entry
+  // findLmsBackend picks for this run: `${endpoint}/login?next=richie${location.pathname}`.
+  phase = 'course2-login';
+  const loginUrl = await page.evaluate((link) => {
+    const lms = window.__richie_frontend_context__.context.lms_backends.find((entry) => new RegExp(entry.course_regexp).test(link));
+    return `${lms.endpoint}/login?next=richie${location.pathname}`;
+  }, seen.link2);
+  await load(loginUrl);
+  seen.login2 = page.url();
+  seen.back2 = await submitLogin();
+  phase = 'course2';
+  await step('course2:logged-in');
+  await enroll();
+  await page.reload();
+  await step('course2:after-reload');
+
+  // ---- Course 1 again: still enrolled, on its own LMS.
+  phase = 'course1-again';
+  await load(course1);
+  await step('course1:again');
+  seen.cookies = (await context.cookies()).map((c) => ({ name: c.name, domain: c.domain }));
+} catch (error) {
+  seen.error = `${phase}: ${error.message.split('\n')[0]}`;
+}
+seen.consoleErrors = consoleErrors;
+await context.close();
+console.log(JSON.stringify(seen));
