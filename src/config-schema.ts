@@ -12,22 +12,15 @@ import { upstreamProblem } from './render/upstream.js';
 
 const D = DEFAULT_CONFIG;
 
-const host = (fallback: string) =>
-  z
-    .string()
-    .superRefine((value, ctx) => {
-      const problem = hostNameProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: `not a valid host name: ${problem}` });
-    })
-    .default(fallback);
+const hostName = z.string().superRefine((value, ctx) => {
+  const problem = hostNameProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: `not a valid host name: ${problem}` });
+});
+const host = (fallback: string) => hostName.default(fallback);
 
-const port = (fallback: number) =>
-  z
-    .number({ error: 'expected a port number (an integer from 1 to 65535)' })
-    .int({ error: 'expected a port number (an integer from 1 to 65535)' })
-    .min(1, { error: 'expected a port number (an integer from 1 to 65535)' })
-    .max(65535, { error: 'expected a port number (an integer from 1 to 65535)' })
-    .default(fallback);
+const PORT_ERROR = { error: 'expected a port number (an integer from 1 to 65535)' };
+const portNumber = z.number(PORT_ERROR).int(PORT_ERROR).min(1, PORT_ERROR).max(65535, PORT_ERROR);
+const port = (fallback: number) => portNumber.default(fallback);
 
 const upstream = z
   .string()
@@ -53,11 +46,8 @@ const courseRunSync = z
 const lmsEntry = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, { error: 'expected a short name of lower-case letters, digits and "-", like "fonzie"' }),
-    host: z.string().superRefine((value, ctx) => {
-      const problem = hostNameProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: `not a valid host name: ${problem}` });
-    }),
-    port: z.number({ error: 'expected a port number (an integer from 1 to 65535)' }).int().min(1).max(65535),
+    host: hostName,
+    port: portNumber,
     release,
     fonzie,
     upstream,
