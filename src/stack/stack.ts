@@ -164,20 +164,28 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
     const halt = new AbortController();
     const waitSignal = signal ? AbortSignal.any([signal, halt.signal]) : halt.signal;
     let firstError: unknown;
+    const started = new Set<string>();
     const settled = await Promise.allSettled(
       p.services.map(async (a): Promise<ServiceOutcome> => {
         const service = a.config.service;
         const m = milestones.get(service.name)!;
         const began = Date.now();
         try {
+          // Created at once, whatever it waits for: creating runs nothing, and a dependent's
+          // create then overlaps its dependencies' start and health instead of following them.
+          if (a.kind !== 'keep') options.onEvent?.({ service: service.name, state: a.kind === 'recreate' ? 'recreating' : a.kind === 'create' ? 'creating' : 'starting', action: a.kind });
+          const id = await prepare(ctx, a, created);
           for (const dep of service.dependsOn) {
             const dm = milestones.get(dep.service);
             if (!dm) continue;
             await (dep.condition === 'service_completed_successfully' ? dm.completed : dep.condition === 'service_healthy' ? dm.ready : dm.started);
           }
           check();
-          options.onEvent?.({ service: service.name, state: a.kind === 'keep' ? 'running, unchanged' : a.kind === 'recreate' ? 'recreating' : a.kind === 'create' ? 'creating' : 'starting', action: a.kind });
-          const id = await carryOut(ctx, a, created);
+          if (a.kind === 'keep') options.onEvent?.({ service: service.name, state: 'running, unchanged', action: a.kind });
+          else {
+            await ctx.engine.start(id);
+            started.add(id);
+          }
           m.settle.started[0]();
           check();
           const target = goal(ctx.stack, service);
@@ -196,7 +204,12 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
       }),
     );
     check();
-    if (firstError !== undefined) throw firstError;
+    if (firstError !== undefined) {
+      // A dependent whose dependency failed was created but never started: it goes, as if the
+      // run had stopped before it (the next run creates it again).
+      await Promise.all(created.containers.filter((id) => !started.has(id)).map((id) => ctx.engine.remove(id).catch(() => undefined)));
+      throw firstError;
+    }
     return settled.map((r) => (r as PromiseFulfilledResult<ServiceOutcome>).value);
   } catch (error) {
     if (signal?.aborted) {
@@ -208,13 +221,9 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
   }
 }
 
-/** Create (or recreate) and start one service's container; returns its id. */
-async function carryOut(ctx: StackContext, a: ServiceAction, created: { containers: string[] }): Promise<string> {
-  if (a.kind === 'keep') return a.container.id;
-  if (a.kind === 'start') {
-    await ctx.engine.start(a.container.id);
-    return a.container.id;
-  }
+/** Create (or recreate) one service's container, not started yet; returns its id. */
+async function prepare(ctx: StackContext, a: ServiceAction, created: { containers: string[] }): Promise<string> {
+  if (a.kind === 'keep' || a.kind === 'start') return a.container.id;
   if (a.kind === 'recreate') {
     await ctx.engine.stop(a.container.id, a.config.service.stopGracePeriodS);
     await ctx.engine.remove(a.container.id);
@@ -225,7 +234,6 @@ async function carryOut(ctx: StackContext, a: ServiceAction, created: { containe
     const found = await ctx.engine.networkByName(net.name);
     if (found) await ctx.engine.connect(found.id, id, net.aliases);
   }
-  await ctx.engine.start(id);
   return id;
 }
 

@@ -246,6 +246,35 @@ describe('the stack on a real Docker engine', () => {
     expect(Date.now() - began).toBeLessThan(15_000);
   });
 
+  it('every container is created up front, and one whose dependency failed is removed, never started', async () => {
+    const dir = project('stackdepfail', 38670, 38673);
+    writeFileSync(
+      join(dir, 'stack.yml'),
+      `services:
+  bad:
+    image: richie-dev/demo-catalog:latest
+    command: ["node", "-e", "setTimeout(() => process.exit(3), 1000)"]
+    healthcheck:
+      test: ["CMD", "node", "-e", "process.exit(1)"]
+      interval: 1s
+      retries: 100
+  after:
+    image: richie-dev/demo-catalog:latest
+    command: ["node", "-e", "setInterval(() => {}, 1000)"]
+    depends_on:
+      bad:
+        condition: service_healthy
+`,
+    );
+    writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ stackFile: 'stack.yml' }));
+    const result = await cli(['--project-dir', dir, 'run'], { env });
+    expect(result.exitCode, result.stderr).toBe(9);
+    // Both were being created before bad ran: the dependent's creation overlapped bad's start.
+    expect(result.stderr).toMatch(/bad: creating[^]*after: creating[^]*bad: starting|after: creating[^]*bad: creating[^]*bad: starting/);
+    const names = (await docker(['ps', '-a', '--filter', 'label=com.docker.compose.project=stackdepfail', '--format', '{{.Label "com.docker.compose.service"}} {{.State}}'])).stdout.trim();
+    expect(names).toBe('bad exited');
+  });
+
   it('run builds the built-in images on what the images keys say: a registry base is pulled from images.registry, and failing that nothing is created', async () => {
     const dir = project('stackimagesbase', 38470, 38473);
     // Nothing listens on port 9: the pull fails at once, naming the registry the config chose.
