@@ -2,10 +2,10 @@
  * Debian's Chromium driven by playwright-core (never a downloaded browser), with its own HOME
  * so it reads a private NSS database (~/.pki/nssdb) that `richie-dev trust` can fill.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { hasTool, sh } from '../helpers.js';
+import { cli, hasTool, sh } from '../helpers.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -20,6 +20,23 @@ export async function freshNssDb(home: string): Promise<string> {
   const made = await sh('certutil', ['-N', '-d', `sql:${dir}`, '--empty-password']);
   if (made.exitCode !== 0) throw new Error(made.stderr);
   return dir;
+}
+
+/**
+ * The stack a browser test drives: `project` with `config`, its own hosts file, `run-ssl`, and
+ * the CA trusted (`richie-dev trust install`) in a fresh NSS database under `home`. `env` gives
+ * CAROOT, HOME and TRUST_STORES; `down --volumes` is the caller's.
+ */
+export async function trustedStack(options: { project: string; home: string; env: Record<string, string>; config: object }): Promise<void> {
+  const { project, home, env } = options;
+  mkdirSync(project, { recursive: true });
+  writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify(options.config));
+  writeFileSync(join(project, 'hosts'), '127.0.0.1 localhost\n');
+  await freshNssDb(home);
+  const up = await cli(['--project-dir', project, 'run-ssl', '--hosts-file', join(project, 'hosts')], { env });
+  if (up.exitCode !== 0) throw new Error(`run-ssl failed (exit ${up.exitCode}):\n${up.stdout}${up.stderr}`);
+  const trust = await cli(['--project-dir', project, 'trust', 'install'], { env });
+  if (trust.exitCode !== 0) throw new Error(`trust install failed (exit ${trust.exitCode}):\n${trust.stdout}${trust.stderr}`);
 }
 
 export interface LaunchOptions {

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, cli, hasTool, inMountNamespace, removeDir, sh, tempDir } from '../helpers.js';
-import { freshNssDb, hasChromium } from './chromium.js';
+import { freshNssDb, hasChromium, trustedStack } from './chromium.js';
 
 const FLOW = join(ROOT, 'test', 'browser', 'flows', 'enroll.mjs');
 const CATALOG_PORT = 18570;
@@ -44,14 +44,7 @@ describe('enrollment in a real browser', () => {
   beforeAll(async () => {
     expect(hasChromium()).toBe(true);
     expect(hasTool('docker')).toBe(true);
-    mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: CATALOG_PORT }, lms: { port: LMS_PORT }, courseRunSync: { noUpdateFields: ['languages'] } }));
-    writeFileSync(join(project, 'hosts'), '127.0.0.1 localhost\n');
-    await freshNssDb(home);
-    const up = await cli(['--project-dir', project, 'run-ssl', '--hosts-file', join(project, 'hosts')], { env });
-    expect(up.exitCode, up.stdout + up.stderr).toBe(0);
-    const trust = await cli(['--project-dir', project, 'trust', 'install'], { env });
-    expect(trust.exitCode, trust.stdout + trust.stderr).toBe(0);
+    await trustedStack({ project, home, env, config: { catalog: { port: CATALOG_PORT }, lms: { port: LMS_PORT }, courseRunSync: { noUpdateFields: ['languages'] } } });
   }, 300_000);
   afterAll(async () => {
     await cli(['--project-dir', project, 'down', '--volumes'], { env });

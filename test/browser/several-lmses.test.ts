@@ -8,11 +8,11 @@
  * course hooks sync its own run into the catalog (richie src/richie/apps/courses/api.py,
  * select_lms in src/richie/apps/courses/lms/__init__.py).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, cli, hasTool, inMountNamespace, removeDir, sh, tempDir } from '../helpers.js';
-import { freshNssDb, hasChromium } from './chromium.js';
+import { hasChromium, trustedStack } from './chromium.js';
 
 const FLOW = join(ROOT, 'test', 'browser', 'flows', 'several-lmses.mjs');
 const CATALOG_PORT = 18670;
@@ -73,23 +73,18 @@ describe('several LMSes: each course enrolls and syncs on its own LMS', () => {
   beforeAll(async () => {
     expect(hasChromium()).toBe(true);
     expect(hasTool('docker')).toBe(true);
-    mkdirSync(project, { recursive: true });
-    writeFileSync(
-      join(project, 'richie-dev.config.json'),
-      JSON.stringify({
+    await trustedStack({
+      project,
+      home,
+      env,
+      config: {
         catalog: { port: CATALOG_PORT },
         lms: [
           { name: 'edx', host: 'edx.local.dev', port: EDX_PORT },
           { name: 'fonzie', host: 'fonzie.local.dev', port: FONZIE_PORT, fonzie: true },
         ],
-      }),
-    );
-    writeFileSync(join(project, 'hosts'), '127.0.0.1 localhost\n');
-    await freshNssDb(home);
-    const up = await cli(['--project-dir', project, 'run-ssl', '--hosts-file', join(project, 'hosts')], { env });
-    expect(up.exitCode, up.stdout + up.stderr).toBe(0);
-    const trust = await cli(['--project-dir', project, 'trust', 'install'], { env });
-    expect(trust.exitCode, trust.stdout + trust.stderr).toBe(0);
+      },
+    });
   }, 300_000);
   afterAll(async () => {
     await cli(['--project-dir', project, 'down', '--volumes'], { env });
