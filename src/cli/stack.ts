@@ -99,7 +99,7 @@ export function register(program: Command): void {
         [
           table([['SERVICE', 'STATE', 'HEALTH', 'PORTS', 'IMAGE'].map((h) => c.dim(h)), ...result.services.map((s) => [s.name, s.state, s.health, s.ports.join(', ') || '-', s.image])]),
           '',
-          result.urls ? `Catalog: ${result.urls.catalog}\nLMS:     ${result.urls.lms}` : 'Not rendered yet: run "richie-dev run" or "richie-dev run-ssl".',
+          result.urls ? `Catalog: ${result.urls.catalog}\nLMS:     ${(result.urls.lmses ?? [result.urls.lms]).join('\n         ')}` : 'Not rendered yet: run "richie-dev run" or "richie-dev run-ssl".',
           `Backend: ${result.backend ?? '-'}`,
           `Certificate: ${result.certificate ? `valid until ${result.certificate.notAfter.slice(0, 10)} (${result.certificate.daysLeft} days)` : 'none'}`,
         ].join('\n'),

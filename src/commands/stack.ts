@@ -38,7 +38,8 @@ export async function down(options: StackOptions & { volumes: boolean }): Promis
 export interface StatusResult {
   project: string;
   services: { name: string; state: string; health: string; image: string; ports: string[] }[];
-  urls: { catalog: string; lms: string } | null;
+  /** `lms`: the first LMS; `lmses`: every LMS, in priority order, when there are several. */
+  urls: { catalog: string; lms: string; lmses?: string[] } | null;
   backend: string | null;
   certificate: { notAfter: string; daysLeft: number } | null;
 }
@@ -65,7 +66,13 @@ export async function status(options: StackOptions): Promise<StatusResult> {
         ports: (c?.ports ?? []).map((p) => `${p.hostIp}:${p.hostPort}->${p.containerPort}`),
       };
     }),
-    urls: state.mode ? { catalog: `${scheme}://${host(ctx.config.catalog.host)}:${ctx.config.catalog.port}`, lms: `${scheme}://${host(ctx.config.lms.host)}:${ctx.config.lms.port}` } : null,
+    urls: state.mode
+      ? {
+          catalog: `${scheme}://${host(ctx.config.catalog.host)}:${ctx.config.catalog.port}`,
+          lms: `${scheme}://${host(ctx.config.lms.host)}:${ctx.config.lms.port}`,
+          ...(ctx.config.lmses.length > 1 ? { lmses: ctx.config.lmses.map((l) => `${scheme}://${host(l.host)}:${l.port}`) } : {}),
+        }
+      : null,
     backend: state.lms ?? null,
     certificate: notAfter ? { notAfter: notAfter.toISOString(), daysLeft: Math.floor((notAfter.getTime() - Date.now()) / 86_400_000) } : null,
   };

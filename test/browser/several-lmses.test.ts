@@ -104,6 +104,9 @@ describe('several LMSes: each course enrolls and syncs on its own LMS', () => {
       ['lms-fonzie', 'healthy'],
       ['nginx', 'healthy'],
     ]);
+    // status names every LMS, in order, in JSON and in plain text.
+    expect((status as unknown as { urls: unknown }).urls).toEqual({ catalog: CATALOG, lms: EDX, lmses: [EDX, FONZIE] });
+    expect((await cli(['--project-dir', project, 'status'], { env })).stdout).toContain(`LMS:     ${EDX}\n         ${FONZIE}\n`);
     // Each LMS its own env file, and the hosts file an entry for each.
     expect(readFileSync(join(project, '.richie-dev', 'env', 'lms.env'), 'utf8')).toContain(`LMS_ROOT_URL=${EDX}`);
     const fonzieEnv = readFileSync(join(project, '.richie-dev', 'env', 'lms-fonzie.env'), 'utf8');
