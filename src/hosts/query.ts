@@ -5,6 +5,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { commonParent } from '../domains.js';
+import { escapeRegExp } from '../regexp.js';
 import { blockLineRanges, scanBlocks } from './block.js';
 
 export interface HostsEntry {
@@ -44,10 +45,6 @@ export interface Conflict {
    * so any conflict also adds its address to what a browser may try.
    */
   shadows: boolean;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 // What separates names on a hosts line for glibc (isspace in the C locale), and a comment.

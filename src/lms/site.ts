@@ -5,6 +5,7 @@
  */
 import type { LmsConfig, ProjectConfig } from '../config.js';
 import { sharedParentDomain } from '../domains.js';
+import { escapeRegExp } from '../regexp.js';
 import { UserError } from '../errors.js';
 import { checkCourseUrl, courseRegexes, extractCourseId, pythonMatchRegExp, type CourseRegexes } from './regex.js';
 import { RELEASES, type Release } from './releases.js';
@@ -106,7 +107,7 @@ async function lmsSiteModel(config: ProjectConfig, lmsConfig: LmsConfig, key: st
   // In a list, an LMS without its own courseRegex routes the courses on its own origin, in the
   // form its links take: /info for the releases whose course hooks send those, /course else.
   const tail = lmsConfig.courseRegex === undefined && RELEASES[lmsConfig.release].readsCourseHooks ? 'info' : 'course';
-  const python = lmsConfig.courseRegex ?? `^${escapeRegex(lms.origin)}/courses/(?P<course_id>.*)/${tail}/?$`;
+  const python = lmsConfig.courseRegex ?? `^${escapeRegExp(lms.origin)}/courses/(?P<course_id>.*)/${tail}/?$`;
   const regexes = courseRegexes(python, lmsConfig.jsCourseRegex);
   const defaultCourse = lmsConfig.stem === 'lms' ? 'course-v1:richie+demo+2026' : `course-v1:richie+${lmsConfig.name}+2026`;
   const sampleCourseUrl = lmsConfig.sampleCourseUrl ?? `${lms.origin}/courses/${defaultCourse}/${tail}/`;
@@ -147,10 +148,6 @@ async function lmsSiteModel(config: ProjectConfig, lmsConfig: LmsConfig, key: st
   };
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** Each LMS's sample course must be routed to that LMS alone, by both regexes (named pair otherwise). */
 function checkRouting(models: SiteModel[], list: boolean): void {
   if (!list) return;
@@ -162,7 +159,7 @@ function checkRouting(models: SiteModel[], list: boolean): void {
       const first = models.indexOf(other) < models.indexOf(owner) ? other : owner;
       throw new UserError(
         `${other.key} ("${other.name}") also matches ${owner.key} ("${owner.name}")'s course ${owner.sampleCourseUrl}: its ${python !== undefined ? `courseRegex "${other.regexes.python}"` : `jsCourseRegex "${other.regexes.javascript}"`} overlaps ${owner.key}'s, and Richie sends such a course to the first LMS that matches (${first.key}), ${first === owner ? 'so the other LMS can never be told apart by a course link' : 'so it never reaches its own LMS'}.`,
-        { fix: `Make the regexes of ${other.key} and ${owner.key} exclusive, e.g. anchored on each LMS's origin ("^${escapeRegex(owner.lms.origin)}/courses/(?P<course_id>.*)/course/?$"), or leave courseRegex out of both to get that.` },
+        { fix: `Make the regexes of ${other.key} and ${owner.key} exclusive, e.g. anchored on each LMS's origin ("^${escapeRegExp(owner.lms.origin)}/courses/(?P<course_id>.*)/course/?$"), or leave courseRegex out of both to get that.` },
       );
     }
   }
@@ -183,7 +180,7 @@ function courseHookWarning(regexes: CourseRegexes, lmsOrigin: string, courseId: 
   const { source, flags } = pythonMatchRegExp(regexes.python);
   const match = new RegExp(source, flags).exec(link);
   // In a list, a regex anchored on the LMS's origin, so it claims no other LMS's courses.
-  const regex = key('courseRegex') === 'courseRegex' ? INFO_COURSE_REGEX : `^${escapeRegex(lmsOrigin)}/courses/(?P<course_id>.*)/info/?$`;
+  const regex = key('courseRegex') === 'courseRegex' ? INFO_COURSE_REGEX : `^${escapeRegExp(lmsOrigin)}/courses/(?P<course_id>.*)/info/?$`;
   const fix = `set ${key('courseRegex')} to "${regex}" (Richie's env.d/development/dev.dist form) and ${key('sampleCourseUrl')} to "${lmsOrigin}/courses/${courseId}/info/" in richie-dev.config.json (and ${key('jsCourseRegex')}, if you set it, to "^.*/courses/(.*)/info/?$").`;
   if (!match) {
     return `${key('courseRegex')} "${regexes.python}" does not match ${link}, the kind of resource link this release's course hooks (COURSE_HOOKS) send, so Richie answers every course-run sync with 400 "No LMS configuration found for this resource link.". Fix: ${fix}`;
