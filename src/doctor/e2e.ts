@@ -20,6 +20,13 @@ interface LmsEnv {
   key: string;
   config: LmsConfig;
   env: Record<string, string>;
+  /** How findings name it: "the LMS", or "the LMS lms.1 (fonzie)" among several. */
+  the: string;
+  /**
+   * What the catalog's env says of it: where it is called, its two course regexes and its demo
+   * course (the first's under the EDX_* names, the others' in the demo catalog's copy).
+   */
+  routing: { baseUrl?: string | undefined; python?: string | undefined; javascript?: string | undefined; sample?: string | undefined };
 }
 
 interface Envs {
@@ -35,8 +42,18 @@ function envs(ctx: DoctorContext): Promise<Envs | undefined> {
     const lmsTexts = await Promise.all(ctx.config.lmses.map((l) => readIfExists(join(ctx.paths.envDir, `${l.stem}.env`))));
     if (!catalog || lmsTexts.some((t) => t === undefined)) return undefined;
     const list = ctx.config.lmses.length > 1;
-    const lmses = ctx.config.lmses.map((config, i) => ({ key: list ? `lms.${i}` : 'lms', config, env: parseEnvFile(lmsTexts[i]!) }));
-    return { catalog: parseEnvFile(catalog), lms: lmses[0]!.env, lmses };
+    const cat = parseEnvFile(catalog);
+    const samples = parseJson<string[]>(cat.RICHIE_DEV_SAMPLE_COURSE_URLS, [cat.RICHIE_DEV_SAMPLE_COURSE_URL ?? '']);
+    const backends = parseJson<{ BASE_URL?: string; COURSE_REGEX?: string; JS_COURSE_REGEX?: string }[]>(cat.RICHIE_DEV_LMS_BACKENDS, []);
+    const lmses = ctx.config.lmses.map((config, i): LmsEnv => {
+      const key = list ? `lms.${i}` : 'lms';
+      const routing =
+        i === 0
+          ? { baseUrl: cat.EDX_BASE_URL, python: cat.EDX_COURSE_REGEX, javascript: cat.EDX_JS_COURSE_REGEX, sample: cat.RICHIE_DEV_SAMPLE_COURSE_URL }
+          : { baseUrl: backends[i]?.BASE_URL, python: backends[i]?.COURSE_REGEX, javascript: backends[i]?.JS_COURSE_REGEX, sample: samples[i] };
+      return { key, config, env: parseEnvFile(lmsTexts[i]!), the: list ? `the LMS ${key} (${config.name})` : 'the LMS', routing };
+    });
+    return { catalog: cat, lms: lmses[0]!.env, lmses };
   });
 }
 
@@ -91,8 +108,7 @@ export const corsCheck: Check = {
     const e = await envs(ctx);
     if (!e) return notRendered;
     const origin = await catalogOrigin(ctx);
-    for (const { key, config, env } of e.lmses) {
-      const the = e.lmses.length > 1 ? `the LMS ${key} (${config.name})` : 'the LMS';
+    for (const { config, env, the } of e.lmses) {
       const url = `${env.LMS_ROOT_URL}/api/enrollment/v1/enrollment`;
       const result = await curl(ctx, url, ['-D', '-', '-o', '/dev/null', '-X', 'OPTIONS', '-H', `Origin: ${origin}`, '-H', 'Access-Control-Request-Method: POST', '-H', 'Access-Control-Request-Headers: content-type, x-csrftoken'], 'ca');
       if (result.exitCode !== 0) return { status: 'fail', seen: `${the} did not answer: ${curlError(result.stderr)}`, fix: 'richie-dev run-ssl' };
@@ -120,11 +136,8 @@ export const csrfCookieCheck: Check = {
     const e = await envs(ctx);
     if (!e) return notRendered;
     const origin = await catalogOrigin(ctx);
-    const samples = parseJson<string[]>(e.catalog.RICHIE_DEV_SAMPLE_COURSE_URLS, [e.catalog.RICHIE_DEV_SAMPLE_COURSE_URL ?? '']);
-    const backends = parseJson<{ JS_COURSE_REGEX?: string }[]>(e.catalog.RICHIE_DEV_LMS_BACKENDS, []);
     const seen: string[] = [];
-    for (const [i, { key, config, env }] of e.lmses.entries()) {
-      const the = e.lmses.length > 1 ? `the LMS ${key} (${config.name})` : 'the LMS';
+    for (const { key, config, env, the, routing } of e.lmses) {
       const domain = env.CROSS_DOMAIN_CSRF_COOKIE_DOMAIN ?? '';
       const hosts = [ctx.config.catalog.host, config.host];
       const features = JSON.parse(env.FEATURES || '{}') as Record<string, boolean>;
@@ -139,8 +152,7 @@ export const csrfCookieCheck: Check = {
         seen.push(`${e.lmses.length > 1 ? `${key}: ` : ''}configured for ${domain} (Secure under TLS); no demo login to observe it`);
         continue;
       }
-      const regex = backends[i]?.JS_COURSE_REGEX ?? e.catalog.EDX_JS_COURSE_REGEX ?? '';
-      const courseId = new RegExp(regex).exec(samples[i] ?? '')?.[1] ?? 'course-v1:richie+demo+2026';
+      const courseId = new RegExp(routing.javascript ?? '').exec(routing.sample ?? '')?.[1] ?? 'course-v1:richie+demo+2026';
       const enrollment = await curl(ctx, `${env.LMS_ROOT_URL}/api/enrollment/v1/enrollment/student,${courseId}`, ['-D', '-', '-o', '/dev/null', '-H', `Origin: ${origin}`, '-H', `Referer: ${origin}/`, '-H', `Cookie: ${env.SESSION_COOKIE_NAME}=${session}`], 'ca');
       const cookie = /set-cookie: (edx_csrf_token=[^\r\n]*)/i.exec(enrollment.stdout)?.[1];
       if (!cookie || !new RegExp(`Domain=${domain.replace(/\./g, '\\.')}(;|$)`, 'i').test(cookie) || !/;\s*Secure/i.test(cookie)) {
@@ -160,14 +172,11 @@ export const courseRegexCheck: Check = {
     const e = await envs(ctx);
     if (!e) return notRendered;
     // Each LMS's demo course against that LMS's regexes (the first's are the EDX_* ones).
-    const samples = parseJson<string[]>(e.catalog.RICHIE_DEV_SAMPLE_COURSE_URLS, [e.catalog.RICHIE_DEV_SAMPLE_COURSE_URL ?? '']);
-    const backends = parseJson<{ COURSE_REGEX?: string; JS_COURSE_REGEX?: string }[]>(e.catalog.RICHIE_DEV_LMS_BACKENDS, []);
     const seen: string[] = [];
-    for (const [i, url] of samples.entries()) {
-      const python = (i === 0 ? e.catalog.EDX_COURSE_REGEX : backends[i]?.COURSE_REGEX) ?? '';
-      const javascript = (i === 0 ? e.catalog.EDX_JS_COURSE_REGEX : backends[i]?.JS_COURSE_REGEX) ?? '';
+    for (const { routing } of e.lmses) {
+      const url = routing.sample ?? '';
       try {
-        seen.push(`${url} → ${checkCourseUrl({ python, javascript }, url)}`);
+        seen.push(`${url} → ${checkCourseUrl({ python: routing.python ?? '', javascript: routing.javascript ?? '' }, url)}`);
       } catch (error) {
         return { status: 'fail', seen: (error as Error).message.split('\n')[0]!, fix: 'Fix courseRegex / jsCourseRegex in richie-dev.config.json, then richie-dev render --ssl' };
       }
@@ -186,14 +195,11 @@ export const agreementCheck: Check = {
     const problems: string[] = [];
     const origin = await catalogOrigin(ctx);
     const secrets = (e.catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS ?? '').split(',').map((v) => v.trim());
-    const backends = parseJson<{ BASE_URL?: string }[]>(e.catalog.RICHIE_DEV_LMS_BACKENDS, []);
-    for (const [i, { key, config, env }] of e.lmses.entries()) {
-      const the = e.lmses.length > 1 ? `the LMS ${key} (${config.name})` : 'the LMS';
+    for (const { config, env, the, routing } of e.lmses) {
       const whitelist = parseJson<string[]>(env.CORS_ORIGIN_WHITELIST, []);
       const missing = corsWhitelist(config.release, origin).filter((entry) => !whitelist.includes(entry));
       if (missing.length) problems.push(`${the}'s whitelist ${JSON.stringify(whitelist)} lacks ${missing.join(', ')}, which ${config.release} needs for the catalog at ${origin}`);
-      const calls = i === 0 ? e.catalog.EDX_BASE_URL : backends[i]?.BASE_URL;
-      if (calls !== env.LMS_ROOT_URL) problems.push(`the catalog calls ${the} at ${calls ?? '(nowhere)'}, ${the} says it is ${env.LMS_ROOT_URL}`);
+      if (routing.baseUrl !== env.LMS_ROOT_URL) problems.push(`the catalog calls ${the} at ${routing.baseUrl ?? '(nowhere)'}, ${the} says it is ${env.LMS_ROOT_URL}`);
       const hooks = parseJson<{ url: string; secret: string; verify: boolean }[]>(env.COURSE_HOOKS ?? env.RICHIE_DEV_COURSE_HOOKS, []);
       if (!hooks.length || !hooks.every((h) => secrets.includes(h.secret))) problems.push(`${the}'s course hook secret is not one the catalog accepts`);
       if (hooks.some((h) => h.verify === false)) problems.push(`a course hook of ${the} has verify: false`);
