@@ -1,5 +1,5 @@
 # The make-style habits of Richie's own Makefile, over richie-dev's CLI.
-RICHIE_DEV ?= node $(CURDIR)/dist/cli.js
+RICHIE_DEV ?= node $(CURDIR)/dist/bin/richie-dev.js
 PROJECT_DIR ?= $(CURDIR)
 
 .PHONY: build run run-ssl setup-ssl stop down status doctor

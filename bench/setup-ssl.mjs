@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, time } from './_util.mjs';
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/bin/richie-dev.js', import.meta.url));
 const pairs = Math.max(15, Number(process.env.BENCH_RUNS ?? 21));
 const TARGET = 0.3;
 const work = mkdtempSync(join(tmpdir(), 'bench-setup-ssl-'));

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, report, time } from './_util.mjs';
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/bin/richie-dev.js', import.meta.url));
 const shipped = fileURLToPath(new URL('../docker-compose.richie.yml', import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const work = mkdtempSync(join(tmpdir(), 'bench-stack-'));

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli/program.js';
-import { ROOT, cli, removeDir, tempDir } from './helpers.js';
+import { CLI, ROOT, cli, removeDir, sh, tempDir } from './helpers.js';
 
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -64,6 +64,31 @@ describe('the command line', () => {
       const quiet = await cli(['--project-dir', dir, '--quiet', 'setup-ssl'], { env });
       expect(quiet.exitCode).toBe(0);
       expect(quiet.stdout + quiet.stderr).toBe('');
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('is one bundle in dist/bin that runs without the modules tsc writes beside it', async () => {
+    // The package's bin (build/bundle-cli.mjs): a copy of the package holding dist/bin, the
+    // precompiled templates and what the code reads beside them, but none of tsc's dist/**/*.js,
+    // must still run a command that loads most of the code (setup-ssl with its render).
+    expect(relative(ROOT, CLI)).toBe(join('dist', 'bin', 'richie-dev.js'));
+    const dir = tempDir();
+    try {
+      const pkg = join(dir, 'pkg');
+      for (const part of ['package.json', 'templates', 'docker-compose.richie.yml', join('dist', 'bin'), join('dist', 'templates.precompiled.js')]) {
+        cpSync(join(ROOT, part), join(pkg, part), { recursive: true });
+      }
+      symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+      expect(readdirSync(join(pkg, 'dist')).sort()).toEqual(['bin', 'templates.precompiled.js']);
+      const env = { CAROOT: join(dir, 'ca'), TRUST_STORES: 'nss', HOME: dir, NO_COLOR: '1' };
+      const result = await sh(process.execPath, [join(pkg, 'dist', 'bin', 'richie-dev.js'), '--project-dir', join(dir, 'project'), '--json', 'setup-ssl', '--no-trust'], env);
+      expect(result.stderr).toBe('');
+      expect(result.exitCode).toBe(0);
+      const parsed = JSON.parse(result.stdout) as { ca: { created: boolean }; rendered: { files: unknown[] } };
+      expect(parsed.ca.created).toBe(true);
+      expect(parsed.rendered.files.length).toBeGreaterThan(0);
     } finally {
       removeDir(dir);
     }

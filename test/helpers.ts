@@ -3,13 +3,14 @@
  * rule for real-tool tests: skip when a tool is missing on a developer machine, fail under CI.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa, type Result } from 'execa';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-export const CLI = join(ROOT, 'dist', 'cli.js');
+/** What the package's bin names (the bundle build/bundle-cli.mjs writes): tests run what users run. */
+export const CLI = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin['richie-dev']!);
 
 /** True when the tool is on PATH. Under CI (CI=true) a missing tool throws: the test must fail, not skip. */
 export function hasTool(name: string): boolean {

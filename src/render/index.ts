@@ -61,7 +61,7 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const models = await siteModels(options.config, { tls: options.tls, backend: options.backend, secret });
   const model = models[0]!;
   const warnings = [...new Set(models.flatMap((m) => m.warnings))];
-  const templates = await loadTemplates('nginx');
+  const templates = (await loadTemplates('nginx')).render;
   /** How nginx reaches a site: the test's loopback, the configured upstream, or its container. */
   const site = (key: string, configured: string | undefined, container: string) => {
     if (options.upstreams || !configured) return { server: container, https: false, sslName: '' };

@@ -69,7 +69,7 @@ export interface UpRecord {
 
 // ---- logging reads --------------------------------------------------------------------
 
-const require = createRequire(import.meta.url);
+const requireCjs = createRequire(import.meta.url);
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -91,7 +91,7 @@ function readOnly(flags: unknown): boolean {
  */
 export async function observeReads<T>(env: NodeJS.ProcessEnv, work: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<{ result: T; log: ReadLog }> {
   const log: ReadLog = { files: new Set(), dirs: new Set(), looked: new Set(), env: new Map() };
-  const fs = require('node:fs') as Record<string, unknown> & { promises: Record<string, unknown> };
+  const fs = requireCjs('node:fs') as Record<string, unknown> & { promises: Record<string, unknown> };
   const kinds: [Record<string, unknown>, string, keyof Omit<ReadLog, 'env'>, ((args: unknown[]) => boolean)?][] = [
     [fs.promises, 'readFile', 'files'],
     [fs.promises, 'readdir', 'dirs'],

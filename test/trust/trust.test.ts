@@ -10,7 +10,7 @@ import { parseCa } from '../../src/certs/ca.js';
 import { run as setupSsl } from '../../src/commands/setup-ssl.js';
 import { commandToString } from '../../src/exec.js';
 import { darwinCommands, win32Commands } from '../../src/trust/manual.js';
-import { cli, hasTool, inMountNamespace, isRoot, removeDir, sh, tempDir } from '../helpers.js';
+import { CLI, cli, hasTool, inMountNamespace, isRoot, removeDir, sh, tempDir } from '../helpers.js';
 
 describe('trust', () => {
   const root = tempDir();
@@ -81,11 +81,11 @@ describe('trust', () => {
       cp -a "$copy"/. /etc/ssl/certs/
       verify() { openssl verify -CApath /etc/ssl/certs "${leaf}" >/dev/null 2>&1 && echo trusted || echo untrusted; }
       echo "before=$(verify)"
-      node "${join(process.cwd(), 'dist', 'cli.js')}" --project-dir "${projectDir}" trust install --json > "$copy/install.json"
+      node "${CLI}" --project-dir "${projectDir}" trust install --json > "$copy/install.json"
       echo "install=$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(r.stores[0].action)' "$copy/install.json")"
       echo "anchors=$(ls /usr/local/share/ca-certificates)"
       echo "after=$(verify)"
-      node "${join(process.cwd(), 'dist', 'cli.js')}" --project-dir "${projectDir}" trust uninstall >/dev/null
+      node "${CLI}" --project-dir "${projectDir}" trust uninstall >/dev/null
       echo "removed=$(verify)"
       echo "anchors-left=$(ls /usr/local/share/ca-certificates | wc -l)"
       rm -rf "$copy"
@@ -189,7 +189,7 @@ describe('setup-ssl on a terminal', () => {
       await sh('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password']);
       mkdirSync(join(root, 'p'));
       // script(1) gives the CLI a real pseudo-terminal; "n" answers the question.
-      const command = `printf 'n\\n' | script -qec "${process.execPath} ${join(process.cwd(), 'dist', 'cli.js')} --project-dir ${join(root, 'p')} setup-ssl" /dev/null`;
+      const command = `printf 'n\\n' | script -qec "${process.execPath} ${CLI} --project-dir ${join(root, 'p')} setup-ssl" /dev/null`;
       const result = await sh('sh', ['-c', command], { CAROOT: join(root, 'ca'), HOME: home, TRUST_STORES: 'nss', CI: '', NO_COLOR: '1' });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
       expect(result.stdout).toContain('Install the CA into the system trust store and browsers where it is missing');
@@ -229,7 +229,7 @@ describe('setup-ssl on a terminal, for a project outside the CA\'s constraints',
       expect(scripted.exitCode).toBe(3);
       expect(scripted.stderr).toContain('richie-dev setup-ssl --force');
       // On a terminal (script(1) gives one), "y" answers the offer.
-      const command = `printf 'y\\n' | script -qec "${process.execPath} ${join(process.cwd(), 'dist', 'cli.js')} --project-dir ${second} setup-ssl" /dev/null`;
+      const command = `printf 'y\\n' | script -qec "${process.execPath} ${CLI} --project-dir ${second} setup-ssl" /dev/null`;
       const result = await sh('sh', ['-c', command], env);
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
       expect(result.stdout).toContain('this project also needs richie.dev.example.org, lms.dev.example.org');
