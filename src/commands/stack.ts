@@ -9,7 +9,7 @@ import { hostCertPaths, projectPaths } from '../paths.js';
 import { readState } from '../state.js';
 import { Engine } from '../stack/engine.js';
 import { LABEL } from '../stack/project.js';
-import { downAll, statusAll, stopAll, type ProjectEngine } from '../stack/stack.js';
+import { downAll, statusAll, stopAll, type ProjectEngine } from '../stack/lifecycle.js';
 
 export interface StackOptions {
   projectDir: string;

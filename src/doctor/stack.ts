@@ -5,7 +5,7 @@ import { forProject, identify, stackFilePath, stackVars } from '../stack/context
 import { readStack } from '../stack/compose.js';
 import { Engine, type ContainerState } from '../stack/engine.js';
 import { portFree, portHolder } from '../stack/ports.js';
-import { statusAll } from '../stack/stack.js';
+import { statusAll } from '../stack/lifecycle.js';
 import { LABEL } from '../stack/project.js';
 import { lookupFailure, memo, type Check, type DoctorContext } from './types.js';
 

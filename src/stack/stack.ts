@@ -2,7 +2,8 @@
  * The stack's verbs over the engine. `converge` gathers what the planner needs (the files each
  * container depends on, the image ids, what the engine runs now), asks src/stack/plan.ts for
  * the actions and carries them out: networks and volumes, removals, then containers started
- * in dependency order and waited on until healthy. stop, down and status go by labels alone.
+ * in dependency order and waited on until healthy. stop, down and status
+ * (src/stack/lifecycle.ts) go by labels alone.
  * Only resources carrying this project's name and directory are ever changed.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -11,10 +12,11 @@ import { DOCKER_HEALTHCHECK_DEFAULTS, type ServiceSpec, type StackSpec } from '.
 import type { BaseConfig } from './images.js';
 import { envFileValues } from './interpolate.js';
 import { contentHash } from './content.js';
-import { interrupted, type ContainerState, type Engine } from './engine.js';
+import { interrupted, type Engine } from './engine.js';
 import { containerConfig, plan, portsToBind, type ContainerConfig, type Plan, type ServiceAction } from './plan.js';
 import { portFree, portHolder } from './ports.js';
-import { LABEL, owns, projectLabels, type ProjectId } from './project.js';
+import { ownContainers, type ProjectEngine } from './lifecycle.js';
+import { LABEL, type ProjectId } from './project.js';
 
 /** One command's view of a project's stack: resolved once, passed down (STYLE.md). */
 export interface StackContext extends ProjectId {
@@ -24,11 +26,6 @@ export interface StackContext extends ProjectId {
   env?: NodeJS.ProcessEnv;
   /** The project's `images` keys that choose what the built-in images are built on. */
   images?: BaseConfig;
-}
-
-/** What stop and down need: they act on labels alone, so a broken config or stack file cannot block them. */
-export interface ProjectEngine extends ProjectId {
-  engine: Engine;
 }
 
 /** Progress, for the command layer to show: a service's state as it changes. */
@@ -42,10 +39,6 @@ export interface ServiceOutcome {
 }
 
 /** The labels to list this project's containers by: its name and its directory. */
-function ownContainers(ctx: ProjectId): Record<string, string> {
-  return { [LABEL.project]: ctx.project, [LABEL.workingDir]: ctx.projectDir };
-}
-
 // ---- gathering what the planner needs -------------------------------------------------
 
 /** Read each service's env files and bind mounts and resolve its image: the planner's inputs. */
@@ -344,36 +337,6 @@ export async function rollback(ctx: ProjectEngine, containers: string[], network
     const net = await ctx.engine.networkByName(name).catch(() => undefined);
     if (net) await ctx.engine.removeNetwork(net.id).catch(() => undefined);
   }
-}
-
-// ---- by labels alone ------------------------------------------------------------------
-
-export async function stopAll(ctx: ProjectEngine): Promise<string[]> {
-  const containers = (await ctx.engine.containers(ownContainers(ctx))).filter((c) => c.running);
-  // In parallel, each with the grace period it was created with (richie-dev's default: 1 s).
-  await Promise.all(containers.map((c) => ctx.engine.stop(c.id)));
-  return containers.map((c) => c.labels[LABEL.service] ?? c.name);
-}
-
-export async function downAll(ctx: ProjectEngine, options: { volumes: boolean }): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
-  const containers = await ctx.engine.containers(ownContainers(ctx));
-  await Promise.all(
-    containers.map(async (c) => {
-      if (c.running) await ctx.engine.stop(c.id);
-      await ctx.engine.remove(c.id);
-    }),
-  );
-  // A shared network (edx-lms-outside) that another project still uses stays; so does
-  // anything another directory made under the same name.
-  const labels = projectLabels(ctx.project);
-  const unused = (await ctx.engine.networks(labels)).filter((net) => net.containers === 0 && owns(ctx, net.labels));
-  const volumeNames = options.volumes ? (await ctx.engine.volumeList(labels)).filter((v) => owns(ctx, v.labels)).map((v) => v.name) : [];
-  await Promise.all([...unused.map((net) => ctx.engine.removeNetwork(net.id)), ...volumeNames.map((name) => ctx.engine.removeVolume(name))]);
-  return { containers: containers.map((c) => c.name), networks: unused.map((net) => net.name), volumes: volumeNames };
-}
-
-export async function statusAll(ctx: ProjectEngine): Promise<ContainerState[]> {
-  return ctx.engine.containers(ownContainers(ctx));
 }
 
 /** Where start order lives now (the planner); kept here for existing imports. */

@@ -137,7 +137,7 @@ describe('the stack on a real Docker engine', () => {
     const file = join(dir, 'stack.yml');
     // node without a SIGTERM handler: as PID 1 it would ignore SIGTERM and wait for SIGKILL.
     writeFileSync(file, 'services:\n  app:\n    image: richie-dev/demo-catalog:latest\n    command: ["node", "-e", "setInterval(() => {}, 1000)"]\n');
-    const [{ stackContext }, { up }, { stopAll }] = await Promise.all([import('../../src/stack/context.js'), import('../../src/stack/up.js'), import('../../src/stack/stack.js')]);
+    const [{ stackContext }, { up }, { stopAll }] = await Promise.all([import('../../src/stack/context.js'), import('../../src/stack/up.js'), import('../../src/stack/lifecycle.js')]);
     const ctx = await stackContext({ projectDir: dir, stackFile: file });
     await up(ctx);
     const inspect = async (format: string) => (await docker(['inspect', '--format', format, 'stackinit_app_1'])).stdout.trim();
