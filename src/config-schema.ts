@@ -2,7 +2,7 @@
  * The schema of `richie-dev.config.json` (zod), loaded only when a project has that file: its
  * errors name the key, the value and what is allowed. The defaults live in config.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CONFIG, SYNC_MODES, singleLms, type LmsConfig, type ProjectConfig } from './config.js';
 import { hostNameProblem } from './domains.js';
 import { UserError } from './errors.js';
