@@ -368,6 +368,10 @@ export function parseStack(text: string, ctx: ParseContext): StackSpec {
   const networkKeys = new Set(['default', ...Object.keys(spec.networks ?? {})]);
   const volumeKeys = new Set(Object.keys(spec.volumes ?? {}));
   const serviceNames = Object.keys(spec.services);
+  // Compose's schema (compose-spec.json, "volumes" patternProperties) allows these characters only.
+  for (const key of volumeKeys) {
+    if (!/^[a-zA-Z0-9._-]+$/.test(key)) throw new UserError(`${at(['volumes', key])}: volume name "${key}" may use only letters, digits, ".", "_" and "-".`, { fix });
+  }
   const services: ServiceSpec[] = [];
   for (const [serviceName, s] of Object.entries(spec.services)) {
     const p = ['services', serviceName] as const;

@@ -30,6 +30,15 @@ export interface ContainerConfig {
   extraNetworks: { name: string; aliases: string[] }[];
 }
 
+/** The networks and named volumes a container uses: what must exist before it is created. */
+export function resourcesOf(config: ContainerConfig): { networks: string[]; volumes: string[] } {
+  const host = config.options.HostConfig ?? {};
+  return {
+    networks: [...(host.NetworkMode ? [host.NetworkMode] : []), ...config.extraNetworks.map((n) => n.name)],
+    volumes: (host.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Source).map((m) => m.Source!),
+  };
+}
+
 /** The engine name of a network key: the file's `name`, else `<project>_<key>` (Compose's rule). */
 export function networkName(stack: StackSpec, project: string, key: string): string {
   return stack.networks.find((n) => n.key === key)?.name ?? `${project}_${key}`;

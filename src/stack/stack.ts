@@ -13,7 +13,7 @@ import type { BaseConfig } from './images.js';
 import { envFileValues } from './interpolate.js';
 import { contentHash } from './content.js';
 import { interrupted, type Engine } from './engine.js';
-import { containerConfig, plan, portsToBind, type ContainerConfig, type Plan, type ServiceAction } from './plan.js';
+import { containerConfig, plan, portsToBind, resourcesOf, type ContainerConfig, type Plan, type ServiceAction } from './plan.js';
 import { portFree, portHolder } from './ports.js';
 import { ownContainers, type ProjectEngine } from './lifecycle.js';
 import { LABEL, type ProjectId } from './project.js';
@@ -113,30 +113,36 @@ function goal(stack: StackSpec, service: ServiceSpec): 'completed' | 'ready' {
  */
 export async function execute(ctx: StackContext, p: Plan, options: { signal?: AbortSignal; onEvent?: (event: StackEvent) => void } = {}): Promise<ServiceOutcome[]> {
   const { signal } = options;
-  const created = { containers: [] as string[], networks: [] as string[] };
+  const created = { containers: [] as string[], networks: [] as string[], volumes: [] as string[] };
+  let resources: Promise<unknown> | undefined;
   const check = () => {
     if (signal?.aborted) throw interrupted();
   };
   try {
     check();
     await checkPorts(ctx, p);
-    // Networks, volumes and removals depend on nothing but the plan: all at once, each
-    // settled before going on, so a rollback knows every network made.
-    const prepared = await Promise.allSettled(
-      p.actions.map(async (a) => {
-        if (a.kind === 'create-network') {
-          await ctx.engine.createNetwork(a.name, a.labels);
-          created.networks.push(a.name);
-        } else if (a.kind === 'create-volume') {
-          await ctx.engine.createVolume(a.name, a.labels);
-        } else if (a.kind === 'remove') {
-          if (a.container.running) await ctx.engine.stop(a.container.id);
-          await ctx.engine.remove(a.container.id);
-        }
-      }),
+    // Networks, volumes and removals depend on nothing but the plan: all begun at once. A
+    // service waits for the removals and for its own networks and volumes only, so the apps'
+    // containers are created and started while dockerd (which makes networks one at a time)
+    // still makes the network only nginx joins.
+    const removals = p.actions.flatMap((a) =>
+      a.kind === 'remove' ? [(async () => {
+        if (a.container.running) await ctx.engine.stop(a.container.id);
+        await ctx.engine.remove(a.container.id);
+      })()] : [],
     );
-    check();
-    for (const r of prepared) if (r.status === 'rejected') throw r.reason;
+    const made = new Map<string, Promise<void>>();
+    for (const a of p.actions) {
+      if (a.kind === 'create-network') made.set(`network:${a.name}`, ctx.engine.createNetwork(a.name, a.labels).then(() => void created.networks.push(a.name)));
+      else if (a.kind === 'create-volume') made.set(`volume:${a.name}`, ctx.engine.createVolume(a.name, a.labels).then(() => void created.volumes.push(a.name)));
+    }
+    // Every one settled before this run ends, so a rollback knows every network made.
+    const settledResources = Promise.allSettled([...removals, ...made.values()]);
+    resources = settledResources;
+    const resourcesFor = (config: ContainerConfig) => {
+      const needs = resourcesOf(config);
+      return Promise.all([...removals, ...needs.networks.map((n) => made.get(`network:${n}`)), ...needs.volumes.map((v) => made.get(`volume:${v}`))]);
+    };
 
     // Each service: started once its dependencies meet their conditions, then waited on.
     type Milestones = { started: Promise<void>; ready: Promise<void>; completed: Promise<void> };
@@ -167,6 +173,8 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
           // Created at once, whatever it waits for: creating runs nothing, and a dependent's
           // create then overlaps its dependencies' start and health instead of following them.
           if (a.kind !== 'keep') options.onEvent?.({ service: service.name, state: a.kind === 'recreate' ? 'recreating' : a.kind === 'create' ? 'creating' : 'starting', action: a.kind });
+          await resourcesFor(a.config);
+          check();
           const id = await prepare(ctx, a, created);
           for (const dep of service.dependsOn) {
             const dm = milestones.get(dep.service);
@@ -196,7 +204,13 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
         }
       }),
     );
+    const failedResource = (await settledResources).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     check();
+    if (failedResource) {
+      // A network or volume that could not be made: nothing this run made stays.
+      await rollback(ctx, created);
+      throw failedResource.reason;
+    }
     if (firstError !== undefined) {
       // A dependent whose dependency failed was created but never started: it goes, as if the
       // run had stopped before it (the next run creates it again).
@@ -206,8 +220,10 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
     return settled.map((r) => (r as PromiseFulfilledResult<ServiceOutcome>).value);
   } catch (error) {
     if (signal?.aborted) {
-      // Cleaning up must not be cut short by the very signal that asked for it.
-      await rollback({ ...ctx, engine: ctx.engine.detached() }, created.containers, created.networks);
+      // Cleaning up must not be cut short by the very signal that asked for it; a network
+      // still being made is waited for, so that it goes too.
+      await resources;
+      await rollback({ ...ctx, engine: ctx.engine.detached() }, created);
       throw interrupted();
     }
     throw error;
@@ -330,13 +346,14 @@ async function serviceFailure(ctx: Pick<StackContext, 'engine'>, service: Servic
   });
 }
 
-/** Remove what an interrupted up created, so nothing half-made is left. */
-export async function rollback(ctx: ProjectEngine, containers: string[], networks: string[]): Promise<void> {
-  await Promise.all(containers.map((id) => ctx.engine.remove(id).catch(() => undefined)));
-  for (const name of networks) {
+/** Remove what an interrupted or failed up created (containers, then networks and volumes), so nothing half-made is left. */
+export async function rollback(ctx: ProjectEngine, created: { containers: string[]; networks: string[]; volumes: string[] }): Promise<void> {
+  await Promise.all(created.containers.map((id) => ctx.engine.remove(id).catch(() => undefined)));
+  for (const name of created.networks) {
     const net = await ctx.engine.networkByName(name).catch(() => undefined);
     if (net) await ctx.engine.removeNetwork(net.id).catch(() => undefined);
   }
+  await Promise.all(created.volumes.map((name) => ctx.engine.removeVolume(name).catch(() => undefined)));
 }
 
 /** Where start order lives now (the planner); kept here for existing imports. */

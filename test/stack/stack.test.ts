@@ -275,6 +275,36 @@ describe('the stack on a real Docker engine', () => {
     expect(names).toBe('bad exited');
   });
 
+  it('a network the engine refuses to make: the run fails naming why, and nothing it made stays', async () => {
+    // Each service waits only for its own networks and volumes, so app may be created (even
+    // started) while the engine still makes, then refuses, the network only edge joins.
+    // docker-compose config accepts an empty network name; the engine refuses to make it.
+    const dir = project('stacknetfail', 38770, 38773);
+    writeFileSync(
+      join(dir, 'stack.yml'),
+      `services:
+  app:
+    image: richie-dev/demo-catalog:latest
+    command: ["node", "-e", "setInterval(() => {}, 1000)"]
+    volumes: ["data:/data"]
+  edge:
+    image: richie-dev/demo-catalog:latest
+    command: ["node", "-e", "setInterval(() => {}, 1000)"]
+    networks: [default, outside]
+networks:
+  outside:
+    name: ""
+volumes:
+  data: {}
+`,
+    );
+    writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ stackFile: 'stack.yml' }));
+    const result = await cli(['--project-dir', dir, 'run'], { env });
+    expect(result.exitCode, result.stderr).not.toBe(0);
+    expect(result.stderr).toContain('POST /networks/create failed');
+    expect(await labelled('stacknetfail')).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+
   it('run builds the built-in images on what the images keys say: a registry base is pulled from images.registry, and failing that nothing is created', async () => {
     const dir = project('stackimagesbase', 38470, 38473);
     // Nothing listens on port 9: the pull fails at once, naming the registry the config chose.
