@@ -8,13 +8,13 @@
 // paths our code takes from import.meta.url (templates, package.json, the stack file) hold.
 // dockerode stays a package: it loads optional native modules (ssh2's cpu-features).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/bin`;
-rmSync(outdir, { recursive: true, force: true });
-await build({
+const result = await build({
   absWorkingDir: root,
   entryPoints: { 'richie-dev': 'dist/cli.js' },
   outdir,
@@ -25,6 +25,7 @@ await build({
   target: 'node20',
   external: ['dockerode'],
   logLevel: 'warning',
+  metafile: true,
   // CommonJS packages bundled into an ES module still call require() and read __filename
   // (write-file-atomic names its temp files with it): give them both.
   define: { __filename: '__richieDevFilename' },
@@ -37,3 +38,9 @@ await build({
     ].join('\n'),
   },
 });
+// Chunks of an earlier build go only now: the folder is never empty, so a richie-dev already
+// running (or started meanwhile) still finds the chunks it loads lazily.
+const written = new Set(Object.keys(result.metafile.outputs).map((file) => join(root, file)));
+for (const file of readdirSync(outdir)) {
+  if (!written.has(join(outdir, file))) rmSync(join(outdir, file), { force: true });
+}
