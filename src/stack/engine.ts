@@ -562,16 +562,11 @@ export class Engine {
 
   // ---- networks and volumes -------------------------------------------------------------
 
-  async networks(labels: Record<string, string>): Promise<{ id: string; name: string; labels: Record<string, string>; containers: number }[]> {
+  async networks(labels: Record<string, string>): Promise<{ id: string; name: string; labels: Record<string, string> }[]> {
     const list = (await this.get<Dockerode.NetworkInspectInfo[]>('/networks', { filters: labelFilter(labels) })) ?? [];
-    return Promise.all(
-      list.map(async (n) => {
-        // The list leaves Containers empty: only an inspect says whether a network is in use.
-        const info = await this.get<Dockerode.NetworkInspectInfo>(`/networks/${n.Id}`);
-        return { id: n.Id, name: n.Name, labels: n.Labels ?? {}, containers: Object.keys(info?.Containers ?? {}).length };
-      }),
-    );
+    return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
   }
+
 
   async networkByName(name: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
     const list = (await this.get<Dockerode.NetworkInspectInfo[]>('/networks', { filters: { name: [name] } })) ?? [];
@@ -589,6 +584,21 @@ export class Engine {
 
   async removeNetwork(id: string): Promise<void> {
     await this.write('DELETE', `/networks/${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * Remove a network unless a container is still on it (the engine answers 403, "has active
+   * endpoints": another project's, on a shared network) or it is already gone (404).
+   * Whether it was removed.
+   */
+  async removeNetworkIfUnused(id: string): Promise<boolean> {
+    try {
+      await this.removeNetwork(id);
+      return true;
+    } catch (error) {
+      if (error instanceof EngineError && (error.statusCode === 403 || error.statusCode === 404)) return false;
+      throw error;
+    }
   }
 
   async volumeExists(name: string): Promise<boolean> {

@@ -23,20 +23,26 @@ export async function stopAll(ctx: ProjectEngine): Promise<string[]> {
 }
 
 export async function downAll(ctx: ProjectEngine, options: { volumes: boolean }): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
-  const containers = await ctx.engine.containers(ownContainers(ctx));
+  // What to remove after the containers is listed while they stop: nothing but reads.
+  const labels = projectLabels(ctx.project);
+  const [containers, networks, volumeNames] = await Promise.all([
+    ctx.engine.containers(ownContainers(ctx)),
+    ctx.engine.networks(labels).then((list) => list.filter((net) => owns(ctx, net.labels))),
+    options.volumes ? ctx.engine.volumeList(labels).then((list) => list.filter((v) => owns(ctx, v.labels)).map((v) => v.name)) : [],
+  ]);
   await Promise.all(
     containers.map(async (c) => {
       if (c.running) await ctx.engine.stop(c.id);
       await ctx.engine.remove(c.id);
     }),
   );
-  // A shared network (edx-lms-outside) that another project still uses stays; so does
-  // anything another directory made under the same name.
-  const labels = projectLabels(ctx.project);
-  const unused = (await ctx.engine.networks(labels)).filter((net) => net.containers === 0 && owns(ctx, net.labels));
-  const volumeNames = options.volumes ? (await ctx.engine.volumeList(labels)).filter((v) => owns(ctx, v.labels)).map((v) => v.name) : [];
-  await Promise.all([...unused.map((net) => ctx.engine.removeNetwork(net.id)), ...volumeNames.map((name) => ctx.engine.removeVolume(name))]);
-  return { containers: containers.map((c) => c.name), networks: unused.map((net) => net.name), volumes: volumeNames };
+  // A shared network (edx-lms-outside) that another project still uses stays (the engine
+  // refuses while it has endpoints); so does anything another directory made under the same name.
+  const [removed] = await Promise.all([
+    Promise.all(networks.map(async (net) => ((await ctx.engine.removeNetworkIfUnused(net.id)) ? net.name : undefined))),
+    Promise.all(volumeNames.map((name) => ctx.engine.removeVolume(name))),
+  ]);
+  return { containers: containers.map((c) => c.name), networks: removed.filter((name): name is string => name !== undefined), volumes: volumeNames };
 }
 
 export async function statusAll(ctx: ProjectEngine): Promise<ContainerState[]> {
