@@ -3,7 +3,7 @@
  * empty string) and without HTML escaping (these are config files). nginx's own `$vars` and
  * braces pass through untouched: Handlebars only reads `{{ }}`.
  *
- * The build precompiles every template (templates/precompile.mjs writes PRECOMPILED), so a
+ * The build precompiles every template (build/precompile-templates.mjs writes PRECOMPILED), so a
  * render loads Handlebars' runtime alone and compiles nothing: compiling the nginx templates
  * was most of setup-ssl's render time. Each precompiled template carries the SHA-256 of the
  * source it came from; a folder whose sources all match is served from it, and any other
@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
 /** Build output, at the same place whether this module runs from dist/ or from src/ (tests). */
@@ -58,7 +58,6 @@ const partialName = (name: string) => name.slice(1).replace(/\..*/, '');
 
 async function precompiledEntries(file: string): Promise<Record<string, PrecompiledEntry> | undefined> {
   try {
-    const { pathToFileURL } = await import('node:url');
     return ((await import(pathToFileURL(file).href)) as { default: Record<string, PrecompiledEntry> }).default;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
@@ -122,5 +121,5 @@ export async function precompiledModule(root = TEMPLATES_DIR): Promise<string> {
       lines.push(`  ${JSON.stringify(`${folder}/${s.name}`)}: { digest: ${JSON.stringify(s.digest)}, spec: ${Handlebars.precompile(s.text, OPTIONS)} },`);
     }
   }
-  return `// Built by templates/precompile.mjs from templates/*/*.hbs; see src/render/engine.ts.\nexport default {\n${lines.join('\n')}\n};\n`;
+  return `// Built by build/precompile-templates.mjs from templates/*/*.hbs; see src/render/engine.ts.\nexport default {\n${lines.join('\n')}\n};\n`;
 }

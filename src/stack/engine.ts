@@ -567,7 +567,6 @@ export class Engine {
     return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
   }
 
-
   async networkByName(name: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
     const list = (await this.get<Dockerode.NetworkInspectInfo[]>('/networks', { filters: { name: [name] } })) ?? [];
     const found = list.find((n) => n.Name === name);

@@ -11,6 +11,7 @@ export interface ProjectEngine extends ProjectId {
   engine: Engine;
 }
 
+/** The labels to list this project's containers by: its name and its directory. */
 export function ownContainers(ctx: ProjectId): Record<string, string> {
   return { [LABEL.project]: ctx.project, [LABEL.workingDir]: ctx.projectDir };
 }
@@ -23,7 +24,7 @@ export async function stopAll(ctx: ProjectEngine): Promise<string[]> {
 }
 
 export async function downAll(ctx: ProjectEngine, options: { volumes: boolean }): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
-  // What to remove after the containers is listed while they stop: nothing but reads.
+  // The networks and volumes to remove are listed with the containers, before they stop.
   const labels = projectLabels(ctx.project);
   const [containers, networks, volumeNames] = await Promise.all([
     ctx.engine.containers(ownContainers(ctx)),
@@ -48,4 +49,3 @@ export async function downAll(ctx: ProjectEngine, options: { volumes: boolean })
 export async function statusAll(ctx: ProjectEngine): Promise<ContainerState[]> {
   return ctx.engine.containers(ownContainers(ctx));
 }
-

@@ -38,7 +38,6 @@ export interface ServiceOutcome {
   seconds: number;
 }
 
-/** The labels to list this project's containers by: its name and its directory. */
 // ---- gathering what the planner needs -------------------------------------------------
 
 /** Read each service's env files and bind mounts and resolve its image: the planner's inputs. */
@@ -114,7 +113,7 @@ function goal(stack: StackSpec, service: ServiceSpec): 'completed' | 'ready' {
 export async function execute(ctx: StackContext, p: Plan, options: { signal?: AbortSignal; onEvent?: (event: StackEvent) => void } = {}): Promise<ServiceOutcome[]> {
   const { signal } = options;
   const created = { containers: [] as string[], networks: [] as string[], volumes: [] as string[] };
-  let resources: Promise<unknown> | undefined;
+  let resources: Promise<PromiseSettledResult<unknown>[]> | undefined;
   const check = () => {
     if (signal?.aborted) throw interrupted();
   };
@@ -137,8 +136,7 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
       else if (a.kind === 'create-volume') made.set(`volume:${a.name}`, ctx.engine.createVolume(a.name, a.labels).then(() => void created.volumes.push(a.name)));
     }
     // Every one settled before this run ends, so a rollback knows every network made.
-    const settledResources = Promise.allSettled([...removals, ...made.values()]);
-    resources = settledResources;
+    resources = Promise.allSettled([...removals, ...made.values()]);
     const resourcesFor = (config: ContainerConfig) => {
       const needs = resourcesOf(config);
       return Promise.all([...removals, ...needs.networks.map((n) => made.get(`network:${n}`)), ...needs.volumes.map((v) => made.get(`volume:${v}`))]);
@@ -204,7 +202,7 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
         }
       }),
     );
-    const failedResource = (await settledResources).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const failedResource = (await resources).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     check();
     if (failedResource) {
       // A network or volume that could not be made: nothing this run made stays.
