@@ -125,6 +125,14 @@ describe('the stack on a real Docker engine', () => {
   });
 
   /** Up a one-service stack file of the test's own; return the error it fails with. */
+  /** A project whose config names a stack file of the test's own (stack.yml), run through `richie-dev run`. */
+  function stackFileProject(name: string, catalogPort: number, lmsPort: number, yaml: string): string {
+    const dir = project(name, catalogPort, lmsPort);
+    writeFileSync(join(dir, 'stack.yml'), yaml);
+    writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ stackFile: 'stack.yml' }));
+    return dir;
+  }
+
   async function failingUp(name: string, service: string): Promise<{ message: string; exitCode: number; fix: string } | undefined> {
     const dir = project(name, 38070, 38073); // the ports are unused: the file publishes none
     const file = join(dir, 'stack.yml');
@@ -222,10 +230,7 @@ describe('the stack on a real Docker engine', () => {
   });
 
   it('the first service to fail ends the command: the others are not waited on', async () => {
-    const dir = project('stackfirstfail', 38370, 38373);
-    writeFileSync(
-      join(dir, 'stack.yml'),
-      `services:
+    const dir = stackFileProject('stackfirstfail', 38370, 38373, `services:
   bad:
     image: richie-dev/demo-catalog:latest
     command: ["node", "-e", "setTimeout(() => process.exit(3), 1500)"]
@@ -240,9 +245,7 @@ describe('the stack on a real Docker engine', () => {
       test: ["CMD", "node", "-e", "process.exit(1)"]
       interval: 1s
       retries: 100
-`,
-    );
-    writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ stackFile: 'stack.yml' }));
+`);
     const began = Date.now();
     const result = await cli(['--project-dir', dir, 'run'], { env });
     expect(result.exitCode, result.stderr).toBe(9);
@@ -252,10 +255,7 @@ describe('the stack on a real Docker engine', () => {
   });
 
   it('every container is created up front, and one whose dependency failed is removed, never started', async () => {
-    const dir = project('stackdepfail', 38670, 38673);
-    writeFileSync(
-      join(dir, 'stack.yml'),
-      `services:
+    const dir = stackFileProject('stackdepfail', 38670, 38673, `services:
   bad:
     image: richie-dev/demo-catalog:latest
     command: ["node", "-e", "setTimeout(() => process.exit(3), 1000)"]
@@ -269,9 +269,7 @@ describe('the stack on a real Docker engine', () => {
     depends_on:
       bad:
         condition: service_healthy
-`,
-    );
-    writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ stackFile: 'stack.yml' }));
+`);
     const result = await cli(['--project-dir', dir, 'run'], { env });
     expect(result.exitCode, result.stderr).toBe(9);
     // Both were being created before bad ran: the dependent's creation overlapped bad's start.
@@ -284,10 +282,7 @@ describe('the stack on a real Docker engine', () => {
     // Each service waits only for its own networks and volumes, so app may be created (even
     // started) while the engine still makes, then refuses, the network only edge joins.
     // docker-compose config accepts an empty network name; the engine refuses to make it.
-    const dir = project('stacknetfail', 38770, 38773);
-    writeFileSync(
-      join(dir, 'stack.yml'),
-      `services:
+    const dir = stackFileProject('stacknetfail', 38770, 38773, `services:
   app:
     image: richie-dev/demo-catalog:latest
     command: ["node", "-e", "setInterval(() => {}, 1000)"]
@@ -301,9 +296,7 @@ networks:
     name: ""
 volumes:
   data: {}
-`,
-    );
-    writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ stackFile: 'stack.yml' }));
+`);
     const result = await cli(['--project-dir', dir, 'run'], { env });
     expect(result.exitCode, result.stderr).not.toBe(0);
     expect(result.stderr).toContain('POST /networks/create failed');
