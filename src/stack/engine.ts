@@ -51,6 +51,18 @@ export interface ContainerState {
   image: string;
   imageId: string;
   ports: { hostIp: string; hostPort: number; containerPort: number }[];
+  /** The networks it is attached to. */
+  networks: { id: string; name: string }[];
+}
+
+/** A container as the engine's list gives it, without an inspect each: enough for stop and down. */
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  running: boolean;
+  /** The networks it is attached to. */
+  networks: { id: string; name: string }[];
 }
 
 export interface EngineTarget {
@@ -535,6 +547,7 @@ export class Engine {
       image: info.Config.Image,
       imageId: info.Image,
       ports,
+      networks: Object.entries(info.NetworkSettings?.Networks ?? {}).map(([name, net]) => ({ id: net.NetworkID, name })),
     };
   }
 
@@ -581,6 +594,11 @@ export class Engine {
     await this.write('POST', `/networks/${encodeURIComponent(networkId)}/connect`, { body: { Container: containerId, EndpointConfig: { Aliases: aliases } } });
   }
 
+  /** Take a container off a network; `force` also for a container that is stopping or stopped. */
+  async disconnect(networkId: string, containerId: string): Promise<void> {
+    await this.write('POST', `/networks/${encodeURIComponent(networkId)}/disconnect`, { body: { Container: containerId, Force: true } });
+  }
+
   async removeNetwork(id: string): Promise<void> {
     await this.write('DELETE', `/networks/${encodeURIComponent(id)}`);
   }
@@ -613,10 +631,16 @@ export class Engine {
     return (result?.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
   }
 
-  /** Containers' labels from the list alone (no inspect each): enough to tell whose they are. */
-  async containerLabels(labels: Record<string, string>): Promise<Record<string, string>[]> {
+  /** Containers from the list alone (no inspect each): whose they are, whether they run, their networks. */
+  async containerList(labels: Record<string, string>): Promise<ContainerSummary[]> {
     const list = (await this.get<Dockerode.ContainerInfo[]>('/containers/json', { all: true, filters: labelFilter(labels) })) ?? [];
-    return list.map((c) => c.Labels ?? {});
+    return list.map((c) => ({
+      id: c.Id,
+      name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
+      labels: c.Labels ?? {},
+      running: c.State === 'running',
+      networks: Object.entries(c.NetworkSettings?.Networks ?? {}).map(([name, net]) => ({ id: net.NetworkID, name })),
+    }));
   }
 
   async removeVolume(name: string): Promise<void> {

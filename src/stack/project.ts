@@ -103,8 +103,8 @@ export async function identify(engine: Engine, projectDir: string): Promise<Proj
   const candidate = typeof recorded === 'string' && recorded ? recorded : projectName(dir);
   const byName = { [LABEL.project]: candidate };
   const [own, containers, volumes] = await Promise.all([
-    engine.containerLabels({ [LABEL.workingDir]: dir, [LABEL.managed]: 'true' }),
-    engine.containerLabels(byName),
+    engine.containerList({ [LABEL.workingDir]: dir, [LABEL.managed]: 'true' }).then((list) => list.map((c) => c.labels)),
+    engine.containerList(byName).then((list) => list.map((c) => c.labels)),
     engine.volumeList(byName),
   ]);
   const holders = [...containers, ...volumes.map((v) => v.labels)].map((labels) => labels[LABEL.workingDir] ?? '');

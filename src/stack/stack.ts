@@ -15,7 +15,7 @@ import { contentHash } from './content.js';
 import { interrupted, type Engine } from './engine.js';
 import { containerConfig, plan, portsToBind, resourcesOf, type ContainerConfig, type Plan, type ServiceAction } from './plan.js';
 import { portFree, portHolder } from './ports.js';
-import { ownContainers, type ProjectEngine } from './lifecycle.js';
+import { ownContainers, takeDown, type ProjectEngine } from './lifecycle.js';
 import { LABEL, type ProjectId } from './project.js';
 
 /** One command's view of a project's stack: resolved once, passed down (STYLE.md). */
@@ -124,12 +124,7 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
     // service waits for the removals and for its own networks and volumes only, so the apps'
     // containers are created and started while dockerd (which makes networks one at a time)
     // still makes the network only nginx joins.
-    const removals = p.actions.flatMap((a) =>
-      a.kind === 'remove' ? [(async () => {
-        if (a.container.running) await ctx.engine.stop(a.container.id);
-        await ctx.engine.remove(a.container.id);
-      })()] : [],
-    );
+    const removals = p.actions.flatMap((a) => (a.kind === 'remove' ? [takeDown(ctx.engine, a.container).removed] : []));
     const made = new Map<string, Promise<void>>();
     for (const a of p.actions) {
       if (a.kind === 'create-network') made.set(`network:${a.name}`, ctx.engine.createNetwork(a.name, a.labels).then(() => void created.networks.push(a.name)));
@@ -232,8 +227,7 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
 async function prepare(ctx: StackContext, a: ServiceAction, created: { containers: string[] }): Promise<string> {
   if (a.kind === 'keep' || a.kind === 'start') return a.container.id;
   if (a.kind === 'recreate') {
-    await ctx.engine.stop(a.container.id, a.config.service.stopGracePeriodS);
-    await ctx.engine.remove(a.container.id);
+    await takeDown(ctx.engine, a.container, a.config.service.stopGracePeriodS).removed;
   }
   const id = await ctx.engine.create(a.config.options);
   created.containers.push(id);

@@ -39,6 +39,7 @@ function running(config: ContainerConfig, more: Partial<ContainerState> = {}): C
     image: config.service.image,
     imageId: 'sha256:aaa',
     ports: config.service.ports.map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort, containerPort: p.containerPort })),
+    networks: [],
     ...more,
   };
 }
