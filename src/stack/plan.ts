@@ -128,8 +128,9 @@ export type Action =
 export interface Observed {
   /** The project's containers (by its labels); anything another dir made is left out here too. */
   containers: readonly ContainerState[];
-  /** Names of networks and volumes that exist on the engine. */
-  networks: ReadonlySet<string>;
+  /** The networks that exist on the engine, name to id. */
+  networks: ReadonlyMap<string, string>;
+  /** Names of the volumes that exist on the engine. */
   volumes: ReadonlySet<string>;
 }
 
@@ -171,6 +172,12 @@ export function plan(id: ProjectId, stack: StackSpec, desired: readonly Containe
     actions.push({ kind: 'create-volume', name, key: volume.key, labels: { ...projectLabels(id), [LABEL.volume]: volume.key } });
   }
 
+  // A stopped container still names the network it last joined by id; one removed since (a
+  // `docker network prune`, or another project's down of a shared network) and made again
+  // has a new id, and the engine refuses to start the container ("network ... not found").
+  const stackNetworks = new Set(stack.networks.map((net) => networkName(stack, id.project, net.key)));
+  const lostNetwork = (c: ContainerState) => c.networks.some((n) => stackNetworks.has(n.name) && observed.networks.get(n.name) !== n.id);
+
   const byService = new Map(desired.map((d) => [d.service.name, d]));
   const claimed = new Set<string>();
   const services: ServiceAction[] = [];
@@ -182,7 +189,7 @@ export function plan(id: ProjectId, stack: StackSpec, desired: readonly Containe
     if (container) claimed.add(container.id);
     const action: ServiceAction = !container
       ? { kind: 'create', config }
-      : container.labels[LABEL.configHash] !== config.hash
+      : container.labels[LABEL.configHash] !== config.hash || (!container.running && lostNetwork(container))
         ? { kind: 'recreate', config, container }
         : container.running
           ? { kind: 'keep', config, container }

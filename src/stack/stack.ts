@@ -76,11 +76,12 @@ export async function planStack(ctx: StackContext): Promise<Plan> {
   const [desired, containers, networks, volumes] = await Promise.all([
     desiredContainers(ctx),
     ctx.engine.containers(ownContainers(ctx)),
-    Promise.all(names.map(async (name) => ((await ctx.engine.networkByName(name)) ? name : undefined))),
+    Promise.all(names.map(async (name) => [name, (await ctx.engine.networkByName(name))?.id] as const)),
     Promise.all(ctx.stack.volumes.map(async (v) => ((await ctx.engine.volumeExists(`${ctx.project}_${v.key}`)) ? `${ctx.project}_${v.key}` : undefined))),
   ]);
   const present = (list: (string | undefined)[]) => new Set(list.filter((x): x is string => x !== undefined));
-  return plan(ctx, ctx.stack, desired, { containers, networks: present(networks), volumes: present(volumes) });
+  const existing = new Map(networks.flatMap(([name, id]) => (id ? [[name, id] as const] : [])));
+  return plan(ctx, ctx.stack, desired, { containers, networks: existing, volumes: present(volumes) });
 }
 
 // ---- carrying a plan out --------------------------------------------------------------

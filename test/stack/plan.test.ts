@@ -44,7 +44,12 @@ function running(config: ContainerConfig, more: Partial<ContainerState> = {}): C
   };
 }
 
-const NOTHING: Observed = { containers: [], networks: new Set(), volumes: new Set() };
+const NOTHING: Observed = { containers: [], networks: new Map(), volumes: new Set() };
+/** The networks of the stacks below, as the engine lists them: name to id. */
+const NETWORKS = new Map([
+  ['demo_default', 'net-default'],
+  ['edx-lms-outside', 'net-outside'],
+]);
 const kinds = (p: ReturnType<typeof plan>) => p.actions.map((a) => ('config' in a ? `${a.kind}:${a.config.service.name}` : a.kind === 'remove' ? `remove:${a.container.name}` : `${a.kind}:${a.name}`));
 
 describe('plan', () => {
@@ -62,7 +67,7 @@ describe('plan', () => {
 
   it('an unchanged running stack: every container kept, nothing created', () => {
     const desired = configs(three);
-    const observed: Observed = { containers: desired.map((c) => running(c)), networks: new Set(['demo_default', 'edx-lms-outside']), volumes: new Set(['demo_data']) };
+    const observed: Observed = { containers: desired.map((c) => running(c)), networks: NETWORKS, volumes: new Set(['demo_data']) };
     expect(kinds(plan(ID, three, desired, observed))).toEqual(['keep:catalog', 'keep:nginx']);
   });
 
@@ -71,10 +76,27 @@ describe('plan', () => {
     const after = configs(three, { catalog: { envFromFiles: { LMS: 'real' } } });
     const observed: Observed = {
       containers: [running(before[0]!, { running: false, status: 'exited' }), running(before[1]!)],
-      networks: new Set(['demo_default', 'edx-lms-outside']),
+      networks: NETWORKS,
       volumes: new Set(['demo_data']),
     };
     expect(kinds(plan(ID, three, after, observed))).toEqual(['recreate:catalog', 'start:nginx']);
+  });
+
+  it('a stopped container on a network made again since (new id) is recreated: the engine would refuse to start it', () => {
+    const desired = configs(three);
+    const stopped = (networks: { id: string; name: string }[]) => running(desired[0]!, { running: false, status: 'exited', networks });
+    const observe = (nginx: ContainerState): Observed => ({ containers: [nginx, running(desired[1]!)], networks: NETWORKS, volumes: new Set(['demo_data']) });
+    const on = (outsideId: string) => [
+      { id: 'net-default', name: 'demo_default' },
+      { id: outsideId, name: 'edx-lms-outside' },
+    ];
+    expect(kinds(plan(ID, three, desired, observe(stopped(on('net-outside')))))).toEqual(['keep:catalog', 'start:nginx']);
+    expect(kinds(plan(ID, three, desired, observe(stopped(on('net-outside-before')))))).toEqual(['keep:catalog', 'recreate:nginx']);
+    // Missing altogether: made now, so the container is recreated on it too.
+    const withoutOutside: Observed = { ...observe(stopped(on('net-outside'))), networks: new Map([['demo_default', 'net-default']]) };
+    expect(kinds(plan(ID, three, desired, withoutOutside))).toEqual(['create-network:edx-lms-outside', 'keep:catalog', 'recreate:nginx']);
+    // A network the file does not declare (connected by hand) is none of the plan's business.
+    expect(kinds(plan(ID, three, desired, observe(stopped([...on('net-outside'), { id: 'x', name: 'by-hand' }]))))).toEqual(['keep:catalog', 'start:nginx']);
   });
 
   it('the config hash follows everything the container is made of', () => {
@@ -94,7 +116,7 @@ describe('plan', () => {
   it("never touches a container another directory made, even under the same name", () => {
     const desired = configs(three);
     const theirs = desired.map((c) => running(c, { id: `theirs-${c.service.name}`, labels: { ...c.options.Labels!, [LABEL.workingDir]: '/elsewhere/demo' } }));
-    const p = plan(ID, three, desired, { containers: theirs, networks: new Set(['demo_default', 'edx-lms-outside']), volumes: new Set(['demo_data']) });
+    const p = plan(ID, three, desired, { containers: theirs, networks: NETWORKS, volumes: new Set(['demo_data']) });
     expect(kinds(p)).toEqual(['create:catalog', 'create:nginx']);
     expect(JSON.stringify(p.actions)).not.toContain('theirs-');
   });
@@ -103,20 +125,20 @@ describe('plan', () => {
     const desired = configs(three);
     const gone = running(desired[0]!, { id: 'old', name: 'demo_worker_1', labels: { ...desired[0]!.options.Labels!, [LABEL.service]: 'worker' } });
     const twin = running(desired[0]!, { id: 'twin', name: 'demo_catalog_2' });
-    const p = plan(ID, three, desired, { containers: [...desired.map((c) => running(c)), gone, twin], networks: new Set(['demo_default', 'edx-lms-outside']), volumes: new Set(['demo_data']) });
+    const p = plan(ID, three, desired, { containers: [...desired.map((c) => running(c)), gone, twin], networks: NETWORKS, volumes: new Set(['demo_data']) });
     expect(kinds(p)).toEqual(['remove:demo_worker_1', 'remove:demo_catalog_2', 'keep:catalog', 'keep:nginx']);
   });
 
   it('an external network that does not exist is refused, naming the fix', () => {
     const stack = stackOf([service('app', { networks: [{ key: 'shared', aliases: [] }] })], { networks: [{ key: 'default', external: false }, { key: 'shared', name: 'shared', external: true }] });
     expect(() => plan(ID, stack, configs(stack), NOTHING)).toThrow(/Network shared is declared as external, but could not be found/);
-    expect(kinds(plan(ID, stack, configs(stack), { ...NOTHING, networks: new Set(['shared']) }))).toEqual(['create:app']);
+    expect(kinds(plan(ID, stack, configs(stack), { ...NOTHING, networks: new Map([['shared', 'net-shared']]) }))).toEqual(['create:app']);
   });
 
   it('ports to check: not for a kept container, and not those held by our own container about to be replaced', () => {
     const before = configs(three);
     const after = configs(three, { nginx: { bindsHash: 'b2' } });
-    const observed: Observed = { containers: before.map((c) => running(c)), networks: new Set(['demo_default', 'edx-lms-outside']), volumes: new Set(['demo_data']) };
+    const observed: Observed = { containers: before.map((c) => running(c)), networks: NETWORKS, volumes: new Set(['demo_data']) };
     expect(portsToBind(plan(ID, three, after, observed))).toEqual([{ service: 'nginx', hostIp: '127.0.0.1', hostPort: 8070, heldByOwn: true }]);
     expect(portsToBind(plan(ID, three, before, observed))).toEqual([]);
     expect(portsToBind(plan(ID, three, before, NOTHING))).toEqual([{ service: 'nginx', hostIp: '127.0.0.1', hostPort: 8070, heldByOwn: false }]);

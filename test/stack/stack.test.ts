@@ -326,6 +326,17 @@ volumes:
     expect(envOf).toContain('GREETING=from the command\n');
   });
 
+  it('a network removed while the stack was stopped (docker network prune) is made again, and the container recreated on it', async () => {
+    const dir = stackFileProject('stacknetgone', 38870, 38873, 'services:\n  app:\n    image: richie-dev/demo-catalog:latest\n    command: ["node", "-e", "setInterval(() => {}, 1000)"]\n');
+    expect((await cli(['--project-dir', dir, 'run'], { env })).exitCode).toBe(0);
+    expect((await cli(['--project-dir', dir, 'stop'], { env })).exitCode).toBe(0);
+    expect((await docker(['network', 'rm', 'stacknetgone_default'])).exitCode).toBe(0);
+    // The stopped container still names the removed network's id: started as it is, it would fail.
+    const again = await cli(['--project-dir', dir, '--json', 'run'], { env });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).services.map((s: { name: string; action: string }) => `${s.name}:${s.action}`)).toEqual(['app:recreate']);
+  });
+
   it('a healthcheck of ["NONE"] means no wait: up returns as soon as the container runs', async () => {
     const dir = project('stacknone', 38270, 38273);
     const file = join(dir, 'stack.yml');
