@@ -67,23 +67,40 @@ export function takeDown(engine: Engine, container: Pick<ContainerSummary, 'id' 
 export async function downAll(ctx: ProjectEngine, options: { volumes: boolean }): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
   // The networks and volumes to remove are listed with the containers, before they stop.
   const labels = projectLabels(ctx.project);
-  const [containers, networks, volumeNames] = await Promise.all([
+  const [containers, made, volumeNames] = await Promise.all([
     ctx.engine.containerList(ownContainers(ctx)),
-    ctx.engine.networks(labels).then((list) => list.filter((net) => owns(ctx, net.labels))),
+    ctx.engine.networks({ [LABEL.managed]: 'true' }),
     options.volumes ? ctx.engine.volumeList(labels).then((list) => list.filter((v) => owns(ctx, v.labels)).map((v) => v.name)) : [],
   ]);
+  // Ours, and the shared ones richie-dev made that our containers are on. A shared network
+  // (edx-lms-outside) keeps the labels of the project that made it; once that project has no
+  // container left, the last project on the network removes it, or it would stay forever.
+  // While its maker still has one, even stopped, it stays: that container names it by id.
+  const on = new Set(containers.flatMap((c) => c.networks.map((n) => n.id)));
+  const networks = made.filter((net) => owns(ctx, net.labels) || on.has(net.id));
   const downs = containers.map((c) => ({ c, ...takeDown(ctx.engine, c) }));
-  // Each network goes as soon as all of ours are off it, not after the last container. A
-  // shared network (edx-lms-outside) that another project still uses stays (the engine refuses
-  // while it has endpoints); so does anything another directory made under the same name.
+  // Each network goes as soon as all of ours are off it, not after the last container. One
+  // another project still uses stays (the engine refuses while it has endpoints).
   const networkRemovals = networks.map(async (net) => {
-    await Promise.all(downs.filter((d) => d.c.networks.some((n) => n.id === net.id)).map((d) => d.offNetwork(net.id)));
+    const [orphan] = await Promise.all([
+      owns(ctx, net.labels) || makerGone(ctx.engine, net.labels),
+      ...downs.filter((d) => d.c.networks.some((n) => n.id === net.id)).map((d) => d.offNetwork(net.id)),
+    ]);
+    if (!orphan) return undefined;
     return (await ctx.engine.removeNetworkIfUnused(net.id)) ? net.name : undefined;
   });
   const removals = downs.map((d) => d.removed);
   const volumeRemovals = Promise.all(removals).then(() => Promise.all(volumeNames.map((name) => ctx.engine.removeVolume(name))));
   const [removed] = await Promise.all([Promise.all(networkRemovals), volumeRemovals, ...removals]);
   return { containers: containers.map((c) => c.name), networks: removed.filter((name): name is string => name !== undefined), volumes: volumeNames };
+}
+
+/** Whether the project a resource's labels name has no container left (running or not). */
+async function makerGone(engine: Engine, labels: Record<string, string>): Promise<boolean> {
+  const project = labels[LABEL.project];
+  if (!project) return false;
+  const dir = labels[LABEL.workingDir];
+  return (await engine.containerList({ [LABEL.project]: project, ...(dir ? { [LABEL.workingDir]: dir } : {}) })).length === 0;
 }
 
 export async function statusAll(ctx: ProjectEngine): Promise<ContainerState[]> {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/stack/engine.js';
 import { ensureBuiltIn } from '../../src/stack/images.js';
 import { detachBeforeStop, downAll, takeDown } from '../../src/stack/lifecycle.js';
-import { LABEL, projectLabels } from '../../src/stack/project.js';
+import { LABEL, projectLabels, type ProjectId } from '../../src/stack/project.js';
 import { hasTool, sh } from '../helpers.js';
 
 const net = (name: string) => ({ id: `id-${name}`, name });
@@ -120,5 +120,40 @@ describe('down on a real engine', () => {
     // The stopped one is not disconnected early (it holds no endpoint) and never killed.
     expect(kill(stopped)).toBe(-1);
     expect(ordered.filter((l) => l.startsWith('network disconnect ') && l.includes(` ${stopped} `))).toEqual([]);
+  });
+
+  it("a shared network another project made goes with the last project on it once its maker has no container; one richie-dev did not make stays", async () => {
+    const own = `${project}_default`;
+    const other = { project: `${project}other`, projectDir: '/nonexistent/other' };
+    // Made by another project (edx-lms-outside keeps its maker's labels), and made by hand.
+    const shared = `${project}-shared`;
+    const foreign = `${project}-foreign`;
+    const sharedId = await engine.createNetwork(shared, projectLabels(other));
+    const foreignId = await engine.createNetwork(foreign, {});
+    const container = (owner: ProjectId, network: string) =>
+      engine.create({ name: `${owner.project}_app_1`, Image: 'richie-dev/demo-catalog:latest', Cmd: ['node', '-e', 'setInterval(() => {}, 1000)'], Labels: { ...projectLabels(owner), [LABEL.service]: 'app' }, HostConfig: { Init: true, NetworkMode: network }, StopTimeout: 1 });
+    /** Our project up: its own network, and its app on the shared and the hand-made one too. */
+    const upOurs = async () => {
+      await engine.createNetwork(own, labels);
+      const id = await container({ project, projectDir }, own);
+      for (const net of [sharedId, foreignId]) await engine.connect(net, id, []);
+      await engine.start(id);
+    };
+    try {
+      // Its maker still has a container, stopped: it names the network by id, so the network stays.
+      const makers = await container(other, shared);
+      await upOurs();
+      expect((await downAll({ engine, project, projectDir }, { volumes: false })).networks).toEqual([own]);
+      expect(await engine.networkByName(shared)).toBeDefined();
+
+      await engine.remove(makers);
+      await upOurs();
+      expect((await downAll({ engine, project, projectDir }, { volumes: false })).networks.sort()).toEqual([shared, own].sort());
+      expect(await engine.networkByName(shared)).toBeUndefined();
+      expect(await engine.networkByName(foreign)).toBeDefined();
+    } finally {
+      await sh('docker', ['rm', '-f', `${project}other_app_1`]);
+      for (const name of [shared, foreign]) await sh('docker', ['network', 'rm', name]);
+    }
   });
 });
