@@ -55,6 +55,11 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_DATA_HOME || join(homeDir(env), '.local', 'share'), 'richie-dev');
 }
 
+/** What richie-dev remembers to go faster and can always compute again: `${XDG_CACHE_HOME:-~/.cache}/richie-dev`. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(homeDir(env), '.cache'), 'richie-dev');
+}
+
 /** Fingerprints of the CAs richie-dev created for this user, one per line. */
 export function createdCasFile(env: NodeJS.ProcessEnv = process.env): string {
   return join(dataDir(env), 'created-cas');

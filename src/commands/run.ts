@@ -110,7 +110,7 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, engine: Eng
     if (options.signal?.aborted) throw interrupted();
   };
   // The built-in images' check reads this machine's runtime: begun now, it overlaps setup-ssl and render.
-  void import('../stack/images.js').then((m) => m.warmHostRuntime(engine));
+  void import('../stack/images.js').then((m) => m.warmHostRuntime(engine, env));
   if (engine.target.remote) {
     warnings.push(`The Docker engine is remote (${engine.target.host}): the ports are published on ${engine.target.address}, and the hosts entries point there.`);
   }

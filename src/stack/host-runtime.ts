@@ -9,10 +9,12 @@
  * on images built either way (images.ts).
  */
 import { createHash } from 'node:crypto';
-import { realpath, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { command, run } from '../exec.js';
+import { writeFileAtomic } from '../fsutil.js';
+import { cacheDir } from '../paths.js';
 import type { TarEntry } from './tar.js';
 
 /** Bumped when what goes into the layer changes, so every machine rebuilds it. */
@@ -84,9 +86,9 @@ async function which(names: string[]): Promise<string | undefined> {
 }
 
 /** The shared libraries the binaries load, as `ldd` prints them (the loader included): one ldd for all. */
-async function libraries(binaries: readonly string[]): Promise<string[]> {
+async function lddLibraries(binaries: readonly string[], env: NodeJS.ProcessEnv): Promise<string[]> {
   // A statically linked binary makes ldd say "not a dynamic executable" and exit 1: it needs no library.
-  const { stdout } = await run(command('ldd', binaries), { reject: false });
+  const { stdout } = await run(command('ldd', binaries), { reject: false, env });
   const libs = new Set<string>();
   for (const line of stdout.split('\n')) {
     // With several files, ldd heads each list with "/usr/bin/node:" (unindented): not a library.
@@ -97,8 +99,43 @@ async function libraries(binaries: readonly string[]): Promise<string[]> {
   return [...libs];
 }
 
+/**
+ * What ldd's answer depends on: the binaries themselves, the loader's cache (ldconfig rewrites
+ * it whenever a library is installed or removed) and preload list, and the LD_ variables ldd
+ * honours (ld.so(8)).
+ */
+async function librariesKey(binaries: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const stamp = async (path: string) => {
+    const info = await stat(path).catch(() => undefined);
+    return info ? `${path}\0${info.ino}\0${info.size}\0${info.mtimeMs}` : `${path}\0none`;
+  };
+  const files = await Promise.all([...binaries, '/etc/ld.so.cache', '/etc/ld.so.preload'].map(stamp));
+  return createHash('sha256')
+    .update([LAYOUT_VERSION, process.arch, `LD_LIBRARY_PATH=${env.LD_LIBRARY_PATH ?? ''}`, `LD_PRELOAD=${env.LD_PRELOAD ?? ''}`, ...files].join('\n'))
+    .digest('hex');
+}
+
+/**
+ * ldd's answer, remembered in the user's cache dir under the key above: running it (a script
+ * that starts the loader a few times per binary) and loading execa to do so were about 0.1 s
+ * of every full run. Another key, a cache file that does not parse, or a remembered library
+ * that is gone runs ldd again; the cache is never needed, so failing to write it is no error.
+ */
+async function libraries(binaries: readonly string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+  const file = join(cacheDir(env), 'runtime-libraries.json');
+  const key = await librariesKey(binaries, env);
+  const cached = await readFile(file, 'utf8')
+    .then((text) => JSON.parse(text) as { key?: unknown; libraries?: unknown })
+    .catch(() => undefined);
+  const list = cached?.key === key && Array.isArray(cached.libraries) && cached.libraries.every((l) => typeof l === 'string' && l.startsWith('/')) ? (cached.libraries as string[]) : undefined;
+  if (list && (await Promise.all(list.map((lib) => stat(lib).then(() => true, () => false)))).every(Boolean)) return list;
+  const found = await lddLibraries(binaries, env);
+  await writeFileAtomic(file, `${JSON.stringify({ key, libraries: found })}\n`).catch(() => undefined);
+  return found;
+}
+
 /** Which of this machine's files make the runtime: image path → host path. */
-async function hostFiles(parts: RuntimeParts): Promise<{ files: Map<string, string>; description: string[] }> {
+async function hostFiles(parts: RuntimeParts, env: NodeJS.ProcessEnv): Promise<{ files: Map<string, string>; description: string[] }> {
   const files = new Map<string, string>();
   const description: string[] = [];
   const binaries: string[] = [];
@@ -132,7 +169,7 @@ async function hostFiles(parts: RuntimeParts): Promise<{ files: Map<string, stri
   }
   if (binaries.length) {
     try {
-      for (const lib of await libraries(binaries)) files.set(lib.replace(/^\/+/, ''), lib);
+      for (const lib of await libraries(binaries, env)) files.set(lib.replace(/^\/+/, ''), lib);
     } catch (error) {
       throw new UserError(`Cannot list the libraries of this machine's ${description.join(', ')} with ldd: ${(error as Error).message}`, {
         exitCode: ExitCode.missingTool,
@@ -149,8 +186,8 @@ async function hostFiles(parts: RuntimeParts): Promise<{ files: Map<string, stri
  * the loader looks libraries up by the names ldd printed), and each is stat'ed once, so the
  * fingerprint and the layer describe the same bytes.
  */
-export async function hostRuntime(parts: RuntimeParts): Promise<HostRuntime> {
-  const { files, description } = await hostFiles(parts);
+export async function hostRuntime(parts: RuntimeParts, options: { env?: NodeJS.ProcessEnv } = {}): Promise<HostRuntime> {
+  const { files, description } = await hostFiles(parts, options.env ?? process.env);
   const entries = new Map<string, TarEntry>();
   const addDirs = (path: string) => {
     for (let dir = dirname(path); dir !== '.' && dir !== '/'; dir = dirname(dir)) if (!entries.has(dir)) entries.set(dir, { type: 'dir', path: dir });

@@ -218,14 +218,15 @@ const RUNTIME_PARTS = { node: true, nginx: true, shell: true } as const;
  * Start reading this machine's runtime (ldd, stat: ~0.15 s) for the built-in images, so it
  * overlaps the work before the images are checked; their check then finds it done. Linux only.
  */
-export function warmHostRuntime(engine: Engine): void {
-  if (process.platform === 'linux') hostRuntimeOnce(engine, 'richie-dev').catch(() => undefined);
+export function warmHostRuntime(engine: Engine, env: NodeJS.ProcessEnv = process.env): void {
+  if (process.platform === 'linux') hostRuntimeOnce(engine, 'richie-dev', env).catch(() => undefined);
 }
 
-function hostRuntimeOnce(engine: Engine, namespace: string): Promise<HostRuntime> {
+/** Read once per command (the command's env: where ldd's answer is cached, the LD_ variables). */
+function hostRuntimeOnce(engine: Engine, namespace: string, env: NodeJS.ProcessEnv = process.env): Promise<HostRuntime> {
   const s = state(engine);
   let found = s.hostRuntime.get(namespace);
-  if (!found) s.hostRuntime.set(namespace, (found = hostRuntime(RUNTIME_PARTS)));
+  if (!found) s.hostRuntime.set(namespace, (found = hostRuntime(RUNTIME_PARTS, { env })));
   return found;
 }
 
@@ -518,7 +519,7 @@ export async function ensureBuiltIn(engine: Engine, tag: string, options: ImageO
     const s = state(engine);
     if (process.platform === 'linux') {
       // Read this machine's runtime (ldd, stat) while the engine is asked what it runs.
-      hostRuntimeOnce(engine, namespace).catch(() => undefined);
+      hostRuntimeOnce(engine, namespace, options.env).catch(() => undefined);
       const hostInputsMatch = await hostImageCurrent(engine, name, namespace, files);
       if (hostInputsMatch) return { result: s.made.has(tag) ? 'built' : 'present', base: 'host', sources };
     }
