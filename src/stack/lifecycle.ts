@@ -2,6 +2,8 @@
  * stop, down and status: they go by the project's labels alone, never reading the config or
  * the stack file, so a broken one cannot block them. Kept apart from src/stack/stack.ts so
  * that these commands load none of the Compose model (zod, yaml): half of a down's own time.
+ * Also takeDown, the one way a container is stopped and removed (down, and up's removals and
+ * recreates).
  */
 import type { ContainerState, ContainerSummary, Engine } from './engine.js';
 import { LABEL, owns, projectLabels, type ProjectId } from './project.js';
@@ -17,7 +19,7 @@ export function ownContainers(ctx: ProjectId): Record<string, string> {
 }
 
 export async function stopAll(ctx: ProjectEngine): Promise<string[]> {
-  const containers = (await ctx.engine.containers(ownContainers(ctx))).filter((c) => c.running);
+  const containers = (await ctx.engine.containerList(ownContainers(ctx))).filter((c) => c.running);
   // In parallel, each with the grace period it was created with (richie-dev's default: 1 s).
   await Promise.all(containers.map((c) => ctx.engine.stop(c.id)));
   return containers.map((c) => c.labels[LABEL.service] ?? c.name);
