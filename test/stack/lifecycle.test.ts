@@ -96,9 +96,10 @@ describe('down on a real engine', () => {
     const stopped = await container('stopped', [first, second], true);
     await Promise.all([engine.start(proxy), engine.start(app)]);
 
-    const since = (await sh('date', ['+%s.%N'])).stdout.trim();
+    // docker events takes fractional seconds since the epoch.
+    const since = (Date.now() / 1000).toFixed(3);
     const result = await downAll({ engine, project, projectDir }, { volumes: false });
-    const until = (await sh('date', ['+%s.%N'])).stdout.trim();
+    const until = ((Date.now() + 1) / 1000).toFixed(3);
     expect(result.containers.sort()).toEqual([`${project}_app_1`, `${project}_proxy_1`, `${project}_stopped_1`]);
     expect(result.networks.sort()).toEqual([first, second]);
     expect(await engine.containerList({ [LABEL.project]: project })).toEqual([]);
