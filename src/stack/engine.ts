@@ -547,7 +547,7 @@ export class Engine {
       image: info.Config.Image,
       imageId: info.Image,
       ports,
-      networks: Object.entries(info.NetworkSettings?.Networks ?? {}).map(([name, net]) => ({ id: net.NetworkID, name })),
+      networks: attachedNetworks(info.NetworkSettings?.Networks),
     };
   }
 
@@ -639,7 +639,7 @@ export class Engine {
       name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
       labels: c.Labels ?? {},
       running: c.State === 'running',
-      networks: Object.entries(c.NetworkSettings?.Networks ?? {}).map(([name, net]) => ({ id: net.NetworkID, name })),
+      networks: attachedNetworks(c.NetworkSettings?.Networks),
     }));
   }
 
@@ -796,6 +796,11 @@ function engineMessage(text: string): string {
   } catch {
     return text.trim(); // not JSON: the engine's text as it is
   }
+}
+
+/** The networks a container is on, from its inspect or its list entry (both key them by name). */
+function attachedNetworks(networks: Record<string, { NetworkID: string }> | undefined): { id: string; name: string }[] {
+  return Object.entries(networks ?? {}).map(([name, net]) => ({ id: net.NetworkID, name }));
 }
 
 function labelFilter(labels: Record<string, string>): { label: string[] } {
