@@ -215,8 +215,9 @@ function state(engine: Engine): EngineState {
 const RUNTIME_PARTS = { node: true, nginx: true, shell: true } as const;
 
 /**
- * Start reading this machine's runtime (ldd, stat: ~0.15 s) for the built-in images, so it
- * overlaps the work before the images are checked; their check then finds it done. Linux only.
+ * Start reading this machine's runtime (a stat of each file, and ldd when its answer is not
+ * cached: ~0.15 s then) for the built-in images, so it overlaps the work before the images
+ * are checked; their check then finds it done. Linux only.
  */
 export function warmHostRuntime(engine: Engine, env: NodeJS.ProcessEnv = process.env): void {
   if (process.platform === 'linux') hostRuntimeOnce(engine, 'richie-dev', env).catch(() => undefined);
