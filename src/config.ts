@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UserError } from './errors.js';
+import type { Inputs } from './inputs.js';
 import { DEFAULT_RELEASE, type Release } from './lms/releases.js';
 import { projectPaths } from './paths.js';
 
@@ -105,8 +106,10 @@ export interface LoadedConfig {
   file: string | undefined;
 }
 
-export async function loadConfig(projectDir: string): Promise<LoadedConfig> {
+/** `inputs` (the up record's) is told the file was read, there or not: one appearing changes the run. */
+export async function loadConfig(projectDir: string, inputs?: Inputs): Promise<LoadedConfig> {
   const file = projectPaths(projectDir).configFile;
+  inputs?.file(file);
   let text: string;
   try {
     text = await readFile(file, 'utf8');

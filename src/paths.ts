@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from './errors.js';
+import { variable, type Inputs } from './inputs.js';
 
 /** The one git-ignored folder of generated files in a project. */
 export const STATE_DIR_NAME = '.richie-dev';
@@ -46,13 +47,13 @@ export interface CaRootSource {
 }
 
 /** The user's own richie-dev settings: `${XDG_CONFIG_HOME:-~/.config}/richie-dev/config.json`. */
-export function userConfigFile(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CONFIG_HOME || join(homeDir(env), '.config'), 'richie-dev', 'config.json');
+export function userConfigFile(env: NodeJS.ProcessEnv = process.env, inputs?: Inputs): string {
+  return join(variable(env, 'XDG_CONFIG_HOME', inputs) || join(homeDir(env, inputs), '.config'), 'richie-dev', 'config.json');
 }
 
 /** richie-dev's data dir: the default CA root, and the record of the CAs it created. */
-export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_DATA_HOME || join(homeDir(env), '.local', 'share'), 'richie-dev');
+export function dataDir(env: NodeJS.ProcessEnv = process.env, inputs?: Inputs): string {
+  return join(variable(env, 'XDG_DATA_HOME', inputs) || join(homeDir(env, inputs), '.local', 'share'), 'richie-dev');
 }
 
 /** What richie-dev remembers to go faster and can always compute again: `${XDG_CACHE_HOME:-~/.cache}/richie-dev`. */
@@ -69,17 +70,20 @@ export function createdCasFile(env: NodeJS.ProcessEnv = process.env): string {
  * The CA root comes from the user only: `--ca-root`, else `$CAROOT` (mkcert's order), else the
  * user-level config's `caRoot`, else the XDG data dir. Never from the project: a cloned
  * repository must not choose which CA its user trusts (config-schema.ts refuses the key).
+ * `inputs` (the up record's) is told each variable and file the choice read.
  */
-export function caRoot(options: { flag?: string | undefined }, env: NodeJS.ProcessEnv = process.env): CaRootSource {
+export function caRoot(options: { flag?: string | undefined; inputs?: Inputs | undefined }, env: NodeJS.ProcessEnv = process.env): CaRootSource {
   if (options.flag) return { dir: resolve(options.flag), from: 'flag' };
-  if (env.CAROOT) return { dir: resolve(env.CAROOT), from: 'CAROOT' };
-  const fromUser = userConfigCaRoot(env);
+  const fromEnv = variable(env, 'CAROOT', options.inputs);
+  if (fromEnv) return { dir: resolve(fromEnv), from: 'CAROOT' };
+  const fromUser = userConfigCaRoot(env, options.inputs);
   if (fromUser) return { dir: fromUser, from: 'user-config' };
-  return { dir: dataDir(env), from: 'default' };
+  return { dir: dataDir(env, options.inputs), from: 'default' };
 }
 
-function userConfigCaRoot(env: NodeJS.ProcessEnv): string | undefined {
-  const file = userConfigFile(env);
+function userConfigCaRoot(env: NodeJS.ProcessEnv, inputs: Inputs | undefined): string | undefined {
+  const file = userConfigFile(env, inputs);
+  inputs?.file(file);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -97,7 +101,7 @@ function userConfigCaRoot(env: NodeJS.ProcessEnv): string | undefined {
   if (typeof value !== 'string' || value === '') {
     throw new UserError(`${file}: caRoot must be a directory path, got ${JSON.stringify(value)}.`, { fix: `Set "caRoot" in ${file} to a directory, e.g. "~/.local/share/richie-dev".` });
   }
-  return resolve(dirname(file), expandHome(value, env));
+  return resolve(dirname(file), expandHome(value, env, inputs));
 }
 
 export function caFiles(dir: string): { cert: string; key: string } {
@@ -106,20 +110,21 @@ export function caFiles(dir: string): { cert: string; key: string } {
 }
 
 export function hostsFilePath(
-  options: { flag?: string | undefined },
+  options: { flag?: string | undefined; inputs?: Inputs | undefined },
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
 ): string {
   if (options.flag) return resolve(options.flag);
-  if (env.RICHIE_DEV_HOSTS_FILE) return resolve(env.RICHIE_DEV_HOSTS_FILE);
-  if (platform === 'win32') return `${env.SystemRoot ?? 'C:\\Windows'}\\System32\\drivers\\etc\\hosts`;
+  const fromEnv = variable(env, 'RICHIE_DEV_HOSTS_FILE', options.inputs);
+  if (fromEnv) return resolve(fromEnv);
+  if (platform === 'win32') return `${variable(env, 'SystemRoot', options.inputs) ?? 'C:\\Windows'}\\System32\\drivers\\etc\\hosts`;
   return '/etc/hosts';
 }
 
-export function homeDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.HOME || homedir();
+export function homeDir(env: NodeJS.ProcessEnv = process.env, inputs?: Inputs): string {
+  return variable(env, 'HOME', inputs) || homedir();
 }
 
-function expandHome(path: string, env: NodeJS.ProcessEnv): string {
-  return path === '~' || path.startsWith('~/') ? join(homeDir(env), path.slice(1)) : path;
+function expandHome(path: string, env: NodeJS.ProcessEnv, inputs?: Inputs): string {
+  return path === '~' || path.startsWith('~/') ? join(homeDir(env, inputs), path.slice(1)) : path;
 }

@@ -3,6 +3,7 @@
  */
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
+import type { Inputs } from '../inputs.js';
 import { saveSecret } from '../lms/secret.js';
 import type { Backend } from '../lms/site.js';
 import { planRender, renderAll, richieSettingsFile, type RenderOptions } from '../render/index.js';
@@ -17,6 +18,8 @@ export interface RenderCommandOptions {
   backend?: Backend | undefined;
   upstreams?: RenderOptions['upstreams'];
   certDir?: string;
+  /** The up record's (run): told the config, the templates, the secret and every file written. */
+  inputs?: Inputs;
 }
 
 export interface RenderCommandResult {
@@ -29,7 +32,7 @@ export interface RenderCommandResult {
 }
 
 export async function run(options: RenderCommandOptions): Promise<RenderCommandResult> {
-  const { config } = await loadConfig(options.projectDir);
+  const { config } = await loadConfig(options.projectDir, options.inputs);
   const backend = options.backend ?? (options.tls ? 'real' : 'fake');
   const result = await renderAll({
     config,
@@ -41,6 +44,11 @@ export async function run(options: RenderCommandOptions): Promise<RenderCommandR
   });
   const mode = options.tls ? 'tls' : 'http';
   await mergeState(options.projectDir, { mode, lms: backend });
+  if (options.inputs) {
+    // The files written are inputs too: one edited by hand is rendered again.
+    for (const path of [...result.read.files, ...result.files.map((f) => f.path)]) options.inputs.file(path);
+    for (const path of result.read.dirs) options.inputs.dir(path);
+  }
   return { mode, backend, urls: { catalog: result.model.catalog.origin, lms: result.model.lms.origin, ...(result.models.length > 1 ? { lmses: result.models.map((m) => m.lms.origin) } : {}) }, files: result.files, warnings: result.warnings };
 }
 

@@ -5,13 +5,15 @@
  * A re-run on an unchanged, healthy stack answers from the up record (src/stack/record.ts)
  * without loading, rendering or planning; `--json` says which path answered ("path": "record"
  * or "full", and with "full" why the record did not hold). The record's inputs are what the
- * full path read, logged as it read them, not a list kept here.
+ * full path's steps say they read, through the InputLog handed down from here (src/inputs.ts),
+ * not a list kept here.
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProjectConfig } from '../config.js';
 import { ExitCode, UserError, isUserError } from '../errors.js';
 import { readIfExists } from '../fsutil.js';
+import { InputLog, type Inputs } from '../inputs.js';
 import type { HostsChange } from '../hosts/index.js';
 import type { Backend } from '../lms/site.js';
 import { caFiles, caRoot, hostsFilePath, projectPaths, type ProjectPaths } from '../paths.js';
@@ -67,7 +69,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
 }
 
 async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: Engine): Promise<RunResult> {
-  const [{ identify, recordIdentity }, { checkRecord, observeReads, saveRecord }] = await Promise.all([import('../stack/project.js'), import('../stack/record.js')]);
+  const [{ identify, recordIdentity }, { checkRecord, saveRecord }] = await Promise.all([import('../stack/project.js'), import('../stack/record.js')]);
   const id = await identify(engine, options.projectDir);
   const stateFile = projectPaths(id.projectDir).stateFile;
   const mode = options.tls ? 'tls' : 'http';
@@ -97,13 +99,14 @@ async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: En
   const { loadConfig } = await import('../config.js');
   await loadConfig(options.projectDir);
   await recordIdentity(id);
-  const { result, log } = await observeReads(env, (logged) => fullPath(options, logged, engine, id));
+  const log = new InputLog(env);
+  const result = await fullPath(options, env, log, engine, id);
   await saveRecord({ id, stateFile, facts, log, engine, services: result.services, healthchecks: result.healthchecks, result: { urls: result.urls, warnings: result.warnings } });
   return { mode, backend, project: id.project, path: 'full', recordRefused: check.refused, urls: result.urls, hosts: result.hosts, services: result.services, engine: engineInfo(), warnings: result.warnings };
 }
 
 /** Every step, each redoing only what changed. */
-async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, engine: Engine, id: ProjectId) {
+async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inputs, engine: Engine, id: ProjectId) {
   const warnings: string[] = [];
   const backend: Backend = options.backend ?? (options.tls ? 'real' : 'fake');
   const stopped = () => {
@@ -118,13 +121,18 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, engine: Eng
   let hosts: RunResult['hosts'] = null;
   if (options.tls) {
     // Bad input changes nothing: check the hosts file is there before creating certificates.
-    await access(hostsFilePath({ flag: options.hostsFile }, env)).catch(() => {
-      throw new UserError(`The hosts file ${hostsFilePath({ flag: options.hostsFile }, env)} does not exist.`, { fix: 'Check --hosts-file or RICHIE_DEV_HOSTS_FILE.' });
+    const hostsFile = hostsFilePath({ flag: options.hostsFile, inputs }, env);
+    inputs.file(hostsFile);
+    await access(hostsFile).catch(() => {
+      throw new UserError(`The hosts file ${hostsFile} does not exist.`, { fix: 'Check --hosts-file or RICHIE_DEV_HOSTS_FILE.' });
     });
     // Loaded only for TLS: certificates, trust stores and the hosts file are not needed over HTTP.
     const [{ run: setupSsl }, { add: hostsAdd }] = await Promise.all([import('./setup-ssl.js'), import('./hosts.js')]);
     const ssl = await setupSsl({ projectDir: options.projectDir, caRoot: options.caRoot, progress: options.progress ?? 'silent', env, trust: 'report', render: false });
     warnings.push(...ssl.warnings);
+    // The CA and the certificates setup-ssl checked (the CA root's variables: stageCa below).
+    const checked = [...(ssl.ca ? Object.values(caFiles(ssl.ca.dir)) : []), ...ssl.certificate.files.flatMap((f) => [f.cert, f.key])];
+    for (const path of checked) inputs.file(path);
     const untrusted = ssl.trust.filter((t) => t.after === 'not-trusted').map((t) => t.label);
     if (untrusted.length) warnings.push(`The CA is not trusted yet in ${untrusted.join(', ')}: run "richie-dev trust install".`);
     stopped();
@@ -137,7 +145,7 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, engine: Eng
         ...(engine.target.remote ? { addresses: [engine.target.address] } : {}),
       });
       for (const conflict of hosts.conflicts.filter((c) => c.shadows)) {
-        warnings.push(`${hostsFilePath({ flag: options.hostsFile }, env)} line ${conflict.line} maps ${conflict.host} to ${conflict.address} before richie-dev's entries.`);
+        warnings.push(`${hostsFile} line ${conflict.line} maps ${conflict.host} to ${conflict.address} before richie-dev's entries.`);
       }
     } catch (error) {
       if (!isUserError(error) || error.exitCode !== ExitCode.permission) throw error;
@@ -148,13 +156,13 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, engine: Eng
   stopped();
 
   const [{ run: render }, { stackContext }, { up }, { probeOf }] = await Promise.all([import('./render.js'), import('../stack/context.js'), import('../stack/up.js'), import('../stack/stack.js')]);
-  const rendered = await render({ projectDir: options.projectDir, tls: options.tls, backend });
+  const rendered = await render({ projectDir: options.projectDir, tls: options.tls, backend, inputs });
   warnings.push(...rendered.warnings);
   stopped();
   // One context from here: config, paths, the stack read, the engine, the project's identity.
-  const ctx = await stackContext({ projectDir: options.projectDir, env, engine, id, ...(options.stackFile ? { stackFile: options.stackFile } : {}) });
+  const ctx = await stackContext({ projectDir: options.projectDir, env, engine, id, inputs, ...(options.stackFile ? { stackFile: options.stackFile } : {}) });
   warnings.push(...ctx.stack.warnings);
-  await stageCa(ctx.paths, ctx.config, options, env);
+  await stageCa(ctx.paths, ctx.config, options, env, inputs);
   const services = await up(ctx, {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -168,12 +176,14 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, engine: Eng
 }
 
 /** The apps trust the project's CA through a copy in .richie-dev/ssl (mounted read-only). */
-async function stageCa(paths: ProjectPaths, _config: ProjectConfig, options: RunOptions, env: NodeJS.ProcessEnv): Promise<string> {
+async function stageCa(paths: ProjectPaths, _config: ProjectConfig, options: RunOptions, env: NodeJS.ProcessEnv, inputs?: Inputs): Promise<string> {
   const target = join(paths.sslDir, 'ca.pem');
   await mkdir(paths.sslDir, { recursive: true });
   // Only the public certificate: setup-ssl has already checked the CA (run-ssl), and over HTTP
   // a CA that is there is worth trusting all the same.
-  const caCert = caFiles(caRoot({ flag: options.caRoot }, env).dir).cert;
+  const caCert = caFiles(caRoot({ flag: options.caRoot, inputs }, env).dir).cert;
+  inputs?.file(caCert);
+  inputs?.file(target);
   const caPem = await readIfExists(caCert).catch(() => undefined);
   if (caPem !== undefined) {
     if ((await readIfExists(target)) !== caPem) await writeFile(target, caPem);

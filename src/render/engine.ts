@@ -29,6 +29,9 @@ export interface Templates {
   render: Record<string, Render>;
   /** Whether the build's precompiled templates served them (false: compiled from source). */
   precompiled: boolean;
+  /** The folder and the source files read: the up record's inputs. */
+  dir: string;
+  files: string[];
 }
 
 interface Source {
@@ -70,7 +73,9 @@ async function precompiledEntries(file: string): Promise<Record<string, Precompi
  * `root` and `precompiled` are for tests; the CLI uses the shipped folder and build output.
  */
 export async function loadTemplates(folder: string, root = TEMPLATES_DIR, precompiled = PRECOMPILED): Promise<Templates> {
-  const sources = await readSources(join(root, folder));
+  const dir = join(root, folder);
+  const sources = await readSources(dir);
+  const files = sources.map((s) => join(dir, `${s.name}.hbs`));
   const entries = await precompiledEntries(precompiled);
   const specs = sources.map((s) => {
     const entry = entries?.[`${folder}/${s.name}`];
@@ -80,7 +85,7 @@ export async function loadTemplates(folder: string, root = TEMPLATES_DIR, precom
     // Handlebars' runtime build: a tenth of the compiler's load time, enough for precompiled specs.
     const engine = (load('handlebars/dist/handlebars.runtime.min.js') as HandlebarsModule).create();
     const render = collect(sources, (s, i) => engine.template(specs[i] as never), (name, t) => engine.registerPartial(name, t));
-    return { render, precompiled: true };
+    return { render, precompiled: true, dir, files };
   }
   // Handlebars' single-file build: its package entry also loads source-map support and the
   // precompiler, three times the load time, for nothing a render uses.
@@ -91,7 +96,7 @@ export async function loadTemplates(folder: string, root = TEMPLATES_DIR, precom
     (s) => (isPartial(s.name) ? s.text : engine.compile(s.text, OPTIONS)),
     (name, t) => engine.registerPartial(name, t as string),
   );
-  return { render, precompiled: false };
+  return { render, precompiled: false, dir, files };
 }
 
 function collect(

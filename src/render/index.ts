@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { ProjectConfig } from '../config.js';
 import { catalogEnv, lmsEnv, richieSettings } from '../lms/env.js';
-import { courseRunSyncSecret, saveSecret } from '../lms/secret.js';
+import { courseRunSyncSecret, saveSecret, secretsFile } from '../lms/secret.js';
 import { siteModels, type Backend, type SiteModel } from '../lms/site.js';
 import { projectPaths } from '../paths.js';
 import { loadTemplates } from './engine.js';
@@ -31,6 +31,8 @@ export interface RenderResult {
   model: SiteModel;
   models: SiteModel[];
   warnings: string[];
+  /** What the render read besides the config (the up record's inputs). */
+  read: RenderPlan['read'];
 }
 
 /** The stack's defaults: app containers on port 8000, certificates mounted at /etc/nginx/ssl. */
@@ -47,6 +49,8 @@ export interface RenderPlan {
   outputs: [path: string, content: string][];
   /** A sync secret made for this render, saved with its files. */
   newSecret?: string;
+  /** What the render read besides the config: the secret's file, the templates' folder and files. */
+  read: { files: string[]; dirs: string[] };
 }
 
 /** The Python settings snippet for a Richie checkout: `.richie-dev/richie/lms_backends.py`. */
@@ -61,7 +65,8 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const models = await siteModels(options.config, { tls: options.tls, backend: options.backend, secret });
   const model = models[0]!;
   const warnings = [...new Set(models.flatMap((m) => m.warnings))];
-  const templates = (await loadTemplates('nginx')).render;
+  const loaded = await loadTemplates('nginx');
+  const templates = loaded.render;
   /** How nginx reaches a site: the test's loopback, the configured upstream, or its container. */
   const site = (key: string, configured: string | undefined, container: string) => {
     if (options.upstreams || !configured) return { server: container, https: false, sslName: '' };
@@ -87,7 +92,8 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
       [join(paths.envDir, `${m.stem}.env`), envFile(`LMS (OpenEdX) settings for ${m.release}${models.length > 1 ? ` (${m.key}, "${m.name}")` : ''}: ${m.tls ? 'TLS' : 'HTTP'}, ${m.backend} backend`, lmsEnv(m))],
     );
   });
-  return { projectDir: options.projectDir, model, models, warnings, outputs, ...(isNew ? { newSecret: secret } : {}) };
+  const read = { files: [secretsFile(options.projectDir), ...loaded.files], dirs: [loaded.dir] };
+  return { projectDir: options.projectDir, model, models, warnings, outputs, read, ...(isNew ? { newSecret: secret } : {}) };
 }
 
 export async function writeRender(plan: RenderPlan): Promise<RenderResult> {
@@ -99,7 +105,7 @@ export async function writeRender(plan: RenderPlan): Promise<RenderResult> {
   for (const file of files) {
     if (file.status === 'user-owned') warnings.push(`${file.path} no longer has richie-dev's first line, so it is yours and was not overwritten.`);
   }
-  return { files, model: plan.model, models: plan.models, warnings };
+  return { files, model: plan.model, models: plan.models, warnings, read: plan.read };
 }
 
 export async function renderAll(options: RenderOptions): Promise<RenderResult> {

@@ -19,6 +19,7 @@ import { dirname, join, normalize, posix, resolve } from 'node:path';
 import { Alias, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type ScalarTag } from 'yaml';
 import * as z from 'zod';
 import { UserError } from '../errors.js';
+import { variable, type Inputs } from '../inputs.js';
 import { InterpolationError, interpolate, parseDotEnv, splitCommand } from './interpolate.js';
 
 export interface PortSpec {
@@ -210,6 +211,8 @@ export interface ReadStackOptions {
   env?: NodeJS.ProcessEnv;
   /** The home directory `~` expands to (default: the user's). */
   home?: string;
+  /** The up record's (run): told the stack file, the `.env` beside it (there or not) and each variable read from `env`. */
+  inputs?: Inputs;
 }
 
 /**
@@ -225,17 +228,20 @@ export async function readStack(file: string, vars: Record<string, string | unde
   });
   const baseDir = dirname(file);
   const env = options.env ?? process.env;
+  const fromEnv = (name: string) => variable(env, name, options.inputs);
   const inputs = [file];
   const dotEnvFile = join(baseDir, '.env');
+  options.inputs?.file(file);
+  options.inputs?.file(dotEnvFile);
   const dotEnvText = await readFile(dotEnvFile, 'utf8').catch(() => undefined);
   const dotEnv = new Map<string, string>();
   if (dotEnvText !== undefined) {
     inputs.push(dotEnvFile);
-    for (const [k, v] of parseDotEnv(dotEnvText, (name) => env[name])) dotEnv.set(k, v.value);
+    for (const [k, v] of parseDotEnv(dotEnvText, fromEnv)) dotEnv.set(k, v.value);
   }
-  const lookup = (name: string): string | undefined => vars[name] ?? env[name] ?? dotEnv.get(name);
+  const lookup = (name: string): string | undefined => vars[name] ?? fromEnv(name) ?? dotEnv.get(name);
   // `~` as Compose v1 expands it (os.path.expanduser: $HOME first), read from the command's env.
-  return parseStack(text, { file, baseDir, lookup, home: options.home ?? (env['HOME'] || homedir()), inputs });
+  return parseStack(text, { file, baseDir, lookup, home: options.home ?? (fromEnv('HOME') || homedir()), inputs });
 }
 
 export interface ParseContext {

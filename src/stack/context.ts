@@ -5,6 +5,7 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type ProjectConfig } from '../config.js';
+import type { Inputs } from '../inputs.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
 import { readStack, type ServiceSpec, type StackSpec } from './compose.js';
 import { Engine } from './engine.js';
@@ -36,10 +37,10 @@ export function stackVars(paths: ProjectPaths, config: ProjectConfig): Record<st
  * The project's stack, read once: its own variables over the process environment over the
  * `.env` beside the stack file. Needs no engine (`stack config` uses it alone).
  */
-export async function loadStack(options: { projectDir: string; env?: NodeJS.ProcessEnv; stackFile?: string }): Promise<{ config: ProjectConfig; paths: ProjectPaths; stack: StackSpec }> {
-  const { config } = await loadConfig(options.projectDir);
+export async function loadStack(options: { projectDir: string; env?: NodeJS.ProcessEnv; stackFile?: string; inputs?: Inputs }): Promise<{ config: ProjectConfig; paths: ProjectPaths; stack: StackSpec }> {
+  const { config } = await loadConfig(options.projectDir, options.inputs);
   const paths = projectPaths(options.projectDir);
-  const stack = await readStack(options.stackFile ?? stackFilePath(paths, config), stackVars(paths, config), { env: options.env ?? process.env });
+  const stack = await readStack(options.stackFile ?? stackFilePath(paths, config), stackVars(paths, config), { env: options.env ?? process.env, ...(options.inputs ? { inputs: options.inputs } : {}) });
   return { config, paths, stack: forProject(stack, config) };
 }
 
@@ -113,9 +114,10 @@ export { identify, recordIdentity, withProjectLock } from './project.js';
 
 /**
  * A command's view of the stack, resolved once: config, paths, the stack file read, the
- * engine connected (under the command's signal) and the project identified.
+ * engine connected (under the command's signal) and the project identified. With `inputs`
+ * (run's up record), every step on the context tells it what it reads.
  */
-export async function stackContext(options: { projectDir: string; env?: NodeJS.ProcessEnv; stackFile?: string; signal?: AbortSignal; engine?: Engine; id?: ProjectId }): Promise<StackContext & { config: ProjectConfig; paths: ProjectPaths }> {
+export async function stackContext(options: { projectDir: string; env?: NodeJS.ProcessEnv; stackFile?: string; signal?: AbortSignal; engine?: Engine; id?: ProjectId; inputs?: Inputs }): Promise<StackContext & { config: ProjectConfig; paths: ProjectPaths }> {
   const [{ config, paths, stack }, engine] = await Promise.all([loadStack(options), options.engine ?? Engine.connect(options.env ?? process.env, options.signal ? { signal: options.signal } : {})]);
-  return { engine, stack, env: options.env ?? process.env, images: config.images, ...(options.id ?? (await identify(engine, paths.projectDir))), config, paths };
+  return { engine, stack, env: options.env ?? process.env, images: config.images, ...(options.inputs ? { inputs: options.inputs } : {}), ...(options.id ?? (await identify(engine, paths.projectDir))), config, paths };
 }

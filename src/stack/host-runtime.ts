@@ -60,6 +60,11 @@ export interface HostRuntime {
   fingerprint: string;
   /** What went in, for the image history: "node v20.19.0, nginx, sh, grep". */
   description: string;
+  /**
+   * What the fingerprint stands for, for the up record: the files stamped (the binaries, the
+   * loader's cache and preload list, every file taken) and the variables ldd's answer depends on.
+   */
+  read: { stamped: string[]; variables: string[] };
 }
 
 const MINIMAL_ETC: Record<string, string> = {
@@ -99,19 +104,20 @@ async function lddLibraries(binaries: readonly string[], env: NodeJS.ProcessEnv)
   return [...libs];
 }
 
-/**
- * What ldd's answer depends on: the binaries themselves, the loader's cache (ldconfig rewrites
- * it whenever a library is installed or removed) and preload list, and the LD_ variables ldd
- * honours (ld.so(8)).
- */
+/** The loader's cache (ldconfig rewrites it whenever a library is installed or removed) and preload list. */
+const LOADER_FILES = ['/etc/ld.so.cache', '/etc/ld.so.preload'];
+/** The variables ldd honours (ld.so(8)). */
+const LOADER_VARIABLES = ['LD_LIBRARY_PATH', 'LD_PRELOAD'];
+
+/** What ldd's answer depends on: the binaries themselves, the loader's files and its variables. */
 async function librariesKey(binaries: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
   const stamp = async (path: string) => {
     const info = await stat(path).catch(() => undefined);
     return info ? `${path}\0${info.ino}\0${info.size}\0${info.mtimeMs}` : `${path}\0none`;
   };
-  const files = await Promise.all([...binaries, '/etc/ld.so.cache', '/etc/ld.so.preload'].map(stamp));
+  const files = await Promise.all([...binaries, ...LOADER_FILES].map(stamp));
   return createHash('sha256')
-    .update([LAYOUT_VERSION, process.arch, `LD_LIBRARY_PATH=${env.LD_LIBRARY_PATH ?? ''}`, `LD_PRELOAD=${env.LD_PRELOAD ?? ''}`, ...files].join('\n'))
+    .update([LAYOUT_VERSION, process.arch, ...LOADER_VARIABLES.map((name) => `${name}=${env[name] ?? ''}`), ...files].join('\n'))
     .digest('hex');
 }
 
@@ -218,9 +224,11 @@ export async function hostRuntime(parts: RuntimeParts, options: { env?: NodeJS.P
       hash.update(`${path}\0${mode}\n`);
     }
   }
+  const stampedPaths = new Set([...files.values(), ...stamped.map((s) => s.source), ...(files.size ? LOADER_FILES : [])]);
   return {
     entries: [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     fingerprint: hash.digest('hex').slice(0, 16),
     description: description.join(', '),
+    read: { stamped: [...stampedPaths].sort(), variables: files.size ? LOADER_VARIABLES : [] },
   };
 }

@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
+import { variable, type Inputs } from '../inputs.js';
 import { TEMPLATES_DIR } from '../render/engine.js';
 import type { ServiceSpec } from './compose.js';
 import type { Engine } from './engine.js';
@@ -73,6 +74,8 @@ export interface ImageOptions {
   namespace?: string | undefined;
   /** Where the built-in images' folders are (default templates/images). */
   templatesDir?: string | undefined;
+  /** The up record's (run): told the template files, the runtime files stamped and the variables read. */
+  inputs?: Inputs | undefined;
 }
 
 export interface BuiltInResult {
@@ -169,7 +172,7 @@ export function onRegistry(ref: string, registry: string | undefined): string {
 
 function registryRefs(options: ImageOptions): { node: string; nginx: string; registry: string } {
   const env = options.env ?? process.env;
-  const registry = env.RICHIE_DEV_REGISTRY || options.config?.registry || undefined;
+  const registry = variable(env, 'RICHIE_DEV_REGISTRY', options.inputs) || options.config?.registry || undefined;
   return {
     node: onRegistry(options.config?.nodeBase ?? DEFAULT_BASES.nodeBase, registry),
     nginx: onRegistry(options.config?.nginxBase ?? DEFAULT_BASES.nginxBase, registry),
@@ -512,6 +515,10 @@ export async function ensureBuiltIn(engine: Engine, tag: string, options: ImageO
   const dir = join(templatesRoot, name);
   const files = await templateFiles(dir);
   const sources = files.map((f) => join(dir, f.path));
+  if (options.inputs) {
+    options.inputs.dir(dir);
+    for (const source of sources) options.inputs.file(source);
+  }
   const mode = options.config?.base ?? 'auto';
   let reason: string | undefined;
   if (mode === 'auto') {
@@ -522,15 +529,27 @@ export async function ensureBuiltIn(engine: Engine, tag: string, options: ImageO
       // Read this machine's runtime (ldd, stat) while the engine is asked what it runs.
       hostRuntimeOnce(engine, namespace, options.env).catch(() => undefined);
       const hostInputsMatch = await hostImageCurrent(engine, name, namespace, files);
-      if (hostInputsMatch) return { result: s.made.has(tag) ? 'built' : 'present', base: 'host', sources };
+      if (hostInputsMatch) {
+        await noteRuntime(engine, namespace, options);
+        return { result: s.made.has(tag) ? 'built' : 'present', base: 'host', sources };
+      }
     }
     s.unusable ??= hostUnusable(engine);
     reason = await s.unusable;
   }
   const useRegistry = mode === 'registry' || reason !== undefined;
   const result = useRegistry ? await ensureOnRegistry(engine, name, options, files) : await ensureOnHost(engine, name, namespace, templatesRoot, files, options.onProgress);
+  if (!useRegistry) await noteRuntime(engine, namespace, options);
   await sweepOnce(engine, namespace);
   return { result, base: useRegistry ? 'registry' : 'host', ...(reason ? { reason } : {}), sources };
+}
+
+/** An image made on this machine's runtime: the runtime's files and variables are the up record's inputs. */
+async function noteRuntime(engine: Engine, namespace: string, options: ImageOptions): Promise<void> {
+  if (!options.inputs) return;
+  const runtime = await hostRuntimeOnce(engine, namespace, options.env);
+  for (const path of runtime.read.stamped) options.inputs.looked(path);
+  for (const name of runtime.read.variables) options.inputs.env(name);
 }
 
 async function hostImageCurrent(engine: Engine, name: BuiltInName, namespace: string, files: readonly TemplateFile[]): Promise<boolean> {

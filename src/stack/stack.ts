@@ -8,6 +8,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { ExitCode, UserError } from '../errors.js';
+import { variable, type Inputs } from '../inputs.js';
 import { DOCKER_HEALTHCHECK_DEFAULTS, type ServiceSpec, type StackSpec } from './compose.js';
 import type { BaseConfig } from './images.js';
 import { envFileValues } from './interpolate.js';
@@ -26,6 +27,8 @@ export interface StackContext extends ProjectId {
   env?: NodeJS.ProcessEnv;
   /** The project's `images` keys that choose what the built-in images are built on. */
   images?: BaseConfig;
+  /** The up record's (run): told each env file, bind mount and variable the steps read. */
+  inputs?: Inputs;
 }
 
 /** Progress, for the command layer to show: a service's state as it changes. */
@@ -47,7 +50,8 @@ export async function desiredContainers(ctx: StackContext): Promise<ContainerCon
     let found = envFiles.get(file);
     if (!found) {
       // As Compose reads an env_file (quotes, export, comments, ${V}), not as richie-dev writes its own.
-      found = readFile(file, 'utf8').then((text) => envFileValues(text, (name) => (ctx.env ?? process.env)[name]), () => {
+      ctx.inputs?.file(file);
+      found = readFile(file, 'utf8').then((text) => envFileValues(text, (name) => variable(ctx.env ?? process.env, name, ctx.inputs)), () => {
         throw new UserError(`${file} (env_file of service ${service}) does not exist.`, { fix: 'Run "richie-dev render" (or run / run-ssl, which render first).' });
       });
       envFiles.set(file, found);
@@ -64,7 +68,7 @@ export async function desiredContainers(ctx: StackContext): Promise<ContainerCon
           throw new UserError(`${bind.source} (mounted into ${service.name} at ${bind.target}) does not exist.`, { fix: 'Run "richie-dev setup-ssl" and "richie-dev render" first.' });
         }
       }
-      const [image, bindsHash] = await Promise.all([ctx.engine.image(service.image), contentHash(binds.map((b) => b.source))]);
+      const [image, bindsHash] = await Promise.all([ctx.engine.image(service.image), contentHash(binds.map((b) => b.source), ctx.inputs)]);
       return containerConfig(ctx, ctx.stack, service, { envFromFiles, imageId: image?.id ?? service.image, bindsHash });
     }),
   );

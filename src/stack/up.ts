@@ -20,7 +20,7 @@ export interface UpOptions {
 export async function up(ctx: StackContext, options: UpOptions = {}): Promise<ServiceOutcome[]> {
   for (const service of ctx.stack.services) {
     if (options.signal?.aborted) break;
-    await ensureImage(ctx.engine, service, (text) => options.onImage?.(service.name, text), { config: ctx.images, env: ctx.env });
+    await ensureImage(ctx.engine, service, (text) => options.onImage?.(service.name, text), { config: ctx.images, env: ctx.env, inputs: ctx.inputs });
   }
   const p = await planStack(ctx);
   return execute(ctx, p, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
