@@ -79,11 +79,12 @@ export function register(program: Command): void {
     .description('the stack file as richie-dev reads it')
     .command('config')
     .description("print the stack resolved (variables, paths, defaults) in Compose's canonical form; --json: the same as JSON")
-    .addHelpText('after', '\nExit codes: 0 printed, 3 the stack file is invalid (its line and column are named).')
-    .action(async function (this: Command) {
+    .option('--show-secrets', 'print secret values (the course-run sync secret, and variables named *SECRET*, *TOKEN*, *PASSWORD*, *KEY*...) instead of ********')
+    .addHelpText('after', '\nSecret values are masked unless --show-secrets is given.\nExit codes: 0 printed, 3 the stack file is invalid (its line and column are named).')
+    .action(async function (this: Command, opts: { showSecrets?: boolean }) {
       const g = globalOptions(this);
       const [{ config }, { composeYaml }] = await Promise.all([import('../commands/stack.js'), import('../stack/canonical.js')]);
-      const result = await config({ projectDir: g.projectDir });
+      const result = await config({ projectDir: g.projectDir, showSecrets: Boolean(opts.showSecrets) });
       if (!g.json && !g.quiet) for (const w of result.warnings) process.stderr.write(`! ${w}\n`);
       finish(g, result, () => composeYaml(result.config));
     });

@@ -104,10 +104,43 @@ export interface ConfigResult {
   config: import('../stack/canonical.js').ComposeConfig;
   /** Unset variables, and env files that cannot be read yet (render writes richie-dev's). */
   warnings: string[];
+  /** How many environment and build-arg values were masked (0 with showSecrets). */
+  masked: number;
 }
 
-/** The stack as richie-dev will run it: read, validated and resolved, without the engine. */
-export async function config(options: StackOptions): Promise<ConfigResult> {
+/** What `stack config` prints instead of a secret value. */
+export const MASK = '********';
+
+/** Names whose values are secrets: the sync secret, OAuth secrets, tokens, passwords, keys. */
+const SECRET_NAME = /SECRET|PASSW(OR)?D|TOKEN|CREDENTIAL|PRIVATE|(^|_)KEY($|_)/i;
+
+/**
+ * Mask, in every service's environment and build args, the values of secret-looking names and
+ * any value holding one of `secrets` (the course-run sync secret is also inside the LMS's
+ * course hooks JSON): the README's promise that a secret is never printed unless asked.
+ */
+export function maskSecrets(config: import('../stack/canonical.js').ComposeConfig, secrets: readonly string[]): number {
+  let masked = 0;
+  const mask = (values: Record<string, string | null> | undefined) => {
+    for (const [key, value] of Object.entries(values ?? {})) {
+      if (value === null || value === '') continue;
+      let next = SECRET_NAME.test(key) ? MASK : value;
+      for (const secret of secrets) next = next.replaceAll(secret, MASK);
+      if (next !== value) (values![key] = next), masked++;
+    }
+  };
+  for (const service of Object.values(config.services)) {
+    mask(service.environment as Record<string, string | null> | undefined);
+    mask((service.build as { args?: Record<string, string | null> } | undefined)?.args);
+  }
+  return masked;
+}
+
+/**
+ * The stack as richie-dev will run it: read, validated and resolved, without the engine.
+ * Secret values are masked unless `showSecrets` (`--show-secrets`).
+ */
+export async function config(options: StackOptions & { showSecrets?: boolean }): Promise<ConfigResult> {
   const [{ loadStack }, { composeConfig }, { envFileValues }, { readFile }] = await Promise.all([
     import('../stack/context.js'),
     import('../stack/canonical.js'),
@@ -125,5 +158,18 @@ export async function config(options: StackOptions): Promise<ConfigResult> {
     if (text === undefined) warnings.push(`The env file ${file} cannot be read yet; it is listed under env_file ("richie-dev render" writes richie-dev's own).`);
     else envFiles.set(file, envFileValues(text, (name) => env[name]));
   }
-  return { inputs: stack.inputs, config: composeConfig(stack, envFiles), warnings };
+  const resolved = composeConfig(stack, envFiles);
+  let masked = 0;
+  if (!options.showSecrets) {
+    const { secretsFile } = await import('../lms/secret.js');
+    const text = await readIfExists(secretsFile(options.projectDir)).catch(() => undefined);
+    let stored: unknown;
+    try {
+      stored = text ? (JSON.parse(text) as { courseRunSync?: unknown } | null)?.courseRunSync : undefined;
+    } catch {
+      stored = undefined; // not JSON: render says so; the names still mask the sync secret
+    }
+    masked = maskSecrets(resolved, typeof stored === 'string' && stored ? [stored] : []);
+  }
+  return { inputs: stack.inputs, config: resolved, warnings, masked };
 }
