@@ -2,10 +2,13 @@
  * The up record on a real Docker engine. A re-run on an unchanged, healthy stack answers from
  * it ("path": "record") and writes nothing — neither to the engine nor to disk; after each
  * kind of change it is refused, says why, and the full path redoes just that. The inputs it
- * checks are whatever the full path read: nothing here, and nothing in run.ts, lists them (the
- * .env beside the stack file and the interpolated variable below are found because the stack
- * reader looked for them). A one-service stack file of the project's own keeps it quick.
+ * checks are what the full path's steps said they read: nothing here, and nothing in run.ts,
+ * lists them (the .env beside the stack file and the interpolated variables below are found
+ * because the stack reader and the env file reader told the InputLog they read them). The
+ * variables are kept by name with a salted hash, never a value. A one-service stack file of
+ * the project's own keeps it quick.
  */
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +31,8 @@ function mtimes(dir: string): Record<string, number> {
 describe('the up record', () => {
   const root = tempDir();
   const dir = join(root, 'recordproj');
-  const env = { ...process.env, CAROOT: join(root, 'ca'), HOME: root, RECORD_TEST_ROLE: 'one' };
+  const unread = `unread-${randomBytes(8).toString('hex')}`;
+  const env = { ...process.env, CAROOT: join(root, 'ca'), HOME: root, RECORD_TEST_ROLE: 'role-one', RECORD_TEST_UNREAD_TOKEN: unread };
   const again = (more: Partial<Parameters<typeof run>[0]> = {}) => run({ projectDir: dir, tls: false, env, ...more });
   const actions = (result: RunResult) => result.services.map((s) => `${s.name}:${s.action}`);
   const config = (more: object = {}) => writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ stackFile: 'stack.yml', images: { catalog: IMAGE }, ...more }));
@@ -109,6 +113,18 @@ describe('the up record', () => {
     // The CLI says which path answered.
     const json = JSON.parse((await cli(['--project-dir', dir, '--json', 'run'], { env })).stdout);
     expect(json.path, json.recordRefused).toBe('record');
+  });
+
+  it('keeps the variables the stack file read by name, with a salted hash: no value, and none it did not read', () => {
+    const text = readFileSync(join(dir, '.richie-dev', 'state.json'), 'utf8');
+    const { env: vars } = (JSON.parse(text) as { up: { env: { salt: string; hashes: Record<string, string | null> } } }).up;
+    expect(vars.salt).toMatch(/^[0-9a-f]{32}$/);
+    expect(vars.hashes.RECORD_TEST_ROLE).toMatch(/^[0-9a-f]{64}$/);
+    expect(vars.hashes).toHaveProperty('RECORD_TEST_GREETING', null); // read by extra.env, unset
+    expect(Object.keys(vars.hashes)).not.toContain('RECORD_TEST_UNREAD_TOKEN');
+    expect(Object.keys(vars.hashes)).not.toContain('PATH');
+    expect(text).not.toContain('role-one');
+    expect(text).not.toContain(unread);
   });
 
   it('a generated file edited by hand: refused, rendered again, the container kept', async () => {
