@@ -19,6 +19,8 @@ import { basename, dirname, join } from 'node:path';
 export interface LockOptions {
   /** How long to wait for another live richie-dev before giving up. */
   timeoutMs?: number;
+  /** The lock file's mode (0644: its owner's pid is no secret; the project lock is 0600, as everything in .richie-dev/). */
+  mode?: number;
 }
 
 export class LockBusyError extends Error {
@@ -43,7 +45,7 @@ export async function withLock<T>(target: string, work: () => Promise<T>, option
   let delay = 5;
   await removeStaleLockTemps(lock);
   for (;;) {
-    if (await tryCreate(lock, token)) break;
+    if (await tryCreate(lock, token, options.mode)) break;
     const seen = await readOwner(lock);
     if (seen && (await isStale(seen))) {
       await removeIfStillStale(lock, seen);
@@ -90,14 +92,14 @@ function lockTemp(file: string, pid = process.pid): string {
  * a lock nobody can judge until EMPTY_GRACE_MS has passed. Where hard links are refused (some
  * mounted file systems), the lock is created with O_EXCL and written after.
  */
-async function tryCreate(file: string, token: string): Promise<boolean> {
+async function tryCreate(file: string, token: string, mode = 0o644): Promise<boolean> {
   const temp = lockTemp(file);
-  await writeNew(temp, token).catch(async (error: NodeJS.ErrnoException) => {
+  await writeNew(temp, token, mode).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;
     // A temp file by our pid is a dead run's (pids are unique among live processes), or a link
     // someone planted: neither is followed, both go.
     await unlink(temp);
-    await writeNew(temp, token);
+    await writeNew(temp, token, mode);
   });
   try {
     await link(temp, file);
@@ -110,7 +112,7 @@ async function tryCreate(file: string, token: string): Promise<boolean> {
     await unlink(temp).catch(() => undefined);
   }
   try {
-    await writeNew(file, token);
+    await writeNew(file, token, mode);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -118,10 +120,11 @@ async function tryCreate(file: string, token: string): Promise<boolean> {
   }
 }
 
-async function writeNew(file: string, text: string): Promise<void> {
-  const handle = await open(file, CREATE_NEW, 0o644);
+async function writeNew(file: string, text: string, mode: number): Promise<void> {
+  const handle = await open(file, CREATE_NEW, mode);
   try {
     await handle.writeFile(text);
+    await handle.chmod(mode); // the umask may have narrowed it at open
   } finally {
     await handle.close();
   }
