@@ -196,6 +196,8 @@ function ensureFolders(stateDir: string, folder: string): void {
   for (const dir of folders(stateDir, folder)) {
     let info = lstatOrUndefined(dir);
     if (!info) {
+      // The project folder itself is the user's: made if missing, as any folder (a library caller's).
+      if (dir === stateDir) mkdirSync(dirname(stateDir), { recursive: true });
       try {
         mkdirSync(dir, STATE_DIR_MODE);
         settleFolder(dir, owner, true);

@@ -15,7 +15,7 @@ import { readIfExists } from '../fsutil.js';
 import type { HostsChange } from '../hosts/index.js';
 import type { Backend } from '../lms/site.js';
 import { caFiles, caRoot, hostsFilePath, projectPaths, type ProjectPaths } from '../paths.js';
-import { readStateFile, writeStateFile } from '../state-dir.js';
+import { checkStateDir, readStateFile, writeStateFile } from '../state-dir.js';
 import type { ProjectId } from '../stack/project.js';
 import { interrupted, Engine } from '../stack/engine.js';
 import type { ServiceOutcome, UpOptions } from '../stack/up.js';
@@ -54,6 +54,8 @@ export interface RunResult {
 
 export async function run(options: RunOptions): Promise<RunResult> {
   const env = options.env ?? process.env;
+  // A link planted in .richie-dev/ is refused first (src/state-dir.ts): nothing changes anywhere.
+  checkStateDir(projectPaths(options.projectDir).stateDir);
   // Refuse what cannot work and reach the engine before changing anything, or waiting.
   const engine = await Engine.connect(env, options.signal ? { signal: options.signal } : {});
   // A project's first run checks its config before the lock makes .richie-dev/: bad input

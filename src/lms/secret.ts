@@ -31,3 +31,10 @@ export async function courseRunSyncSecret(projectDir: string): Promise<{ secret:
 export async function saveSecret(projectDir: string, secret: string): Promise<void> {
   writeStateFile(projectPaths(projectDir).stateDir, secretsFile(projectDir), `${JSON.stringify({ courseRunSync: secret }, null, 2)}\n`);
 }
+
+/** The stored secret kept as it is, its file checked again and narrowed to 0600 if an older richie-dev left it wider. */
+export async function keepSecret(projectDir: string): Promise<void> {
+  const stateDir = projectPaths(projectDir).stateDir;
+  const current = readStateFile(stateDir, secretsFile(projectDir));
+  if (current !== undefined) writeStateFile(stateDir, secretsFile(projectDir), current, { current });
+}

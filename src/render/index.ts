@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { ProjectConfig } from '../config.js';
 import { catalogEnv, lmsEnv, richieSettings } from '../lms/env.js';
-import { courseRunSyncSecret, saveSecret } from '../lms/secret.js';
+import { courseRunSyncSecret, keepSecret, saveSecret } from '../lms/secret.js';
 import { siteModels, type Backend, type SiteModel } from '../lms/site.js';
 import { projectPaths } from '../paths.js';
 import { loadTemplates } from './engine.js';
@@ -92,6 +92,7 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
 
 export async function writeRender(plan: RenderPlan): Promise<RenderResult> {
   if (plan.newSecret) await saveSecret(plan.projectDir, plan.newSecret);
+  else await keepSecret(plan.projectDir);
   // Each write is a new file (0600, owner-only: env files and the snippet carry the sync
   // secret), an fsync and a rename, in .richie-dev/ (src/state-dir.ts).
   const stateDir = projectPaths(plan.projectDir).stateDir;
