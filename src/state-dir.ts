@@ -1,5 +1,5 @@
 /**
- * The one writer under a project's `.richie-dev/` (README, "Generated files"). A cloned
+ * The one writer under a project's `.richie-dev/` (README, "The project's `.richie-dev/`"). A cloned
  * repository can commit anything there, links included, and richie-dev may run as root, so
  * (as OpenSSH keeps ~/.ssh and Git its .git/config.lock):
  *

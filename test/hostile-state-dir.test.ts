@@ -1,5 +1,5 @@
 /**
- * The hostile corpus (issue 19, README "Generated files"): a cloned repository can commit
+ * The hostile corpus (issue 19, README "The project's `.richie-dev/`"): a cloned repository can commit
  * links in `.richie-dev/`. A link is planted at every path richie-dev writes there, at the
  * folder itself and at each folder in it, and a hard link at a few; every command that writes
  * runs as the CLI, as root and as an unprivileged user (nobody, in a project it owns). Every
@@ -55,6 +55,7 @@ function commands(hostsFile: string): string[][] {
     ['render', '--print', 'catalog'],
     ['render', '--ssl', '--print', 'lms'],
     ['setup-ssl'],
+    ['setup-ssl', '--no-cert'],
     ['run'],
     ['run-ssl', '--hosts-file', hostsFile],
     ['lms', 'real'],
