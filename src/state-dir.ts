@@ -169,7 +169,7 @@ function walk(dir: string, info: Stats, owner: StateOwner | undefined): void {
     else if (!entry.isFile()) throw notAFileError(path);
     else if (entry.nlink > 1) {
       const names = entries.filter(([, other]) => other.ino === entry.ino && other.dev === entry.dev).map(([n]) => n);
-      const lockTaking = names.length === entry.nlink && names.some((n) => n.endsWith('.richie-dev.lock'));
+      const lockTaking = names.length === entry.nlink && names.some((n) => /\.richie-dev\.lock(\.takeover)?$/.test(n));
       if (!lockTaking) throw hardLinkError(path, entry.nlink);
     }
   }

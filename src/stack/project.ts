@@ -16,7 +16,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { LockBusyError, withLock } from '../hosts/lock.js';
 import { projectPaths } from '../paths.js';
 import { mergeState, readState } from '../state.js';
-import { checkStateDir, ensureStateDir } from '../state-dir.js';
+import { checkStateDir, ensureStateDir, stateOwner } from '../state-dir.js';
 import type { Engine } from './engine.js';
 
 export const LABEL = {
@@ -131,7 +131,8 @@ export async function withProjectLock<T>(projectDir: string, work: () => Promise
   ensureStateDir(paths.stateDir);
   try {
     // Long enough for a cold first up (image builds) ahead of us. 0600, as every file there.
-    return await withLock(join(paths.stateDir, 'stack'), work, { timeoutMs: 15 * 60_000, mode: 0o600 });
+    // Under sudo it is the invoking user's, as everything there (src/state-dir.ts).
+    return await withLock(join(paths.stateDir, 'stack'), work, { timeoutMs: 15 * 60_000, mode: 0o600, owner: stateOwner()?.give });
   } catch (error) {
     if (error instanceof LockBusyError) {
       throw new UserError(`Another richie-dev (pid ${error.pid}) has been working on ${paths.projectDir} for 15 minutes.`, { exitCode: ExitCode.input, fix: `Wait for it, or stop it ("kill ${error.pid}").` });
