@@ -6,7 +6,9 @@
  */
 import { UserError } from '../errors.js';
 import type { Backend } from '../lms/site.js';
+import { projectPaths } from '../paths.js';
 import { readState } from '../state.js';
+import { checkStateDir } from '../state-dir.js';
 import { Engine } from '../stack/engine.js';
 import type { UpOptions } from '../stack/up.js';
 import type { RunResult } from './run.js';
@@ -22,6 +24,8 @@ export async function show(options: { projectDir: string }): Promise<LmsShowResu
 }
 
 export async function switchTo(options: { projectDir: string; backend: Backend; env?: NodeJS.ProcessEnv; signal?: AbortSignal; onEvent?: UpOptions['onEvent'] }): Promise<{ backend: Backend; services: RunResult['services'] }> {
+  // A link planted in .richie-dev/ is refused before the engine is asked anything.
+  checkStateDir(projectPaths(options.projectDir).stateDir);
   const engine = await Engine.connect(options.env ?? process.env, options.signal ? { signal: options.signal } : {});
   const [{ run: render }, { stackContext, withProjectLock }, { up }] = await Promise.all([import('./render.js'), import('../stack/context.js'), import('../stack/up.js')]);
   return withProjectLock(options.projectDir, async () => {

@@ -10,6 +10,7 @@ import { planRender, renderAll, richieSettingsFile, type RenderOptions } from '.
 import type { RenderedFile } from '../render/files.js';
 import { projectPaths } from '../paths.js';
 import { mergeState } from '../state.js';
+import { checkStateDir } from '../state-dir.js';
 
 export interface RenderCommandOptions {
   projectDir: string;
@@ -33,6 +34,7 @@ export interface RenderCommandResult {
 
 export async function run(options: RenderCommandOptions): Promise<RenderCommandResult> {
   const { config } = await loadConfig(options.projectDir, options.inputs);
+  checkStateDir(projectPaths(options.projectDir).stateDir);
   const backend = options.backend ?? (options.tls ? 'real' : 'fake');
   const result = await renderAll({
     config,
@@ -69,8 +71,10 @@ export interface PrintResult {
  */
 export async function print(options: RenderCommandOptions & { app: App }): Promise<PrintResult> {
   const { config } = await loadConfig(options.projectDir);
+  checkStateDir(projectPaths(options.projectDir).stateDir);
   const backend = options.backend ?? (options.tls ? 'real' : 'fake');
   const plan = await planRender({ config, projectDir: options.projectDir, tls: options.tls, backend });
+  // saveSecret writes .richie-dev/.gitignore first (src/state-dir.ts): git never stages it.
   if (plan.newSecret) await saveSecret(options.projectDir, plan.newSecret);
   const envDir = projectPaths(options.projectDir).envDir;
   const wanted = options.app === 'catalog' ? [join(envDir, 'catalog.env'), richieSettingsFile(options.projectDir)] : plan.models.map((m) => join(envDir, `${m.stem}.env`));

@@ -8,7 +8,7 @@
  * full path's steps say they read, through the InputLog handed down from here (src/inputs.ts),
  * not a list kept here.
  */
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProjectConfig } from '../config.js';
 import { ExitCode, UserError, isUserError } from '../errors.js';
@@ -17,6 +17,7 @@ import { InputLog, type Inputs } from '../inputs.js';
 import type { HostsChange } from '../hosts/index.js';
 import type { Backend } from '../lms/site.js';
 import { caFiles, caRoot, hostsFilePath, projectPaths, type ProjectPaths } from '../paths.js';
+import { checkStateDir, readStateFile, writeStateFile } from '../state-dir.js';
 import type { ProjectId } from '../stack/project.js';
 import { interrupted, Engine } from '../stack/engine.js';
 import type { ServiceOutcome, UpOptions } from '../stack/up.js';
@@ -55,6 +56,8 @@ export interface RunResult {
 
 export async function run(options: RunOptions): Promise<RunResult> {
   const env = options.env ?? process.env;
+  // A link planted in .richie-dev/ is refused first (src/state-dir.ts): nothing changes anywhere.
+  checkStateDir(projectPaths(options.projectDir).stateDir);
   // Refuse what cannot work and reach the engine before changing anything, or waiting.
   const engine = await Engine.connect(env, options.signal ? { signal: options.signal } : {});
   // A project's first run checks its config before the lock makes .richie-dev/: bad input
@@ -175,21 +178,21 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inp
   return { urls: rendered.urls, hosts, services, warnings, healthchecks };
 }
 
-/** The apps trust the project's CA through a copy in .richie-dev/ssl (mounted read-only). */
+/**
+ * The apps trust the project's CA through a copy in .richie-dev/ssl (mounted read-only),
+ * written through src/state-dir.ts: 0600 (the containers read it as root) and never through
+ * a link planted there.
+ */
 async function stageCa(paths: ProjectPaths, _config: ProjectConfig, options: RunOptions, env: NodeJS.ProcessEnv, inputs?: Inputs): Promise<string> {
   const target = join(paths.sslDir, 'ca.pem');
-  await mkdir(paths.sslDir, { recursive: true });
   // Only the public certificate: setup-ssl has already checked the CA (run-ssl), and over HTTP
   // a CA that is there is worth trusting all the same.
   const caCert = caFiles(caRoot({ flag: options.caRoot, inputs }, env).dir).cert;
   inputs?.file(caCert);
   inputs?.file(target);
   const caPem = await readIfExists(caCert).catch(() => undefined);
-  if (caPem !== undefined) {
-    if ((await readIfExists(target)) !== caPem) await writeFile(target, caPem);
-  } else if ((await readIfExists(target)) === undefined) {
-    // Over HTTP there may be no CA at all: the apps then trust nothing extra.
-    await writeFile(target, '');
-  }
+  const current = readStateFile(paths.stateDir, target);
+  // Over HTTP there may be no CA at all: the apps then trust nothing extra.
+  if (caPem !== undefined || current === undefined) writeStateFile(paths.stateDir, target, caPem ?? '', { current });
   return caCert;
 }

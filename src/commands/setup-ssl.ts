@@ -4,21 +4,20 @@
  * TLS configuration rendered for them (what Richie's bin/setup-ssl patches into nginx by hand).
  */
 import { createPrivateKey } from 'node:crypto';
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { LOOPBACK_CONSTRAINTS, caPermissionWarnings, createCa, describeScope, readCa, retireCa, trustObjection, type LocalCa } from '../certs/ca.js';
-import { writeFileSafely } from '../certs/files.js';
 import { DEFAULT_KEY_TYPE, generateKey, type KeyType } from '../certs/keys.js';
 import { issueLeaf, leafNames, leafProblems, type LeafCheck } from '../certs/leaf.js';
 import { isPermitted, type NameConstraints } from '../certs/x509.js';
 import { configuredHosts, loadConfig } from '../config.js';
 import { sharedParentDomain } from '../domains.js';
 import { ExitCode } from '../errors.js';
-import { readIfExists } from '../fsutil.js';
 import { caFiles, caRoot, hostCertPaths, projectPaths, type CaRootSource, type ProjectPaths } from '../paths.js';
 import type { Backend } from '../lms/site.js';
 import type { RenderedFile } from '../render/files.js';
 import { planRender, writeRender } from '../render/index.js';
-import { ensureStateDir, mergeState, readState } from '../state.js';
+import { mergeState, readState } from '../state.js';
+import { checkStateDir, readStateFile, writeStateFile } from '../state-dir.js';
 import { runSteps, type ProgressMode, type Step, type StepCheck, type StepOutcome } from '../steps.js';
 import { applyTrust, assertTrustworthy, discoverStores, type StoreReport } from '../trust/index.js';
 import { trustExitCode } from './trust.js';
@@ -108,6 +107,8 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
   const { config } = await loadConfig(options.projectDir);
   const hosts = configuredHosts(config);
   const paths = projectPaths(options.projectDir);
+  // A link planted in .richie-dev/ is refused before a CA is made or anything is written.
+  checkStateDir(paths.stateDir);
   const root = caRoot({ flag: options.caRoot }, env);
   const keyType = options.keyType ?? DEFAULT_KEY_TYPE;
   // No CA files at all means a new CA and a new leaf: start both keys now, on the thread pool,
@@ -297,7 +298,8 @@ const caStep: Step<Context> = {
 
 async function readPair(paths: ProjectPaths, host: string): Promise<{ cert: string; key: string; certPem?: string; keyPem?: string }> {
   const files = hostCertPaths(paths, host);
-  const [certPem, keyPem] = await Promise.all([readIfExists(files.cert), readIfExists(files.key)]);
+  // Not through a link: the files a check reads are the ones the step then replaces.
+  const [certPem, keyPem] = [readStateFile(paths.stateDir, files.cert), readStateFile(paths.stateDir, files.key)];
   return { ...files, ...(certPem === undefined ? {} : { certPem }), ...(keyPem === undefined ? {} : { keyPem }) };
 }
 
@@ -332,14 +334,14 @@ const certificateStep: Step<Context> = {
     const ca = ctx.ca!;
     const keyPem = await (ctx.leafKey ?? generateKey(ctx.keyType, 'leaf'));
     const certPem = await issueLeaf({ ca, names: ctx.names, keyPem, now: ctx.now });
-    await mkdir(ctx.paths.sslDir, { recursive: true });
-    await ensureStateDir(ctx.paths);
     for (const host of ctx.hosts) {
       const files = hostCertPaths(ctx.paths, host);
-      // Key before certificate: a certificate on disk always has its key beside it.
-      writeFileSafely(files.key, keyPem, 0o600, false);
+      // Through src/state-dir.ts (0600, never through a link), not synced: a later run finds
+      // them wrong by content and issues them again. Key before certificate: a certificate on
+      // disk always has its key beside it.
+      writeStateFile(ctx.paths.stateDir, files.key, keyPem, { durable: false });
       // The chain nginx serves: leaf, then the CA.
-      writeFileSafely(files.cert, certPem + ca.certPem, 0o644, false);
+      writeStateFile(ctx.paths.stateDir, files.cert, certPem + ca.certPem, { durable: false });
     }
     ctx.leafIssued = true;
     return `issued for ${ctx.names.join(', ')}`;

@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { readIfExists } from '../fsutil.js';
 import { hostCertPaths, projectPaths } from '../paths.js';
 import { readState } from '../state.js';
+import { checkStateDir } from '../state-dir.js';
 import { Engine } from '../stack/engine.js';
 import { LABEL } from '../stack/project.js';
 import { downAll, statusAll, stopAll, type ProjectEngine } from '../stack/lifecycle.js';
@@ -23,6 +24,8 @@ export interface StackOptions {
  * other way round), and identify the project under it.
  */
 async function locked<T>(options: StackOptions, work: (ctx: ProjectEngine) => Promise<T>): Promise<T> {
+  // A link planted in .richie-dev/ is refused before the engine is asked anything.
+  checkStateDir(projectPaths(options.projectDir).stateDir);
   const [engine, { identify, withProjectLock }] = await Promise.all([Engine.connect(options.env ?? process.env), import('../stack/project.js')]);
   return withProjectLock(options.projectDir, async () => work({ engine, ...(await identify(engine, options.projectDir)) }));
 }

@@ -19,6 +19,10 @@ import { basename, dirname, join } from 'node:path';
 export interface LockOptions {
   /** How long to wait for another live richie-dev before giving up. */
   timeoutMs?: number;
+  /** The lock file's mode (0644: its owner's pid is no secret; the project lock is 0600, as everything in .richie-dev/). */
+  mode?: number;
+  /** Who the lock file is given to (fchown): under sudo, the invoking user, so their next run can read a lock a killed run left. */
+  owner?: { uid: number; gid: number } | undefined;
 }
 
 export class LockBusyError extends Error {
@@ -43,7 +47,7 @@ export async function withLock<T>(target: string, work: () => Promise<T>, option
   let delay = 5;
   await removeStaleLockTemps(lock);
   for (;;) {
-    if (await tryCreate(lock, token)) break;
+    if (await tryCreate(lock, token, options.mode, options.owner)) break;
     const seen = await readOwner(lock);
     if (seen && (await isStale(seen))) {
       await removeIfStillStale(lock, seen);
@@ -90,14 +94,14 @@ function lockTemp(file: string, pid = process.pid): string {
  * a lock nobody can judge until EMPTY_GRACE_MS has passed. Where hard links are refused (some
  * mounted file systems), the lock is created with O_EXCL and written after.
  */
-async function tryCreate(file: string, token: string): Promise<boolean> {
+async function tryCreate(file: string, token: string, mode = 0o644, owner?: LockOptions['owner']): Promise<boolean> {
   const temp = lockTemp(file);
-  await writeNew(temp, token).catch(async (error: NodeJS.ErrnoException) => {
+  await writeNew(temp, token, mode, owner).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;
     // A temp file by our pid is a dead run's (pids are unique among live processes), or a link
     // someone planted: neither is followed, both go.
     await unlink(temp);
-    await writeNew(temp, token);
+    await writeNew(temp, token, mode, owner);
   });
   try {
     await link(temp, file);
@@ -110,7 +114,7 @@ async function tryCreate(file: string, token: string): Promise<boolean> {
     await unlink(temp).catch(() => undefined);
   }
   try {
-    await writeNew(file, token);
+    await writeNew(file, token, mode, owner);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -118,10 +122,12 @@ async function tryCreate(file: string, token: string): Promise<boolean> {
   }
 }
 
-async function writeNew(file: string, text: string): Promise<void> {
-  const handle = await open(file, CREATE_NEW, 0o644);
+async function writeNew(file: string, text: string, mode: number, owner?: LockOptions['owner']): Promise<void> {
+  const handle = await open(file, CREATE_NEW, mode);
   try {
     await handle.writeFile(text);
+    await handle.chmod(mode); // the umask may have narrowed it at open
+    if (owner) await handle.chown(owner.uid, owner.gid);
   } finally {
     await handle.close();
   }

@@ -1,11 +1,12 @@
 /**
- * The course-run sync secret both sides share: random per project, kept in .richie-dev/ (0600),
- * never printed.
+ * The course-run sync secret both sides share: random per project, kept in .richie-dev/ (0600,
+ * through src/state-dir.ts: never through a planted link), never printed.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { readIfExists, writeFileAtomic } from '../fsutil.js';
+import { UserError } from '../errors.js';
 import { projectPaths } from '../paths.js';
+import { readStateFile, writeStateFile } from '../state-dir.js';
 
 export function secretsFile(projectDir: string): string {
   return join(projectPaths(projectDir).stateDir, 'secrets.json');
@@ -13,12 +14,27 @@ export function secretsFile(projectDir: string): string {
 
 /** The project's secret, or a new one not yet saved (saveSecret writes it, once every check has passed). */
 export async function courseRunSyncSecret(projectDir: string): Promise<{ secret: string; isNew: boolean }> {
-  const text = await readIfExists(secretsFile(projectDir));
-  const stored = text ? (JSON.parse(text) as { courseRunSync?: string }).courseRunSync : undefined;
-  if (stored) return { secret: stored, isNew: false };
+  const file = secretsFile(projectDir);
+  const text = readStateFile(projectPaths(projectDir).stateDir, file);
+  let stored: unknown;
+  try {
+    stored = text ? (JSON.parse(text) as { courseRunSync?: unknown } | null)?.courseRunSync : undefined;
+  } catch (error) {
+    throw new UserError(`${file} is not valid JSON: ${(error as Error).message}`, {
+      fix: `Remove it (rm ${file}) and render again: a new secret is made, which both apps then share.`,
+    });
+  }
+  if (typeof stored === 'string' && stored) return { secret: stored, isNew: false };
   return { secret: randomBytes(32).toString('hex'), isNew: true };
 }
 
 export async function saveSecret(projectDir: string, secret: string): Promise<void> {
-  await writeFileAtomic(secretsFile(projectDir), `${JSON.stringify({ courseRunSync: secret }, null, 2)}\n`, 0o600);
+  writeStateFile(projectPaths(projectDir).stateDir, secretsFile(projectDir), `${JSON.stringify({ courseRunSync: secret }, null, 2)}\n`);
+}
+
+/** The stored secret kept as it is, its file checked again and narrowed to 0600 if an older richie-dev left it wider. */
+export async function keepSecret(projectDir: string): Promise<void> {
+  const stateDir = projectPaths(projectDir).stateDir;
+  const current = readStateFile(stateDir, secretsFile(projectDir));
+  if (current !== undefined) writeStateFile(stateDir, secretsFile(projectDir), current, { current });
 }

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { ProjectConfig } from '../config.js';
 import { catalogEnv, lmsEnv, richieSettings } from '../lms/env.js';
-import { courseRunSyncSecret, saveSecret, secretsFile } from '../lms/secret.js';
+import { courseRunSyncSecret, keepSecret, saveSecret, secretsFile } from '../lms/secret.js';
 import { siteModels, type Backend, type SiteModel } from '../lms/site.js';
 import { projectPaths } from '../paths.js';
 import { loadTemplates } from './engine.js';
@@ -98,9 +98,12 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
 
 export async function writeRender(plan: RenderPlan): Promise<RenderResult> {
   if (plan.newSecret) await saveSecret(plan.projectDir, plan.newSecret);
-  // In parallel: each write is a temp file, an fsync and a rename. Env files and the settings
-  // snippet carry the sync secret: owner-only.
-  const files = await Promise.all(plan.outputs.map(([path, content]) => writeGenerated(path, content, /\.(env|py)$/.test(path) ? 0o600 : 0o644)));
+  else await keepSecret(plan.projectDir);
+  // Each write is a new file (0600, owner-only: env files and the snippet carry the sync
+  // secret), an fsync and a rename, in .richie-dev/ (src/state-dir.ts).
+  const stateDir = projectPaths(plan.projectDir).stateDir;
+  const files: RenderedFile[] = [];
+  for (const [path, content] of plan.outputs) files.push(await writeGenerated(stateDir, path, content));
   const warnings = [...plan.warnings];
   for (const file of files) {
     if (file.status === 'user-owned') warnings.push(`${file.path} no longer has richie-dev's first line, so it is yours and was not overwritten.`);

@@ -10,12 +10,13 @@
  * second checkout gets a name of its own: the folder name plus a short hash of its path.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { LockBusyError, withLock } from '../hosts/lock.js';
 import { projectPaths } from '../paths.js';
-import { ensureStateDir, mergeState, readState } from '../state.js';
+import { mergeState, readState } from '../state.js';
+import { checkStateDir, ensureStateDir, stateOwner } from '../state-dir.js';
 import type { Engine } from './engine.js';
 
 export const LABEL = {
@@ -125,11 +126,13 @@ export async function recordIdentity(id: ProjectId): Promise<void> {
  */
 export async function withProjectLock<T>(projectDir: string, work: () => Promise<T>): Promise<T> {
   const paths = projectPaths(projectDir);
-  await mkdir(paths.stateDir, { recursive: true });
-  await ensureStateDir(paths);
+  // No link in .richie-dev/, the lock's path included, before anything is written there.
+  checkStateDir(paths.stateDir);
+  ensureStateDir(paths.stateDir);
   try {
-    // Long enough for a cold first up (image builds) ahead of us.
-    return await withLock(join(paths.stateDir, 'stack'), work, { timeoutMs: 15 * 60_000 });
+    // Long enough for a cold first up (image builds) ahead of us. 0600, as every file there.
+    // Under sudo it is the invoking user's, as everything there (src/state-dir.ts).
+    return await withLock(join(paths.stateDir, 'stack'), work, { timeoutMs: 15 * 60_000, mode: 0o600, owner: stateOwner()?.give });
   } catch (error) {
     if (error instanceof LockBusyError) {
       throw new UserError(`Another richie-dev (pid ${error.pid}) has been working on ${paths.projectDir} for 15 minutes.`, { exitCode: ExitCode.input, fix: `Wait for it, or stop it ("kill ${error.pid}").` });

@@ -5,7 +5,7 @@
  * and down leaving no labelled resource. No registry: the images are built from the host.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,12 @@ describe('the stack on a real Docker engine', () => {
     expect(first.urls).toEqual({ catalog: 'https://richie.local.dev:18070', lms: 'https://edx.local.dev:18073' });
     const curlMain = () => sh('curl', ['-sS', '--cacert', join(root, 'ca', 'rootCA.pem'), '--resolve', 'richie.local.dev:18070:127.0.0.1', 'https://richie.local.dev:18070/']);
     expect((await curlMain()).stdout).toContain('openedx-hawthorn');
+    // What the containers read from .richie-dev/ (nginx's servers and certificates, the CA the
+    // apps trust) is owner-only, and they read it all the same: they run as root.
+    for (const name of readdirSync(join(dir, '.richie-dev'), { recursive: true }) as string[]) {
+      const info = statSync(join(dir, '.richie-dev', name));
+      expect([name, (info.mode & 0o777).toString(8)]).toEqual([name, info.isDirectory() ? '700' : '600']);
+    }
 
     // A second run-ssl on a healthy stack: no engine writes at all.
     const again = await run({ projectDir: dir, tls: true, hostsFile: join(dir, 'hosts'), env: { ...process.env, ...env } });
