@@ -33,9 +33,18 @@ export interface LocalCa {
   dir: string;
   certFile: string;
   keyFile: string;
+  /**
+   * The one certificate rootCA.pem holds, re-encoded from the DER that was parsed and checked:
+   * what every trust store is handed (src/trust/handoff.ts), never rootCA.pem itself.
+   */
   certPem: string;
+  /** Its DER bytes (x509.raw): the SHA-256 fingerprint is their hash. */
+  certDer: Buffer;
   keyPem: string;
   x509: X509Certificate;
+  /** The CA's validity, read from the certificate. */
+  notBefore: Date;
+  notAfter: Date;
   /** SHA-256 fingerprint, colon-separated hex (as `openssl x509 -fingerprint -sha256`). */
   fingerprint: string;
   /** Undefined for an unconstrained CA, such as one mkcert made. */
@@ -87,8 +96,22 @@ async function readCaFile(path: string, dir: string): Promise<string | undefined
   }
 }
 
+/** PEM blocks of any type ("-----BEGIN CERTIFICATE-----", "-----BEGIN PRIVATE KEY-----", ...). */
+const PEM_BEGIN = /^-----BEGIN ([A-Z0-9 ]+)-----\s*$/gm;
+
 export async function parseCa(dir: string, certPem: string, keyPem: string): Promise<LocalCa> {
   const files = caFiles(dir);
+  // Exactly one certificate: X509Certificate reads the first block only, while a trust store
+  // handed the whole file would take every certificate in it (a second CA behind ours).
+  const blocks = [...certPem.matchAll(PEM_BEGIN)].map((m) => m[1]!);
+  const certificates = blocks.filter((type) => type === 'CERTIFICATE' || type === 'TRUSTED CERTIFICATE' || type === 'X509 CERTIFICATE').length;
+  if (certificates > 1 || blocks.length > 1) {
+    const others = blocks.length - certificates;
+    throw new UserError(
+      `${files.cert} holds ${certificates} certificates${others ? ` and ${others} other PEM block${others === 1 ? '' : 's'}` : ''}; a CA's rootCA.pem must hold exactly one certificate, its own (every certificate in it would be trusted).`,
+      { fix: `Keep only the CA's own certificate in ${files.cert} (the one matching ${files.key}), or move ${dir} away and run "richie-dev setup-ssl" to create a new CA.` },
+    );
+  }
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(certPem);
@@ -123,9 +146,12 @@ export async function parseCa(dir: string, certPem: string, keyPem: string): Pro
     dir,
     certFile: files.cert,
     keyFile: files.key,
-    certPem,
+    certPem: x509.toString(),
+    certDer: Buffer.from(x509.raw),
     keyPem,
     x509,
+    notBefore: new Date(x509.validFrom),
+    notAfter: new Date(x509.validTo),
     fingerprint: x509.fingerprint256,
     constraints: readNameConstraints(x509),
     keyAlgorithm,

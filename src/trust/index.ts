@@ -5,6 +5,7 @@
 import { describeScope, trustObjection, type LocalCa } from '../certs/ca.js';
 import { commandToString } from '../exec.js';
 import { UserError } from '../errors.js';
+import { writeCertificateCopy } from './handoff.js';
 import { findLinuxLayout, linuxSystemStore } from './linux.js';
 import { manualStore } from './manual.js';
 import { findNssDatabases, nssStore } from './nss.js';
@@ -73,11 +74,23 @@ export interface ApplyOptions {
 export async function applyTrust(ca: LocalCa, stores: readonly TrustStore[], action: TrustAction, options: ApplyOptions = {}): Promise<StoreReport[]> {
   if (action === 'install' && !options.allowUnconstrainedCa) await assertTrustworthy(ca, options.env ?? process.env);
   const reports: StoreReport[] = [];
-  for (const store of stores) reports.push(await applyToStore(ca, store, action));
+  if (action === 'status') {
+    for (const store of stores) reports.push(await applyToStore(ca, store, action, ''));
+    return reports;
+  }
+  // The stores read the checked certificate from a file richie-dev writes, never rootCA.pem.
+  // It is removed afterwards, unless printed commands (a blocked store) still need it.
+  const copy = await writeCertificateCopy(ca);
+  try {
+    for (const store of stores) reports.push(await applyToStore(ca, store, action, copy.file));
+  } finally {
+    if (!reports.some((r) => r.commands?.some((cmd) => cmd.includes(copy.file)))) await copy.remove();
+  }
+  for (const report of reports) if (report.commands?.some((cmd) => cmd.includes(copy.file))) report.certificateCopy = copy.file;
   return reports;
 }
 
-async function applyToStore(ca: LocalCa, store: TrustStore, action: TrustAction): Promise<StoreReport> {
+async function applyToStore(ca: LocalCa, store: TrustStore, action: TrustAction, copy: string): Promise<StoreReport> {
   const base = { id: store.id, kind: store.kind, label: store.label };
   const before = await store.status(ca);
   const wanted = action === 'install' ? 'trusted' : 'not-trusted';
@@ -93,11 +106,11 @@ async function applyToStore(ca: LocalCa, store: TrustStore, action: TrustAction)
       reason: blocker.reason,
       blockedBy: blocker.kind,
       fix: blocker.fix,
-      commands: store.manualCommands(ca, action).map(commandToString),
+      commands: store.manualCommands(ca, action, copy).map(commandToString),
     };
   }
   try {
-    if (action === 'install') await store.install(ca);
+    if (action === 'install') await store.install(ca, copy);
     else await store.uninstall(ca);
   } catch (error) {
     return {
@@ -106,7 +119,7 @@ async function applyToStore(ca: LocalCa, store: TrustStore, action: TrustAction)
       after: await store.status(ca).catch(() => 'unknown' as const),
       action: 'failed',
       reason: (error as Error).message,
-      commands: store.manualCommands(ca, action).map(commandToString),
+      commands: store.manualCommands(ca, action, copy).map(commandToString),
     };
   }
   // Verify after acting (STYLE.md 9): mkcert installs NSS, then checks NSS.
