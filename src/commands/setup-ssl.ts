@@ -8,7 +8,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { LOOPBACK_CONSTRAINTS, caPermissionWarnings, createCa, describeScope, readCa, retireCa, trustObjection, type LocalCa } from '../certs/ca.js';
 import { writeFileSafely } from '../certs/files.js';
 import { DEFAULT_KEY_TYPE, generateKey, type KeyType } from '../certs/keys.js';
-import { issueLeaf, leafNames, leafProblems, type LeafCheck } from '../certs/leaf.js';
+import { caDatesProblem, issueLeaf, leafNames, leafProblems, type LeafCheck } from '../certs/leaf.js';
 import { isPermitted, type NameConstraints } from '../certs/x509.js';
 import { configuredHosts, loadConfig } from '../config.js';
 import { sharedParentDomain } from '../domains.js';
@@ -251,6 +251,8 @@ function describeConstraints(c: NameConstraints): string {
   return [...c.dns, ...c.ip].join(', ');
 }
 
+const RECREATE_FIX = 'Recreate the CA with "richie-dev setup-ssl --force" (the old one is kept beside it), then run "richie-dev trust install".';
+
 const caStep: Step<Context> = {
   id: 'ca',
   title: 'Local certificate authority',
@@ -258,6 +260,17 @@ const caStep: Step<Context> = {
     const ca = await readCa(ctx.root.dir);
     if (!ca) return { state: 'todo', reason: `no CA in ${ctx.root.dir} yet` };
     ctx.ca = ca;
+    // The CA's dates: an expired CA signs nothing browsers accept; one ending before a new
+    // certificate would caps it (certs/leaf.ts cappedNotAfter). --force makes a new CA.
+    const dates = caDatesProblem(ca, ctx.now);
+    if (dates && ctx.force) return { state: 'todo', reason: `${dates.message}: recreating it (--force)` };
+    if (dates?.kind === 'expired') {
+      return { state: 'blocked', reason: `${dates.message}.`, fix: RECREATE_FIX };
+    }
+    if (dates) {
+      const warning = `${dates.message}. Fix: ${RECREATE_FIX}`;
+      if (!ctx.warnings.includes(warning)) ctx.warnings.push(warning);
+    }
     const outside = ctx.names.filter((name) => !isPermitted(name, ca.constraints));
     if (outside.length === 0) {
       const scope = ca.constraints ? `limited to ${describeConstraints(ca.constraints)}` : 'no name constraints';
@@ -268,7 +281,7 @@ const caStep: Step<Context> = {
     return {
       state: 'blocked',
       reason: `${why}; browsers would reject such a certificate ("permitted subtree violation").`,
-      fix: 'Recreate the CA with "richie-dev setup-ssl --force" (the old one is kept beside it), then run "richie-dev trust install".',
+      fix: RECREATE_FIX,
     };
   },
   async apply(ctx) {
