@@ -279,14 +279,23 @@ export interface CreateCaOptions {
   env?: NodeJS.ProcessEnv;
   /** Run once nothing is left that could refuse, just before the CA's files are written (retireCa). */
   beforeWrite?: () => Promise<void>;
+  /** The CA to write, built ahead (its fingerprint was shown to the user). */
+  prepared?: PreparedCa;
+}
+
+/** A CA built in memory, not yet written: shown (fingerprint, constraints) before it is made. */
+export interface PreparedCa {
+  certPem: string;
+  keyPem: string;
+  fingerprint: string;
+  constraints: NameConstraints;
 }
 
 /**
- * Create a CA: ECDSA P-256 (or mkcert's RSA-3072), 10 years, CA:TRUE pathlen 0, certSign +
- * cRLSign, SKI, and name constraints.
+ * Build a CA certificate: ECDSA P-256 (or mkcert's RSA-3072), 10 years, CA:TRUE pathlen 0,
+ * certSign + cRLSign, SKI, and name constraints. Nothing is written.
  */
-export async function createCa(options: CreateCaOptions): Promise<LocalCa> {
-  await checkCaRootDir(options.dir);
+export async function prepareCa(options: Pick<CreateCaOptions, 'constraints' | 'keyType' | 'keyPem' | 'now'>): Promise<PreparedCa> {
   const keyPem = await (options.keyPem ?? generateKey(options.keyType ?? DEFAULT_KEY_TYPE, 'ca'));
   const now = options.now ?? new Date();
   const notAfter = new Date(now);
@@ -314,7 +323,13 @@ export async function createCa(options: CreateCaOptions): Promise<LocalCa> {
       nameConstraintsExtension(options.constraints),
     ],
   });
+  return { certPem, keyPem, fingerprint: new X509Certificate(certPem).fingerprint256, constraints: options.constraints };
+}
 
+/** Create a CA (prepareCa's profile, or the one `prepared` holds) and write it to the CA root. */
+export async function createCa(options: CreateCaOptions): Promise<LocalCa> {
+  await checkCaRootDir(options.dir);
+  const { certPem, keyPem } = options.prepared ?? (await prepareCa(options));
   const files = caFiles(options.dir);
   const record = await openCreatedRecord(options.env ?? process.env);
   try {

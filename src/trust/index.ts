@@ -4,6 +4,7 @@
  */
 import { describeScope, trustObjection, type LocalCa } from '../certs/ca.js';
 import { commandToString } from '../exec.js';
+import { assertNamesAccepted } from '../domains.js';
 import { UserError } from '../errors.js';
 import { writeCertificateCopy } from './handoff.js';
 import { findLinuxLayout, linuxSystemStore } from './linux.js';
@@ -59,9 +60,20 @@ export async function assertTrustworthy(ca: LocalCa, env: NodeJS.ProcessEnv): Pr
   });
 }
 
+/**
+ * Refuse a CA whose name constraints permit a domain outside those reserved for local use
+ * (src/domains.ts) that the user did not name with --allow-domain: a project's hosts decide
+ * those constraints, and a cloned project must not decide which real sites the user trusts.
+ */
+export function assertDomainsAccepted(ca: Pick<LocalCa, 'dir' | 'fingerprint' | 'constraints'>, allowDomains: readonly string[]): void {
+  assertNamesAccepted(ca.constraints?.dns ?? [], allowDomains, `Not installing the CA in ${ca.dir} (SHA-256 ${ca.fingerprint}) into any trust store: it may sign for`, 'the same command with');
+}
+
 export interface ApplyOptions {
   /** Install even a CA richie-dev did not create, or one without name constraints. */
   allowUnconstrainedCa?: boolean;
+  /** Domains outside local use the user accepts the CA signing for (--allow-domain). */
+  allowDomains?: readonly string[];
   /** Where the record of the CAs richie-dev created is found. */
   env?: NodeJS.ProcessEnv;
 }
@@ -73,6 +85,7 @@ export interface ApplyOptions {
  */
 export async function applyTrust(ca: LocalCa, stores: readonly TrustStore[], action: TrustAction, options: ApplyOptions = {}): Promise<StoreReport[]> {
   if (action === 'install' && !options.allowUnconstrainedCa) await assertTrustworthy(ca, options.env ?? process.env);
+  if (action === 'install') assertDomainsAccepted(ca, options.allowDomains ?? []);
   const reports: StoreReport[] = [];
   if (action === 'status') {
     for (const store of stores) reports.push(await applyToStore(ca, store, action, ''));
