@@ -116,7 +116,8 @@ describe('hosts add and run-ssl for names outside local use', () => {
 
   it('run-ssl refuses before changing anything: no CA, no .richie-dev, the hosts file as it was', async () => {
     const p = project(GOOGLE);
-    const result = await cli(['--project-dir', p.dir, 'run-ssl'], { env: p.env });
+    // An engine that cannot be reached: the refusal comes first, and nothing could start if it did not.
+    const result = await cli(['--project-dir', p.dir, 'run-ssl'], { env: { ...p.env, DOCKER_HOST: `unix://${join(root, 'no-engine.sock')}` } });
     expect(result.exitCode, result.stdout + result.stderr).toBe(3);
     expect(result.stderr).toContain('"richie-dev run-ssl" with --allow-domain google.com');
     expect(existsSync(p.caRoot)).toBe(false);
