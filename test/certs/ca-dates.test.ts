@@ -93,6 +93,11 @@ describe('a CA that ends in 100 days', () => {
     const checks = await doctorChecks(project, env);
     expect(checks['ca-dates']).toMatchObject({ status: 'warn', fix: 'richie-dev setup-ssl --force && richie-dev trust install' });
     expect(checks['certificate']?.status).toBe('pass');
+    // The fix: --force makes a new CA (the old one kept aside), and the warning is gone.
+    const forced = JSON.parse((await cli(['--project-dir', project, '--json', 'setup-ssl', '--force', '--no-trust'], { env })).stdout);
+    expect(forced.ca).toMatchObject({ created: true });
+    expect(forced.ca.retiredFiles).toHaveLength(2);
+    expect(forced.warnings.join('\n')).not.toContain('before a certificate issued now would');
   });
 
   it('a certificate that outlives it (issued elsewhere): doctor fails naming both, setup-ssl reissues it capped', async () => {
