@@ -92,7 +92,8 @@ export async function applyTrust(ca: LocalCa, stores: readonly TrustStore[], act
     return reports;
   }
   // The stores read the checked certificate from a file richie-dev writes, never rootCA.pem.
-  // It is removed afterwards, unless printed commands (a blocked store) still need it.
+  // It is removed afterwards, unless the commands printed for a store blocked by rights or
+  // platform (to run by hand) still need it.
   const copy = await writeCertificateCopy(ca);
   try {
     for (const store of stores) reports.push(await applyToStore(ca, store, action, copy.file));
@@ -119,7 +120,8 @@ async function applyToStore(ca: LocalCa, store: TrustStore, action: TrustAction,
       reason: blocker.reason,
       blockedBy: blocker.kind,
       fix: blocker.fix,
-      commands: store.manualCommands(ca, action, copy).map(commandToString),
+      // Without the tool the commands cannot run; the fix says to install it and run richie-dev again.
+      ...(blocker.kind === 'missing-tool' ? {} : { commands: store.manualCommands(ca, action, copy).map(commandToString) }),
     };
   }
   try {
@@ -131,8 +133,8 @@ async function applyToStore(ca: LocalCa, store: TrustStore, action: TrustAction,
       before,
       after: await store.status(ca).catch(() => 'unknown' as const),
       action: 'failed',
+      // The reason names the command that failed; the copy it read is removed with the others.
       reason: (error as Error).message,
-      commands: store.manualCommands(ca, action, copy).map(commandToString),
     };
   }
   // Verify after acting (STYLE.md 9): mkcert installs NSS, then checks NSS.

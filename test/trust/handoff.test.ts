@@ -5,7 +5,7 @@
  * Real certutil and dd; the Debian system store in a private mount namespace.
  */
 import { X509Certificate } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCa } from '../../src/certs/ca.js';
@@ -98,6 +98,17 @@ describe('what reaches the stores is the checked certificate, byte for byte', ()
     expect(JSON.parse(readFileSync(join(out, 'install.json'), 'utf8')).stores[0]).toMatchObject({ action: 'installed' });
     expect(readFileSync(join(out, anchorFileName(ca)), 'utf8')).toBe(ca.certPem);
     expect(Buffer.from(new X509Certificate(readFileSync(join(out, anchorFileName(ca)))).raw)).toEqual(ca.certDer);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});
+
+describe('the copy handed to the stores', () => {
+  it('is removed when the commands printed could not run anyway (certutil missing, exit 6)', async () => {
+    const bin = join(root, 'bin');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const result = await cli(['--project-dir', project, 'trust', 'install'], { env: { ...env, TRUST_STORES: 'nss', PATH: bin } });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(6);
     expect(readdirSync(tmp)).toEqual([]);
   });
 });
