@@ -108,7 +108,7 @@ export async function parseCa(dir: string, certPem: string, keyPem: string): Pro
   if (certificates > 1 || blocks.length > 1) {
     const others = blocks.length - certificates;
     throw new UserError(
-      `${files.cert} holds ${certificates} certificates${others ? ` and ${others} other PEM block${others === 1 ? '' : 's'}` : ''}; a CA's rootCA.pem must hold exactly one certificate, its own (every certificate in it would be trusted).`,
+      `${files.cert} holds ${certificates} certificate${certificates === 1 ? '' : 's'}${others ? ` and ${others} other PEM block${others === 1 ? '' : 's'}` : ''}; a CA's rootCA.pem must hold exactly one certificate, its own (every certificate in it would be trusted).`,
       { fix: `Keep only the CA's own certificate in ${files.cert} (the one matching ${files.key}), or move ${dir} away and run "richie-dev setup-ssl" to create a new CA.` },
     );
   }

@@ -138,3 +138,13 @@ describe('rootCA.pem replaced after the checks', () => {
     expect(existsSync(join(caRoot, 'rootCA.pem'))).toBe(true);
   });
 });
+
+describe('rootCA.pem with another PEM block beside the certificate', () => {
+  it('is refused too, naming what it holds', async () => {
+    const { parseCa } = await import('../../src/certs/ca.js');
+    const ca = (await readCa(caRoot))!;
+    const withKey = `${ca.certPem}${ca.keyPem}`;
+    await expect(parseCa(caRoot, withKey, ca.keyPem)).rejects.toThrow('holds 1 certificate and 1 other PEM block');
+    await expect(parseCa(caRoot, `${ca.certPem}${OTHER}${OTHER}`, ca.keyPem)).rejects.toThrow('holds 3 certificates;');
+  });
+});
