@@ -6,6 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { caKeyMode, readCa, type LocalCa } from '../certs/ca.js';
 import { caDatesProblem, leafNames, leafProblems, RENEW_DAYS } from '../certs/leaf.js';
 import { isPermitted } from '../certs/x509.js';
+import { allowDomainFlags, domainsToAllow, unacceptedNames } from '../domains.js';
 import { readIfExists } from '../fsutil.js';
 import { hostCertPaths } from '../paths.js';
 import { applyTrust, discoverStores } from '../trust/index.js';
@@ -100,6 +101,14 @@ export const caConstraintsCheck: Check = {
     const outside = leafNames(ctx.hosts).filter((name) => !isPermitted(name, constraints));
     if (outside.length) {
       return { status: 'fail', seen: `${outside.join(', ')} outside the CA's constraints (${[...constraints.dns, ...constraints.ip].join(', ')})`, fix: 'richie-dev setup-ssl --force && richie-dev trust install' };
+    }
+    const real = unacceptedNames(constraints.dns);
+    if (real.length) {
+      return {
+        status: 'warn',
+        seen: `limited to ${[...constraints.dns, ...constraints.ip].join(', ')}: ${real.join(', ')} ${real.length === 1 ? 'is' : 'are'} outside the domains reserved for local use, so trust install needs ${allowDomainFlags(domainsToAllow(real))}`,
+        fix: 'Use hosts under local.dev or .test, or accept the domain with --allow-domain if you mean it.',
+      };
     }
     return { status: 'pass', seen: `limited to ${[...constraints.dns, ...constraints.ip].join(', ')}` };
   },

@@ -90,6 +90,11 @@ describe('trust install of a CA that may sign for google.com', () => {
     expect(allowed.exitCode, allowed.stdout + allowed.stderr).toBe(0);
     expect(await listNss()).toMatch(/richie-dev CA [0-9a-f]{64}/);
     expect((await cli(['--project-dir', p.dir, 'trust', 'uninstall'], { env: p.env })).exitCode).toBe(0);
+    // doctor names it too.
+    const doctor = JSON.parse((await cli(['--project-dir', p.dir, '--json', 'doctor'], { env: p.env })).stdout) as { checks: { id: string; status: string; seen: string }[] };
+    const check = doctor.checks.find((c) => c.id === 'ca-constraints');
+    expect(check?.status).toBe('warn');
+    expect(check?.seen).toContain('google.com is outside the domains reserved for local use, so trust install needs --allow-domain google.com');
   });
 });
 
