@@ -70,3 +70,76 @@ export async function sharedParentDomain(hosts: readonly string[]): Promise<stri
   }
   return parent;
 }
+
+/**
+ * Domains reserved for local use, which no one on the Internet can own, so a CA or a hosts
+ * entry limited to them cannot stand in for a real site: `localhost`, `.test`, `.example` and
+ * `.invalid` (RFC 2606, RFC 6761 6.2-6.4), `.localhost` (RFC 6761 6.3), `.internal` (ICANN's
+ * 2024 reservation for private use), plus `local.dev`, richie-dev's default parent domain.
+ * Any other name a CA may sign for, or a hosts block sends to this machine, is accepted only
+ * when the user names it: `--allow-domain <domain>`.
+ */
+export const LOCAL_DOMAINS = ['localhost', 'test', 'example', 'invalid', 'internal', 'local.dev'] as const;
+
+/** "google.com" and ".google.com" are the same domain; lower case. */
+function bare(domain: string): string {
+  return domain.trim().toLowerCase().replace(/^\.+/, '').replace(/\.$/, '');
+}
+
+/** `name` is `domain` or one of its subdomains. */
+export function isWithin(name: string, domain: string): boolean {
+  const n = bare(name);
+  const d = bare(domain);
+  return d !== '' && (n === d || n.endsWith(`.${d}`));
+}
+
+export function isReservedForLocalUse(name: string): boolean {
+  return LOCAL_DOMAINS.some((domain) => isWithin(name, domain));
+}
+
+/** The names (DNS names or permitted domains) neither reserved for local use nor within a domain the user allowed. */
+export function unacceptedNames(names: readonly string[], allowed: readonly string[] = []): string[] {
+  return [...new Set(names.map(bare))].filter((name) => !isReservedForLocalUse(name) && !allowed.some((domain) => isWithin(name, domain)));
+}
+
+/**
+ * The domain `--allow-domain` should name for these names: their shared parent when they have
+ * one below a top-level domain (what a CA for them is limited to), else each name.
+ */
+export function domainsToAllow(names: readonly string[]): string[] {
+  const parent = names.length > 1 ? commonParent(names.map(bare)) : undefined;
+  return parent?.includes('.') ? [parent] : [...new Set(names.map(bare))];
+}
+
+/** "--allow-domain google.com --allow-domain example.org". */
+export function allowDomainFlags(domains: readonly string[]): string {
+  return domains.map((d) => `--allow-domain ${d}`).join(' ');
+}
+
+/** Values of --allow-domain: host-name syntax (a leading dot is accepted and dropped). */
+export function normalizeAllowedDomains(values: readonly string[] | undefined): string[] {
+  const domains: string[] = [];
+  for (const value of values ?? []) {
+    const domain = bare(value);
+    const labels = domain.split('.');
+    if (domain === '' || isIP(domain) || labels.some((label) => !LABEL.test(label))) {
+      throw new UserError(`--allow-domain "${value}" is not a domain name.`, { fix: 'Name a domain, like --allow-domain example.org.' });
+    }
+    if (!domains.includes(domain)) domains.push(domain);
+  }
+  return domains;
+}
+
+/**
+ * Refuse names outside local use that the user has not allowed, naming the flag that allows
+ * them (exit 3). `what` says what would happen to them: "the CA in /x may sign for".
+ */
+export function assertNamesAccepted(names: readonly string[], allowed: readonly string[], what: string, rerun: string): void {
+  const outside = unacceptedNames(names, allowed);
+  if (outside.length === 0) return;
+  const flags = allowDomainFlags(domainsToAllow(outside));
+  throw new UserError(
+    `${what} ${outside.join(', ')}, outside the domains reserved for local use (${LOCAL_DOMAINS.map((d) => (d.includes('.') ? d : `.${d}`)).join(', ')}): a cloned project's config would decide which real sites this machine trusts or sends to itself.`,
+    { fix: `If you mean it, run ${rerun} ${flags}; otherwise set catalog.host and lms.host to names under local.dev or .test.` },
+  );
+}

@@ -33,9 +33,18 @@ export interface LocalCa {
   dir: string;
   certFile: string;
   keyFile: string;
+  /**
+   * The one certificate rootCA.pem holds, re-encoded from the DER that was parsed and checked:
+   * what every trust store is handed (src/trust/handoff.ts), never rootCA.pem itself.
+   */
   certPem: string;
+  /** Its DER bytes (x509.raw): the SHA-256 fingerprint is their hash. */
+  certDer: Buffer;
   keyPem: string;
   x509: X509Certificate;
+  /** The CA's validity, read from the certificate. */
+  notBefore: Date;
+  notAfter: Date;
   /** SHA-256 fingerprint, colon-separated hex (as `openssl x509 -fingerprint -sha256`). */
   fingerprint: string;
   /** Undefined for an unconstrained CA, such as one mkcert made. */
@@ -87,8 +96,22 @@ async function readCaFile(path: string, dir: string): Promise<string | undefined
   }
 }
 
+/** PEM blocks of any type ("-----BEGIN CERTIFICATE-----", "-----BEGIN PRIVATE KEY-----", ...). */
+const PEM_BEGIN = /^-----BEGIN ([A-Z0-9 ]+)-----\s*$/gm;
+
 export async function parseCa(dir: string, certPem: string, keyPem: string): Promise<LocalCa> {
   const files = caFiles(dir);
+  // Exactly one certificate: X509Certificate reads the first block only, while a trust store
+  // handed the whole file would take every certificate in it (a second CA behind ours).
+  const blocks = [...certPem.matchAll(PEM_BEGIN)].map((m) => m[1]!);
+  const certificates = blocks.filter((type) => type === 'CERTIFICATE' || type === 'TRUSTED CERTIFICATE' || type === 'X509 CERTIFICATE').length;
+  if (certificates > 1 || blocks.length > 1) {
+    const others = blocks.length - certificates;
+    throw new UserError(
+      `${files.cert} holds ${certificates} certificate${certificates === 1 ? '' : 's'}${others ? ` and ${others} other PEM block${others === 1 ? '' : 's'}` : ''}; a CA's rootCA.pem must hold exactly one certificate, its own (every certificate in it would be trusted).`,
+      { fix: `Keep only the CA's own certificate in ${files.cert} (the one matching ${files.key}), or move ${dir} away and run "richie-dev setup-ssl" to create a new CA.` },
+    );
+  }
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(certPem);
@@ -123,9 +146,12 @@ export async function parseCa(dir: string, certPem: string, keyPem: string): Pro
     dir,
     certFile: files.cert,
     keyFile: files.key,
-    certPem,
+    certPem: x509.toString(),
+    certDer: Buffer.from(x509.raw),
     keyPem,
     x509,
+    notBefore: new Date(x509.validFrom),
+    notAfter: new Date(x509.validTo),
     fingerprint: x509.fingerprint256,
     constraints: readNameConstraints(x509),
     keyAlgorithm,
@@ -253,14 +279,23 @@ export interface CreateCaOptions {
   env?: NodeJS.ProcessEnv;
   /** Run once nothing is left that could refuse, just before the CA's files are written (retireCa). */
   beforeWrite?: () => Promise<void>;
+  /** The CA to write, built ahead (its fingerprint was shown to the user). */
+  prepared?: PreparedCa;
+}
+
+/** A CA built in memory, not yet written: shown (fingerprint, constraints) before it is made. */
+export interface PreparedCa {
+  certPem: string;
+  keyPem: string;
+  fingerprint: string;
+  constraints: NameConstraints;
 }
 
 /**
- * Create a CA: ECDSA P-256 (or mkcert's RSA-3072), 10 years, CA:TRUE pathlen 0, certSign +
- * cRLSign, SKI, and name constraints.
+ * Build a CA certificate: ECDSA P-256 (or mkcert's RSA-3072), 10 years, CA:TRUE pathlen 0,
+ * certSign + cRLSign, SKI, and name constraints. Nothing is written.
  */
-export async function createCa(options: CreateCaOptions): Promise<LocalCa> {
-  await checkCaRootDir(options.dir);
+export async function prepareCa(options: Pick<CreateCaOptions, 'constraints' | 'keyType' | 'keyPem' | 'now'>): Promise<PreparedCa> {
   const keyPem = await (options.keyPem ?? generateKey(options.keyType ?? DEFAULT_KEY_TYPE, 'ca'));
   const now = options.now ?? new Date();
   const notAfter = new Date(now);
@@ -288,7 +323,13 @@ export async function createCa(options: CreateCaOptions): Promise<LocalCa> {
       nameConstraintsExtension(options.constraints),
     ],
   });
+  return { certPem, keyPem, fingerprint: new X509Certificate(certPem).fingerprint256, constraints: options.constraints };
+}
 
+/** Create a CA (prepareCa's profile, or the one `prepared` holds) and write it to the CA root. */
+export async function createCa(options: CreateCaOptions): Promise<LocalCa> {
+  await checkCaRootDir(options.dir);
+  const { certPem, keyPem } = options.prepared ?? (await prepareCa(options));
   const files = caFiles(options.dir);
   const record = await openCreatedRecord(options.env ?? process.env);
   try {

@@ -35,6 +35,37 @@ export function leafNotAfter(now: Date): Date {
   return end;
 }
 
+/**
+ * A certificate never outlives its CA: its end is capped at the CA's (RFC 5280 6.1.3 checks
+ * every certificate of the path for validity, so the days after the CA's end are worth nothing).
+ */
+export function cappedNotAfter(now: Date, ca: Pick<LocalCa, 'notAfter'>): Date {
+  const full = leafNotAfter(now);
+  return ca.notAfter.getTime() < full.getTime() ? new Date(ca.notAfter) : full;
+}
+
+export interface CaDatesProblem {
+  /** "expired": past its end; "ends-early": ends before a certificate issued now would. */
+  kind: 'expired' | 'ends-early';
+  message: string;
+}
+
+/** What is wrong with the CA's dates for issuing a certificate now, if anything. */
+export function caDatesProblem(ca: Pick<LocalCa, 'notAfter' | 'certFile'>, now: Date): CaDatesProblem | undefined {
+  const end = ca.notAfter.toISOString().slice(0, 10);
+  if (ca.notAfter.getTime() <= now.getTime()) {
+    return { kind: 'expired', message: `the CA ${ca.certFile} expired on ${end}: nothing it signs is trusted` };
+  }
+  const full = leafNotAfter(now);
+  if (ca.notAfter.getTime() < full.getTime()) {
+    return {
+      kind: 'ends-early',
+      message: `the CA ${ca.certFile} ends on ${end}, before a certificate issued now would (${full.toISOString().slice(0, 10)}); certificates end with it`,
+    };
+  }
+  return undefined;
+}
+
 export async function issueLeaf(options: { ca: LocalCa; names: readonly string[]; keyPem: string; now?: Date }): Promise<string> {
   const now = options.now ?? new Date();
   // keyEncipherment only for RSA keys, as mkcert does (cert.go, makeCert): ECDSA keys sign.
@@ -50,7 +81,7 @@ export async function issueLeaf(options: { ca: LocalCa; names: readonly string[]
     },
     issuer: { der: subjectDer(options.ca.x509) },
     notBefore: now,
-    notAfter: leafNotAfter(now),
+    notAfter: cappedNotAfter(now, options.ca),
     publicKeyFrom: options.keyPem,
     signingKeyPem: options.ca.keyPem,
     extensions: [
@@ -124,6 +155,9 @@ export function leafProblems(options: {
     const ca = options.ca;
     if (!cert.checkIssued(ca.x509) || !cert.verify(ca.x509.publicKey)) {
       problems.push(`${certFile} was not issued by the current CA (${ca.certFile})`);
+    }
+    if (notAfter.getTime() > ca.notAfter.getTime()) {
+      problems.push(`${certFile} ends on ${notAfter.toISOString().slice(0, 10)}, after its CA (${ca.notAfter.toISOString().slice(0, 10)})`);
     }
   }
   return { problems, info: { names: have, notAfter, daysLeft } };

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { HostsChange } from '../hosts/index.js';
 import type { HostsCheckResult } from '../commands/hosts.js';
-import { finish, globalOptions, type Colors } from './shared.js';
+import { collect, finish, globalOptions, type Colors } from './shared.js';
 
 const FILE_HELP = 'the hosts file (default: RICHIE_DEV_HOSTS_FILE, else /etc/hosts; Windows: %SystemRoot%\\System32\\drivers\\etc\\hosts)';
 
@@ -38,17 +38,23 @@ export function register(program: Command): void {
     .description('add (or update) the block mapping each host to 127.0.0.1 and ::1')
     .option('--hosts-file <path>', FILE_HELP)
     .option('--print', 'print the block for manual editing, and change nothing')
-    .addHelpText('after', '\nExit codes: 0 done or already there, 3 bad input, 4 no permission (the sudo command to run is printed).')
+    .option('--allow-domain <domain>', 'allow sending hosts under this domain, outside those reserved for local use, to this machine (repeatable)', collect, [] as string[])
+    .addHelpText(
+      'after',
+      '\nHosts outside localhost, .localhost, .test, .example, .invalid, .internal and local.dev are\nrefused (exit 3) unless --allow-domain names their domain.\nExit codes: 0 done or already there, 3 bad input, 4 no permission (the sudo command to run is printed).',
+    )
     .action(async function (this: Command) {
       const g = globalOptions(this);
-      const opts = this.opts<{ hostsFile?: string; print?: boolean }>();
+      const opts = this.opts<{ hostsFile?: string; print?: boolean; allowDomain: string[] }>();
+      const { normalizeAllowedDomains } = await import('../domains.js');
+      const allowDomains = normalizeAllowedDomains(opts.allowDomain);
       const cmd = await import('../commands/hosts.js');
       if (opts.print) {
         const printed = await cmd.print({ projectDir: g.projectDir, hostsFile: opts.hostsFile });
         finish(g, printed, () => `# Add these lines to ${printed.file}:\n${printed.block}`);
         return;
       }
-      const result = await cmd.add({ projectDir: g.projectDir, hostsFile: opts.hostsFile, ...(await suggestions(opts.hostsFile)) });
+      const result = await cmd.add({ projectDir: g.projectDir, hostsFile: opts.hostsFile, allowDomains, ...(await suggestions(opts.hostsFile)) });
       finish(g, result, (c) => formatChange(result, c));
     });
 

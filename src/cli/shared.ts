@@ -53,6 +53,11 @@ export function finish(g: GlobalOptions, data: object, human: (c: Colors) => str
   process.exitCode = exitCode;
 }
 
+/** Commander's reducer for a repeatable option: `--allow-domain a --allow-domain b`. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /** Ask a yes/no question on the terminal; callers check `g.interactive` first. */
 export async function confirm(question: string, defaultYes = true): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');

@@ -2,7 +2,7 @@ import { Argument, Option, type Command } from 'commander';
 import type { RunResult } from '../commands/run.js';
 import { ExitCode } from '../errors.js';
 import type { StackEvent } from '../stack/up.js';
-import { finish, globalOptions, table, type Colors, type GlobalOptions } from './shared.js';
+import { collect, finish, globalOptions, table, type Colors, type GlobalOptions } from './shared.js';
 
 /**
  * Ctrl-C for a command that changes the stack: the first aborts the command's signal (the
@@ -35,10 +35,10 @@ export function stackProgress(g: GlobalOptions): { onEvent?: (event: StackEvent)
 }
 
 /** The hosts step alone, as a command that works under sudo (its PATH and environment). */
-async function hostsSudoCommand(projectDir: string, hostsFile: string | undefined): Promise<string> {
+async function hostsSudoCommand(projectDir: string, hostsFile: string | undefined, allowDomains: readonly string[]): Promise<string> {
   const { sudoCommandLine } = await import('../hosts/sudo.js');
   const { hostsFilePath } = await import('../paths.js');
-  const args = ['--project-dir', projectDir, 'hosts', 'add', ...(hostsFile ? ['--hosts-file', hostsFile] : [])];
+  const args = ['--project-dir', projectDir, 'hosts', 'add', ...(hostsFile ? ['--hosts-file', hostsFile] : []), ...allowDomains.flatMap((d) => ['--allow-domain', d])];
   return sudoCommandLine({ args, hostsFile: hostsFilePath({ flag: hostsFile }) });
 }
 
@@ -57,7 +57,7 @@ export function register(program: Command): void {
     ['run', false],
     ['run-ssl', true],
   ] as const) {
-    program
+    const command = program
       .command(name)
       .description(tls ? 'setup-ssl + hosts add + render + the stack over HTTPS (real LMS backend by default)' : 'render + the stack over plain HTTP (fake LMS backend by default)')
       .addOption(new Option('--lms <backend>', `LMS backend (default: ${tls ? 'real' : 'fake'})`).choices(['fake', 'real']))
@@ -66,12 +66,17 @@ export function register(program: Command): void {
       .addHelpText('after', EXIT_CODES)
       .action(async function (this: Command) {
         const g = globalOptions(this);
-        const opts = this.opts<{ lms?: 'fake' | 'real'; caRoot?: string; hostsFile?: string }>();
-        const { run } = await import('../commands/run.js');
-        const sudoCommand = await hostsSudoCommand(g.projectDir, opts.hostsFile);
-        const result = await interruptible((signal) => run({ projectDir: g.projectDir, tls, backend: opts.lms, caRoot: opts.caRoot, hostsFile: opts.hostsFile, progress: g.progress, sudoCommand, signal, ...stackProgress(g) }));
+        const opts = this.opts<{ lms?: 'fake' | 'real'; caRoot?: string; hostsFile?: string; allowDomain?: string[] }>();
+        const [{ run }, { normalizeAllowedDomains }] = await Promise.all([import('../commands/run.js'), import('../domains.js')]);
+        const allowDomains = normalizeAllowedDomains(opts.allowDomain);
+        const sudoCommand = await hostsSudoCommand(g.projectDir, opts.hostsFile, allowDomains);
+        const result = await interruptible((signal) =>
+          run({ projectDir: g.projectDir, tls, backend: opts.lms, caRoot: opts.caRoot, hostsFile: opts.hostsFile, allowDomains, progress: g.progress, sudoCommand, signal, ...stackProgress(g) }),
+        );
         finish(g, result, (c) => formatRun(result, c));
       });
+    // Only run-ssl adds hosts entries (and so needs to be told about names outside local use).
+    if (tls) command.option('--allow-domain <domain>', 'allow hosts entries sending this domain, outside those reserved for local use, to this machine (repeatable)', collect, [] as string[]);
   }
 
   program

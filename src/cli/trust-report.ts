@@ -24,6 +24,7 @@ export function formatTrustReports(reports: readonly StoreReport[], c: Colors): 
       if (r.reason) lines.push(`      ${r.reason}`);
       if (r.fix) lines.push(`      → ${r.fix}`);
       for (const cmd of r.commands ?? []) lines.push(`        ${cmd}`);
+      if (r.certificateCopy) lines.push(`      (${r.certificateCopy} is the checked CA certificate, written for these commands; delete it afterwards)`);
       return lines.join('\n');
     })
     .join('\n');

@@ -1,6 +1,6 @@
 import { Argument, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { confirm, finish, globalOptions } from './shared.js';
+import { collect, confirm, finish, globalOptions } from './shared.js';
 import { formatTrustReports } from './trust-report.js';
 
 export function register(program: Command): void {
@@ -10,6 +10,7 @@ export function register(program: Command): void {
     .addArgument(new Argument('[action]', 'what to do').choices(['install', 'uninstall', 'status']).default('status'))
     .option('--ca-root <dir>', 'the CA root (default: $CAROOT, else "caRoot" in ~/.config/richie-dev/config.json, else ~/.local/share/richie-dev)')
     .option('--allow-unconstrained-ca', 'install even a CA richie-dev did not create, or one without name constraints (asked again on a terminal)')
+    .option('--allow-domain <domain>', 'install a CA that may sign for this domain outside those reserved for local use (repeatable)', collect, [] as string[])
     .addHelpText(
       'after',
       `
@@ -20,12 +21,16 @@ the commands to run are printed. macOS and Windows: the commands are printed.
 
 A CA richie-dev did not create, or one without name constraints (mkcert's), is installed only
 with --allow-unconstrained-ca; on a terminal its fingerprint and constraints are shown first.
+A CA that may sign for a domain outside localhost, .localhost, .test, .example, .invalid,
+.internal and local.dev is installed only with --allow-domain <that domain>.
 
 Exit codes: 0 done, 3 CA refused, 4 needs root, 5 (status) not trusted somewhere, 6 certutil missing.`,
     )
     .action(async function (this: Command, action: 'install' | 'uninstall' | 'status') {
       const g = globalOptions(this);
-      const opts = this.opts<{ caRoot?: string; allowUnconstrainedCa?: boolean }>();
+      const opts = this.opts<{ caRoot?: string; allowUnconstrainedCa?: boolean; allowDomain: string[] }>();
+      const { normalizeAllowedDomains } = await import('../domains.js');
+      const allowDomains = normalizeAllowedDomains(opts.allowDomain);
       const { run, describeCa } = await import('../commands/trust.js');
       const allowUnconstrainedCa = Boolean(opts.allowUnconstrainedCa);
       if (action === 'install' && allowUnconstrainedCa && g.interactive) {
@@ -38,7 +43,7 @@ Exit codes: 0 done, 3 CA refused, 4 needs root, 5 (status) not trusted somewhere
           }
         }
       }
-      const result = await run({ projectDir: g.projectDir, action, caRoot: opts.caRoot, allowUnconstrainedCa });
+      const result = await run({ projectDir: g.projectDir, action, caRoot: opts.caRoot, allowUnconstrainedCa, allowDomains });
       finish(g, result, (c) => `CA ${result.ca.dir} (SHA-256 ${result.ca.fingerprint.slice(0, 23)}…)\n${formatTrustReports(result.stores, c)}`, result.exitCode);
     });
 }

@@ -18,6 +18,10 @@ export interface HostsOptions {
   printCommand?: string;
   /** Where the hosts point: loopback, unless the Docker engine is remote. */
   addresses?: string[];
+  /** Domains outside local use the user accepts sending there (--allow-domain). */
+  allowDomains?: readonly string[];
+  /** The command to run again with --allow-domain, named in the refusal. */
+  rerun?: string;
 }
 
 export async function target(options: HostsOptions): Promise<HostsTarget> {
@@ -29,6 +33,8 @@ export async function target(options: HostsOptions): Promise<HostsTarget> {
     ...(options.sudoCommand ? { sudoCommand: options.sudoCommand } : {}),
     ...(options.printCommand ? { printCommand: options.printCommand } : {}),
     ...(options.addresses ? { addresses: options.addresses } : {}),
+    ...(options.allowDomains ? { allowDomains: options.allowDomains } : {}),
+    ...(options.rerun ? { rerun: options.rerun } : {}),
   };
 }
 

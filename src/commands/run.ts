@@ -28,6 +28,8 @@ export interface RunOptions {
   backend?: Backend | undefined;
   caRoot?: string | undefined;
   hostsFile?: string | undefined;
+  /** Domains outside local use the user accepts sending to this machine (--allow-domain; run-ssl's hosts entries). */
+  allowDomains?: readonly string[];
   /** The progress of setup-ssl's steps (listr2); the stack's own progress goes to onEvent. */
   progress?: import('../steps.js').ProgressMode;
   env?: NodeJS.ProcessEnv;
@@ -58,15 +60,15 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const env = options.env ?? process.env;
   // A link planted in .richie-dev/ is refused first (src/state-dir.ts): nothing changes anywhere.
   checkStateDir(projectPaths(options.projectDir).stateDir);
-  // Refuse what cannot work and reach the engine before changing anything, or waiting.
-  const engine = await Engine.connect(env, options.signal ? { signal: options.signal } : {});
   // A project's first run checks its config before the lock makes .richie-dev/: bad input
   // leaves nothing behind. Later runs check it under the lock, after the up record (which
   // answers without loading the schema) and before anything is written.
   if (!(await access(projectPaths(options.projectDir).stateDir).then(() => true, () => false))) {
     const { loadConfig } = await import('../config.js');
-    await loadConfig(options.projectDir);
+    await assertHostsAllowed(options, (await loadConfig(options.projectDir)).config);
   }
+  // Refuse what cannot work and reach the engine before changing anything, or waiting.
+  const engine = await Engine.connect(env, options.signal ? { signal: options.signal } : {});
   const { withProjectLock } = await import('../stack/project.js');
   return withProjectLock(options.projectDir, () => runLocked(options, env, engine));
 }
@@ -79,7 +81,16 @@ async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: En
   const backend: Backend = options.backend ?? (options.tls ? 'real' : 'fake');
   // What this command line means beyond what it reads: the same files under another backend,
   // flag or engine are another run.
-  const facts = { mode, backend, project: id.project, stackFile: options.stackFile ?? null, caRootFlag: options.caRoot ?? null, hostsFileFlag: options.hostsFile ?? null, engine: engine.target.host };
+  const facts = {
+    mode,
+    backend,
+    project: id.project,
+    stackFile: options.stackFile ?? null,
+    caRootFlag: options.caRoot ?? null,
+    hostsFileFlag: options.hostsFile ?? null,
+    allowDomains: [...(options.allowDomains ?? [])].sort(),
+    engine: engine.target.host,
+  };
   const engineInfo = () => ({ host: engine.target.host, remote: engine.target.remote, apiVersion: engine.apiVersion, writes: engine.writes });
 
   const check = await checkRecord({ id, stateFile, facts, env, engine });
@@ -100,12 +111,22 @@ async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: En
 
   // Bad input changes nothing: the config is checked before the project's identity is written.
   const { loadConfig } = await import('../config.js');
-  await loadConfig(options.projectDir);
+  await assertHostsAllowed(options, (await loadConfig(options.projectDir)).config);
   await recordIdentity(id);
   const log = new InputLog(env);
   const result = await fullPath(options, env, log, engine, id);
   await saveRecord({ id, stateFile, facts, log, engine, services: result.services, healthchecks: result.healthchecks, result: { urls: result.urls, warnings: result.warnings } });
   return { mode, backend, project: id.project, path: 'full', recordRefused: check.refused, urls: result.urls, hosts: result.hosts, services: result.services, engine: engineInfo(), warnings: result.warnings };
+}
+
+/**
+ * run-ssl adds hosts entries: names outside the domains reserved for local use are refused
+ * before anything changes unless --allow-domain names them (src/hosts/index.ts says why).
+ */
+async function assertHostsAllowed(options: RunOptions, config: ProjectConfig): Promise<void> {
+  if (!options.tls) return;
+  const [{ configuredHosts }, { assertHostsAccepted }] = await Promise.all([import('../config.js'), import('../hosts/index.js')]);
+  assertHostsAccepted({ hosts: configuredHosts(config), allowDomains: options.allowDomains ?? [], rerun: 'richie-dev run-ssl' });
 }
 
 /** Every step, each redoing only what changed. */
@@ -145,6 +166,8 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inp
         hostsFile: options.hostsFile,
         env,
         sudoCommand: options.sudoCommand ?? 'sudo richie-dev hosts add',
+        allowDomains: options.allowDomains ?? [],
+        rerun: 'richie-dev run-ssl',
         ...(engine.target.remote ? { addresses: [engine.target.address] } : {}),
       });
       for (const conflict of hosts.conflicts.filter((c) => c.shadows)) {
@@ -185,12 +208,15 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inp
  */
 async function stageCa(paths: ProjectPaths, _config: ProjectConfig, options: RunOptions, env: NodeJS.ProcessEnv, inputs?: Inputs): Promise<string> {
   const target = join(paths.sslDir, 'ca.pem');
-  // Only the public certificate: setup-ssl has already checked the CA (run-ssl), and over HTTP
-  // a CA that is there is worth trusting all the same.
-  const caCert = caFiles(caRoot({ flag: options.caRoot, inputs }, env).dir).cert;
+  // Only the one certificate readCa parsed and checked (src/certs/ca.ts), never the file as it
+  // is: rootCA.pem holding a second certificate would have the apps trust it too. Over HTTP a CA
+  // root that does not read as a CA leaves the apps trusting nothing extra.
+  const root = caRoot({ flag: options.caRoot, inputs }, env).dir;
+  const caCert = caFiles(root).cert;
   inputs?.file(caCert);
   inputs?.file(target);
-  const caPem = await readIfExists(caCert).catch(() => undefined);
+  const { readCa } = await import('../certs/ca.js');
+  const caPem = (await readCa(root).catch(() => undefined))?.certPem;
   const current = readStateFile(paths.stateDir, target);
   // Over HTTP there may be no CA at all: the apps then trust nothing extra.
   if (caPem !== undefined || current === undefined) writeStateFile(paths.stateDir, target, caPem ?? '', { current });

@@ -5,13 +5,13 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { access } from 'node:fs/promises';
-import { LOOPBACK_CONSTRAINTS, caPermissionWarnings, createCa, describeScope, readCa, retireCa, trustObjection, type LocalCa } from '../certs/ca.js';
+import { LOOPBACK_CONSTRAINTS, caPermissionWarnings, createCa, describeScope, prepareCa, readCa, retireCa, trustObjection, type LocalCa, type PreparedCa } from '../certs/ca.js';
 import { DEFAULT_KEY_TYPE, generateKey, type KeyType } from '../certs/keys.js';
-import { issueLeaf, leafNames, leafProblems, type LeafCheck } from '../certs/leaf.js';
+import { caDatesProblem, issueLeaf, leafNames, leafProblems, type LeafCheck } from '../certs/leaf.js';
 import { isPermitted, type NameConstraints } from '../certs/x509.js';
 import { configuredHosts, loadConfig } from '../config.js';
-import { sharedParentDomain } from '../domains.js';
-import { ExitCode } from '../errors.js';
+import { allowDomainFlags, assertNamesAccepted, domainsToAllow, sharedParentDomain, unacceptedNames } from '../domains.js';
+import { ExitCode, UserError } from '../errors.js';
 import { caFiles, caRoot, hostCertPaths, projectPaths, type CaRootSource, type ProjectPaths } from '../paths.js';
 import type { Backend } from '../lms/site.js';
 import type { RenderedFile } from '../render/files.js';
@@ -35,6 +35,12 @@ export interface SetupSslOptions {
   keyType?: KeyType | undefined;
   /** Allow installing a CA richie-dev did not create, or one without name constraints, into trust stores. */
   allowUnconstrainedCa?: boolean;
+  /** Domains outside local use the user accepts the CA signing for (--allow-domain, or a "y" to the question that showed them). */
+  allowDomains?: readonly string[];
+  /** The CA to create, built by trustQuestion so its fingerprint could be shown first. */
+  preparedCa?: PreparedCa;
+  /** The fingerprint the user saw when agreeing to trust: any other CA is not installed. */
+  confirmedFingerprint?: string;
   progress?: ProgressMode;
   env?: NodeJS.ProcessEnv;
   now?: Date;
@@ -82,6 +88,9 @@ interface Context {
   now: Date;
   env: NodeJS.ProcessEnv;
   allowUnconstrainedCa?: boolean;
+  allowDomains: readonly string[];
+  preparedCa?: PreparedCa;
+  confirmedFingerprint?: string;
   ca?: LocalCa;
   caCreated: boolean;
   retired: string[];
@@ -113,7 +122,7 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
   const keyType = options.keyType ?? DEFAULT_KEY_TYPE;
   // No CA files at all means a new CA and a new leaf: start both keys now, on the thread pool,
   // while the rest loads and checks. If validation then fails, they are simply dropped.
-  const early = !options.noCert && (await noCaFiles(root.dir)) ? { caKey: quiet(generateKey(keyType, 'ca')), leafKey: quiet(generateKey(keyType, 'leaf')) } : {};
+  const early = !options.noCert && !options.preparedCa && (await noCaFiles(root.dir)) ? { caKey: quiet(generateKey(keyType, 'ca')), leafKey: quiet(generateKey(keyType, 'leaf')) } : {};
   // Validated before any step: hosts with no shared parent change nothing.
   const required = await requiredConstraints(hosts);
   // So is what the render would refuse (equal ports, a course regex that matches nothing); its
@@ -133,6 +142,9 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
     keyTypeAsked: options.keyType !== undefined,
     now: options.now ?? new Date(),
     env,
+    allowDomains: options.allowDomains ?? [],
+    ...(options.preparedCa ? { preparedCa: options.preparedCa } : {}),
+    ...(options.confirmedFingerprint ? { confirmedFingerprint: options.confirmedFingerprint } : {}),
     caCreated: false,
     retired: [],
     leafIssued: false,
@@ -145,6 +157,14 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
     // A CA that is already there is judged before anything is made (a new one is ours).
     const existing = await readCa(root.dir);
     if (existing && !options.allowUnconstrainedCa) await assertTrustworthy(existing, env);
+    // So is what the CA to be trusted may sign for, a new one too: a project's hosts decide it.
+    const plan = await planCa(root.dir, hosts, Boolean(options.force), ctx.now);
+    assertNamesAccepted(
+      plan.constraints?.dns ?? [],
+      ctx.allowDomains,
+      plan.recreate ? `Not creating and trusting a CA for ${hosts.join(', ')}: it would be allowed to sign for` : `Not installing the CA in ${root.dir} into any trust store: it may sign for`,
+      '"richie-dev setup-ssl --trust" with',
+    );
     ctx.allowUnconstrainedCa = Boolean(options.allowUnconstrainedCa);
     steps.push(trustStep(env));
   }
@@ -163,6 +183,10 @@ export async function run(options: SetupSslOptions): Promise<SetupSslResult> {
     if (options.trust !== 'install') {
       const objection = await trustObjection(ctx.ca, env);
       if (objection) ctx.warnings.push(`richie-dev does not install this CA into trust stores (${objection}) unless --allow-unconstrained-ca is given; SHA-256 ${ctx.ca.fingerprint}.`);
+    }
+    const outside = unacceptedNames(ctx.ca.constraints?.dns ?? [], ctx.allowDomains);
+    if (outside.length && options.trust !== 'install') {
+      ctx.warnings.push(`The CA in ${ctx.ca.dir} may sign for ${outside.join(', ')}, outside the domains reserved for local use; it is installed into trust stores only with ${allowDomainFlags(domainsToAllow(outside))}.`);
     }
     if (!ctx.ca.constraints) {
       ctx.warnings.push(
@@ -210,29 +234,71 @@ function quiet<T>(promise: Promise<T>): Promise<T> {
 }
 
 export interface TrustQuestion {
-  /** Whether installing would change anything: no CA yet, or a store that does not trust it. */
+  /** Whether installing would change anything: a new CA, or a store that does not trust it. */
   pending: boolean;
-  /** The CA that would be installed, when it exists already. */
-  ca?: { dir: string; fingerprint: string; scope: string; key: string };
+  /** The CA that would be installed: the existing one, or the one this run will create. */
+  ca: { dir: string; fingerprint: string; scope: string; key: string; created: boolean };
   /** Why it may not be installed without --allow-unconstrained-ca. */
   objection?: string;
+  /** Domains outside local use the CA may sign for that --allow-domain did not name: the question then defaults to no. */
+  outsideDomains: string[];
+  /** The CA the run will create, built now so that its fingerprint can be shown (pass it to run as preparedCa). */
+  prepared?: PreparedCa;
 }
 
 /**
  * What the CLI needs to ask whether to install trust (STYLE.md 10): whether it would change
- * anything, and the CA's fingerprint, constraints and any objection, shown in the question.
+ * anything, and the fingerprint, constraints and any objection of the CA that would be
+ * trusted, a new one included (built here, before anything is written).
  */
-export async function trustQuestion(options: Pick<SetupSslOptions, 'caRoot' | 'env'>): Promise<TrustQuestion> {
+export async function trustQuestion(
+  options: Pick<SetupSslOptions, 'projectDir' | 'caRoot' | 'env' | 'force' | 'keyType' | 'allowDomains' | 'now'>,
+): Promise<TrustQuestion> {
   const env = options.env ?? process.env;
-  const ca = await readCa(caRoot({ flag: options.caRoot }, env).dir).catch(() => undefined);
-  if (!ca) return { pending: true };
+  const { config } = await loadConfig(options.projectDir);
+  const hosts = configuredHosts(config);
+  const dir = caRoot({ flag: options.caRoot }, env).dir;
+  const now = options.now ?? new Date();
+  const plan = await planCa(dir, hosts, Boolean(options.force), now);
+  const outsideDomains = unacceptedNames(plan.constraints?.dns ?? [], options.allowDomains ?? []);
+  if (plan.recreate || !plan.existing) {
+    const prepared = await prepareCa({ constraints: plan.constraints!, keyType: options.keyType ?? DEFAULT_KEY_TYPE, now });
+    const key = (options.keyType ?? DEFAULT_KEY_TYPE) === 'rsa' ? 'RSA-3072' : 'ECDSA P-256';
+    return { pending: true, ca: { dir, fingerprint: prepared.fingerprint, scope: describeScope(prepared), key, created: true }, outsideDomains, prepared };
+  }
+  const ca = plan.existing;
   const reports = await applyTrust(ca, await discoverStores(env), 'status');
   const objection = await trustObjection(ca, env);
   return {
     pending: reports.some((r) => r.after === 'not-trusted'),
-    ca: { dir: ca.dir, fingerprint: ca.fingerprint, scope: describeScope(ca), key: ca.keyDescription },
+    ca: { dir: ca.dir, fingerprint: ca.fingerprint, scope: describeScope(ca), key: ca.keyDescription, created: false },
+    outsideDomains,
     ...(objection ? { objection } : {}),
   };
+}
+
+interface CaPlan {
+  existing?: LocalCa;
+  /** A CA will be made: there is none, or --force replaces one that cannot serve. */
+  recreate: boolean;
+  /** What the CA that will sign may sign for. */
+  constraints: NameConstraints | undefined;
+}
+
+/** The CA setup-ssl will sign with, decided as caStep decides it, before anything is written. */
+async function planCa(dir: string, hosts: readonly string[], force: boolean, now: Date): Promise<CaPlan> {
+  const required = await requiredConstraints(hosts);
+  const existing = await readCa(dir);
+  if (!existing) return { recreate: true, constraints: required };
+  const outside = leafNames(hosts).filter((name) => !isPermitted(name, existing.constraints));
+  if (force && (outside.length > 0 || caDatesProblem(existing, now))) return { existing, recreate: true, constraints: widened(existing, required) };
+  return { existing, recreate: false, constraints: existing.constraints };
+}
+
+/** A recreated CA keeps what the old one permitted, so other projects sharing the CA root keep working. */
+function widened(previous: LocalCa, required: NameConstraints): NameConstraints {
+  const old = previous.constraints ?? { dns: [], ip: [] };
+  return { dns: [...new Set([...old.dns, ...required.dns])], ip: [...new Set([...old.ip, ...required.ip])] };
 }
 
 /**
@@ -248,9 +314,16 @@ export async function namesOutsideCa(options: Pick<SetupSslOptions, 'projectDir'
   return outside.length ? { ca, outside } : undefined;
 }
 
+function sameConstraints(a: NameConstraints, b: NameConstraints): boolean {
+  const key = (c: NameConstraints) => JSON.stringify([[...c.dns].sort(), [...c.ip].sort()]);
+  return key(a) === key(b);
+}
+
 function describeConstraints(c: NameConstraints): string {
   return [...c.dns, ...c.ip].join(', ');
 }
+
+const RECREATE_FIX = 'Recreate the CA with "richie-dev setup-ssl --force" (the old one is kept beside it), then run "richie-dev trust install".';
 
 const caStep: Step<Context> = {
   id: 'ca',
@@ -259,6 +332,17 @@ const caStep: Step<Context> = {
     const ca = await readCa(ctx.root.dir);
     if (!ca) return { state: 'todo', reason: `no CA in ${ctx.root.dir} yet` };
     ctx.ca = ca;
+    // The CA's dates: an expired CA signs nothing browsers accept; one ending before a new
+    // certificate would caps it (certs/leaf.ts cappedNotAfter). --force makes a new CA.
+    const dates = caDatesProblem(ca, ctx.now);
+    if (dates && ctx.force) return { state: 'todo', reason: `${dates.message}: recreating it (--force)` };
+    if (dates?.kind === 'expired') {
+      return { state: 'blocked', reason: `${dates.message}.`, fix: RECREATE_FIX };
+    }
+    if (dates) {
+      const warning = `${dates.message}. Fix: ${RECREATE_FIX}`;
+      if (!ctx.warnings.includes(warning)) ctx.warnings.push(warning);
+    }
     const outside = ctx.names.filter((name) => !isPermitted(name, ca.constraints));
     if (outside.length === 0) {
       const scope = ca.constraints ? `limited to ${describeConstraints(ca.constraints)}` : 'no name constraints';
@@ -269,20 +353,17 @@ const caStep: Step<Context> = {
     return {
       state: 'blocked',
       reason: `${why}; browsers would reject such a certificate ("permitted subtree violation").`,
-      fix: 'Recreate the CA with "richie-dev setup-ssl --force" (the old one is kept beside it), then run "richie-dev trust install".',
+      fix: RECREATE_FIX,
     };
   },
   async apply(ctx) {
     // The leaf will need a new key too: make both keys at once, on two threads.
     ctx.leafKey ??= generateKey(ctx.keyType, 'leaf');
-    const caKey = ctx.caKey ?? generateKey(ctx.keyType, 'ca');
-    let constraints = ctx.required;
+    const caKey = ctx.caKey ?? (ctx.preparedCa ? Promise.resolve(ctx.preparedCa.keyPem) : generateKey(ctx.keyType, 'ca'));
     const previous = ctx.ca;
-    if (previous) {
-      // Keep what the old CA permitted, so other projects sharing this CA root keep working.
-      const old = previous.constraints ?? { dns: [], ip: [] };
-      constraints = { dns: [...new Set([...old.dns, ...ctx.required.dns])], ip: [...new Set([...old.ip, ...ctx.required.ip])] };
-    }
+    const constraints = previous ? widened(previous, ctx.required) : ctx.required;
+    // The CA built while asking the user (its fingerprint shown), when it is the one needed.
+    const prepared = ctx.preparedCa && sameConstraints(ctx.preparedCa.constraints, constraints) ? ctx.preparedCa : undefined;
     // The old CA is moved aside only once createCa has what it needs (the record of created
     // CAs open), so a refusal there leaves it in place.
     const beforeWrite = async () => {
@@ -290,7 +371,7 @@ const caStep: Step<Context> = {
       ctx.retired = await retireCa(previous, ctx.now);
       ctx.retiredCa = previous;
     };
-    ctx.ca = await createCa({ dir: ctx.root.dir, constraints, keyPem: caKey, now: ctx.now, env: ctx.env, beforeWrite });
+    ctx.ca = await createCa({ dir: ctx.root.dir, constraints, keyPem: caKey, now: ctx.now, env: ctx.env, beforeWrite, ...(prepared ? { prepared } : {}) });
     ctx.caCreated = true;
     return ctx.retired.length ? `recreated in ${ctx.ca.dir}; the old CA was moved to ${ctx.retired[0]}` : `created in ${ctx.ca.dir}`;
   },
@@ -396,8 +477,13 @@ function trustStep(env: NodeJS.ProcessEnv): Step<Context> {
       return { state: 'todo', reason: `not trusted in ${missing.map((r) => r.label).join(', ')}` };
     },
     async apply(ctx) {
+      if (ctx.confirmedFingerprint && ctx.ca!.fingerprint !== ctx.confirmedFingerprint) {
+        throw new UserError(`The CA in ${ctx.ca!.dir} is not the one you agreed to trust (you were shown SHA-256 ${ctx.confirmedFingerprint}, it is ${ctx.ca!.fingerprint}); nothing was installed.`, {
+          fix: 'Run "richie-dev trust install" to see the CA now there before trusting it.',
+        });
+      }
       const stores = await discoverStores(env);
-      ctx.trustReports = await applyTrust(ctx.ca!, stores, 'install', { env, allowUnconstrainedCa: Boolean(ctx.allowUnconstrainedCa) });
+      ctx.trustReports = await applyTrust(ctx.ca!, stores, 'install', { env, allowUnconstrainedCa: Boolean(ctx.allowUnconstrainedCa), allowDomains: ctx.allowDomains });
       // The CA this run replaced (--force, or the terminal's offer to widen it) leaves the
       // stores with it: its key still exists, beside the new one.
       if (ctx.retiredCa) {

@@ -14,6 +14,8 @@ export interface TrustOptions {
   caRoot?: string | undefined;
   /** Install even a CA richie-dev did not create, or one without name constraints. */
   allowUnconstrainedCa?: boolean;
+  /** Domains outside local use the user accepts the CA signing for (--allow-domain). */
+  allowDomains?: readonly string[];
   env?: NodeJS.ProcessEnv;
 }
 
@@ -33,7 +35,11 @@ export async function run(options: TrustOptions): Promise<TrustResult> {
   if (!ca) {
     throw new UserError(`There is no CA in ${root.dir} yet.`, { fix: 'Run "richie-dev setup-ssl" first; it creates the CA.' });
   }
-  const stores = await applyTrust(ca, await discoverStores(env), options.action, { env, allowUnconstrainedCa: Boolean(options.allowUnconstrainedCa) });
+  const stores = await applyTrust(ca, await discoverStores(env), options.action, {
+    env,
+    allowUnconstrainedCa: Boolean(options.allowUnconstrainedCa),
+    allowDomains: options.allowDomains ?? [],
+  });
   return { action: options.action, ca: { dir: ca.dir, fingerprint: ca.fingerprint }, stores, exitCode: trustExitCode(options.action, stores) };
 }
 

@@ -2,9 +2,11 @@
  * Doctor checks for the CA, the certificate and trust: the same content checks setup-ssl
  * uses to decide whether to act, reported with their fix instead of acted upon.
  */
+import { X509Certificate } from 'node:crypto';
 import { caKeyMode, readCa, type LocalCa } from '../certs/ca.js';
-import { leafNames, leafProblems, RENEW_DAYS } from '../certs/leaf.js';
+import { caDatesProblem, leafNames, leafProblems, RENEW_DAYS } from '../certs/leaf.js';
 import { isPermitted } from '../certs/x509.js';
+import { allowDomainFlags, domainsToAllow, unacceptedNames } from '../domains.js';
 import { readIfExists } from '../fsutil.js';
 import { hostCertPaths } from '../paths.js';
 import { applyTrust, discoverStores } from '../trust/index.js';
@@ -43,6 +45,43 @@ export const caFilesCheck: Check = {
   },
 };
 
+const RECREATE = 'richie-dev setup-ssl --force && richie-dev trust install';
+
+/**
+ * The CA's validity, read from its certificate: an expired CA fails, and so does one ending
+ * before the project's certificate (which then stops working with it); one ending before a
+ * certificate issued today would warns. The fix makes a new CA.
+ */
+export const caDatesCheck: Check = {
+  id: 'ca-dates',
+  group: 'certificates',
+  title: 'CA dates',
+  tlsOnly: NO_CERTIFICATES_OVER_HTTP,
+  async run(ctx) {
+    const lookup = await loadCa(ctx);
+    if (!lookup.ca) return noCa(lookup);
+    const ca = lookup.ca;
+    const problem = caDatesProblem(ca, ctx.now);
+    if (problem?.kind === 'expired') return { status: 'fail', seen: problem.message, fix: RECREATE };
+    const outlived: string[] = [];
+    for (const host of ctx.hosts) {
+      const file = hostCertPaths(ctx.paths, host).cert;
+      const pem = await readIfExists(file).catch(() => undefined);
+      let end: Date | undefined;
+      try {
+        end = pem === undefined ? undefined : new Date(new X509Certificate(pem).validTo);
+      } catch {
+        end = undefined; // the certificate check names an unreadable certificate
+      }
+      if (end && end.getTime() > ca.notAfter.getTime()) outlived.push(`${file} (${end.toISOString().slice(0, 10)})`);
+    }
+    const caEnd = ca.notAfter.toISOString().slice(0, 10);
+    if (outlived.length) return { status: 'fail', seen: `the CA ${ca.certFile} ends on ${caEnd}, before ${outlived.join(', ')}`, fix: RECREATE };
+    if (problem) return { status: 'warn', seen: problem.message, fix: RECREATE };
+    return { status: 'pass', seen: `valid until ${caEnd}` };
+  },
+};
+
 export const caConstraintsCheck: Check = {
   id: 'ca-constraints',
   group: 'certificates',
@@ -62,6 +101,14 @@ export const caConstraintsCheck: Check = {
     const outside = leafNames(ctx.hosts).filter((name) => !isPermitted(name, constraints));
     if (outside.length) {
       return { status: 'fail', seen: `${outside.join(', ')} outside the CA's constraints (${[...constraints.dns, ...constraints.ip].join(', ')})`, fix: 'richie-dev setup-ssl --force && richie-dev trust install' };
+    }
+    const real = unacceptedNames(constraints.dns);
+    if (real.length) {
+      return {
+        status: 'warn',
+        seen: `limited to ${[...constraints.dns, ...constraints.ip].join(', ')}: ${real.join(', ')} ${real.length === 1 ? 'is' : 'are'} outside the domains reserved for local use, so trust install needs ${allowDomainFlags(domainsToAllow(real))}`,
+        fix: 'Use hosts under local.dev or .test, or accept the domain with --allow-domain if you mean it.',
+      };
     }
     return { status: 'pass', seen: `limited to ${[...constraints.dns, ...constraints.ip].join(', ')}` };
   },
@@ -114,4 +161,4 @@ export const trustCheck: Check = {
   },
 };
 
-export const CERT_CHECKS: readonly Check[] = [caFilesCheck, caConstraintsCheck, leafCheck, trustCheck];
+export const CERT_CHECKS: readonly Check[] = [caFilesCheck, caDatesCheck, caConstraintsCheck, leafCheck, trustCheck];

@@ -11,7 +11,7 @@ import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isIP } from 'node:net';
-import { assertHostName } from '../domains.js';
+import { assertHostName, assertNamesAccepted } from '../domains.js';
 import { ExitCode, UserError } from '../errors.js';
 import { applyEdit, blockLineRanges, blockLines, lineNumberAt, planAdd, planRemove, scanBlocks, type BlockSpec, type Edit } from './block.js';
 import { readWhole, readWithStamp, removeStaleTemps, replaceFile, sameStamp, stampOf, type Stamp, type WriteOutcome } from './file.js';
@@ -34,6 +34,10 @@ export interface HostsTarget {
   sudoCommand?: string;
   /** The command that prints the block for manual editing, for permission errors. */
   printCommand?: string;
+  /** Domains outside local use the user accepts sending to these addresses (--allow-domain). */
+  allowDomains?: readonly string[];
+  /** The command to run again with --allow-domain, for the refusal: "richie-dev hosts add". */
+  rerun?: string;
 }
 
 export interface HostsChange {
@@ -64,8 +68,19 @@ export function renderBlock(target: HostsTarget): string {
   return `${blockLines(blockSpec(target)).join('\n')}\n`;
 }
 
+/**
+ * Refuse to send a name outside the domains reserved for local use (src/domains.ts) to this
+ * machine (or the Docker engine's) unless the user named its domain with --allow-domain: the
+ * hosts come from the project's config, and a cloned project must not redirect real sites.
+ */
+export function assertHostsAccepted(target: Pick<HostsTarget, 'hosts' | 'addresses' | 'allowDomains' | 'rerun'>): void {
+  const addresses = target.addresses ?? LOOPBACK;
+  assertNamesAccepted(target.hosts, target.allowDomains ?? [], `Not adding hosts entries that send to ${addresses.join(' and ')}`, `"${target.rerun ?? 'richie-dev hosts add'}" with`);
+}
+
 export async function addBlock(target: HostsTarget): Promise<HostsChange> {
   const spec = blockSpec(target);
+  assertHostsAccepted(target);
   return change(target, 'add', (file) => planAdd(file, spec));
 }
 

@@ -4,7 +4,9 @@
  */
 import { describeScope, trustObjection, type LocalCa } from '../certs/ca.js';
 import { commandToString } from '../exec.js';
+import { assertNamesAccepted } from '../domains.js';
 import { UserError } from '../errors.js';
+import { writeCertificateCopy } from './handoff.js';
 import { findLinuxLayout, linuxSystemStore } from './linux.js';
 import { manualStore } from './manual.js';
 import { findNssDatabases, nssStore } from './nss.js';
@@ -58,9 +60,20 @@ export async function assertTrustworthy(ca: LocalCa, env: NodeJS.ProcessEnv): Pr
   });
 }
 
+/**
+ * Refuse a CA whose name constraints permit a domain outside those reserved for local use
+ * (src/domains.ts) that the user did not name with --allow-domain: a project's hosts decide
+ * those constraints, and a cloned project must not decide which real sites the user trusts.
+ */
+export function assertDomainsAccepted(ca: Pick<LocalCa, 'dir' | 'fingerprint' | 'constraints'>, allowDomains: readonly string[]): void {
+  assertNamesAccepted(ca.constraints?.dns ?? [], allowDomains, `Not installing the CA in ${ca.dir} (SHA-256 ${ca.fingerprint}) into any trust store: it may sign for`, 'the same command with');
+}
+
 export interface ApplyOptions {
   /** Install even a CA richie-dev did not create, or one without name constraints. */
   allowUnconstrainedCa?: boolean;
+  /** Domains outside local use the user accepts the CA signing for (--allow-domain). */
+  allowDomains?: readonly string[];
   /** Where the record of the CAs richie-dev created is found. */
   env?: NodeJS.ProcessEnv;
 }
@@ -72,12 +85,26 @@ export interface ApplyOptions {
  */
 export async function applyTrust(ca: LocalCa, stores: readonly TrustStore[], action: TrustAction, options: ApplyOptions = {}): Promise<StoreReport[]> {
   if (action === 'install' && !options.allowUnconstrainedCa) await assertTrustworthy(ca, options.env ?? process.env);
+  if (action === 'install') assertDomainsAccepted(ca, options.allowDomains ?? []);
   const reports: StoreReport[] = [];
-  for (const store of stores) reports.push(await applyToStore(ca, store, action));
+  if (action === 'status') {
+    for (const store of stores) reports.push(await applyToStore(ca, store, action, ''));
+    return reports;
+  }
+  // The stores read the checked certificate from a file richie-dev writes, never rootCA.pem.
+  // It is removed afterwards, unless the commands printed for a store blocked by rights or
+  // platform (to run by hand) still need it.
+  const copy = await writeCertificateCopy(ca);
+  try {
+    for (const store of stores) reports.push(await applyToStore(ca, store, action, copy.file));
+  } finally {
+    if (!reports.some((r) => r.commands?.some((cmd) => cmd.includes(copy.file)))) await copy.remove();
+  }
+  for (const report of reports) if (report.commands?.some((cmd) => cmd.includes(copy.file))) report.certificateCopy = copy.file;
   return reports;
 }
 
-async function applyToStore(ca: LocalCa, store: TrustStore, action: TrustAction): Promise<StoreReport> {
+async function applyToStore(ca: LocalCa, store: TrustStore, action: TrustAction, copy: string): Promise<StoreReport> {
   const base = { id: store.id, kind: store.kind, label: store.label };
   const before = await store.status(ca);
   const wanted = action === 'install' ? 'trusted' : 'not-trusted';
@@ -93,11 +120,12 @@ async function applyToStore(ca: LocalCa, store: TrustStore, action: TrustAction)
       reason: blocker.reason,
       blockedBy: blocker.kind,
       fix: blocker.fix,
-      commands: store.manualCommands(ca, action).map(commandToString),
+      // Without the tool the commands cannot run; the fix says to install it and run richie-dev again.
+      ...(blocker.kind === 'missing-tool' ? {} : { commands: store.manualCommands(ca, action, copy).map(commandToString) }),
     };
   }
   try {
-    if (action === 'install') await store.install(ca);
+    if (action === 'install') await store.install(ca, copy);
     else await store.uninstall(ca);
   } catch (error) {
     return {
@@ -105,8 +133,8 @@ async function applyToStore(ca: LocalCa, store: TrustStore, action: TrustAction)
       before,
       after: await store.status(ca).catch(() => 'unknown' as const),
       action: 'failed',
+      // The reason names the command that failed; the copy it read is removed with the others.
       reason: (error as Error).message,
-      commands: store.manualCommands(ca, action).map(commandToString),
     };
   }
   // Verify after acting (STYLE.md 9): mkcert installs NSS, then checks NSS.

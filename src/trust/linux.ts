@@ -63,10 +63,11 @@ export function pathInside(dir: string, name: string): string {
 /**
  * Writes the anchor as root with O_CREAT|O_EXCL|O_NOFOLLOW semantics (GNU dd's conv=excl and
  * oflag=nofollow): a file or symbolic link already at that name makes it fail, writing nothing.
- * `install` would unlink a planted link and write through the race window it leaves.
+ * `install` would unlink a planted link and write through the race window it leaves. `copy` is
+ * the checked certificate richie-dev wrote (src/trust/handoff.ts), never rootCA.pem.
  */
-export function anchorWriteCommand(ca: Pick<LocalCa, 'fingerprint' | 'certFile'>, anchors: string): Command {
-  return command('dd', [`if=${ca.certFile}`, `of=${pathInside(anchors, anchorFileName(ca))}`, 'conv=excl', 'oflag=nofollow', 'status=none']);
+export function anchorWriteCommand(ca: Pick<LocalCa, 'fingerprint'>, anchors: string, copy: string): Command {
+  return command('dd', [`if=${copy}`, `of=${pathInside(anchors, anchorFileName(ca))}`, 'conv=excl', 'oflag=nofollow', 'status=none']);
 }
 
 export function linuxSystemStore(layout: SystemLayout | undefined): TrustStore {
@@ -86,7 +87,7 @@ export function linuxSystemStore(layout: SystemLayout | undefined): TrustStore {
     }
     return found;
   };
-  const installCommands = (ca: LocalCa): Command[] => [anchorWriteCommand(ca, layout!.anchors), layout!.update];
+  const installCommands = (ca: LocalCa, copy: string): Command[] => [anchorWriteCommand(ca, layout!.anchors, copy), layout!.update];
   const uninstallCommands = (ca: LocalCa, files: string[]): Command[] => [command('rm', ['-f', ...files]), layout!.update];
 
   return {
@@ -97,16 +98,16 @@ export function linuxSystemStore(layout: SystemLayout | undefined): TrustStore {
       if (!layout) return 'unknown';
       return (await matchingAnchors(ca)).length > 0 ? 'trusted' : 'not-trusted';
     },
-    async install(ca) {
-      for (const cmd of installCommands(ca)) await run(asRun(cmd));
+    async install(ca, copy) {
+      for (const cmd of installCommands(ca, copy)) await run(asRun(cmd));
     },
     async uninstall(ca) {
       const files = await matchingAnchors(ca);
       if (files.length) for (const cmd of uninstallCommands(ca, files)) await run(asRun(cmd));
     },
-    manualCommands(ca, action) {
+    manualCommands(ca, action, copy) {
       if (!layout) return [];
-      const cmds = action === 'install' ? installCommands(ca) : uninstallCommands(ca, [target(ca)]);
+      const cmds = action === 'install' ? installCommands(ca, copy) : uninstallCommands(ca, [target(ca)]);
       return cmds.map(asTyped);
     },
     async blocker(): Promise<StoreBlocker | undefined> {

@@ -8,20 +8,21 @@ import type { LocalCa } from '../certs/ca.js';
 import { command, type Command } from '../exec.js';
 import type { StoreBlocker, TrustStore } from './types.js';
 
-export function darwinCommands(ca: LocalCa, action: 'install' | 'uninstall'): Command[] {
+/** `copy`: the checked certificate richie-dev wrote (src/trust/handoff.ts), never rootCA.pem. */
+export function darwinCommands(_ca: LocalCa, action: 'install' | 'uninstall', copy: string): Command[] {
   return action === 'install'
-    ? [command('sudo', ['security', 'add-trusted-cert', '-d', '-k', '/Library/Keychains/System.keychain', ca.certFile])]
-    : [command('sudo', ['security', 'remove-trusted-cert', '-d', ca.certFile])];
+    ? [command('sudo', ['security', 'add-trusted-cert', '-d', '-k', '/Library/Keychains/System.keychain', copy])]
+    : [command('sudo', ['security', 'remove-trusted-cert', '-d', copy])];
 }
 
-export function win32Commands(ca: LocalCa, action: 'install' | 'uninstall'): Command[] {
+export function win32Commands(ca: LocalCa, action: 'install' | 'uninstall', copy: string): Command[] {
   // certutil.exe here is Windows' own, not NSS's; run from an elevated prompt. Removal names
   // the certificate by its SHA-1 thumbprint, not by its serial as mkcert does: whoever makes a
   // CA chooses its serial, so a CA reusing a public root's serial would have that root deleted
   // too; a thumbprint is a hash of the certificate itself. -delstore's CertId may be a SHA-1
   // certificate hash: https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/certutil#-delstore
   return action === 'install'
-    ? [command('certutil.exe', ['-addstore', '-f', 'ROOT', ca.certFile])]
+    ? [command('certutil.exe', ['-addstore', '-f', 'ROOT', copy])]
     : [command('certutil.exe', ['-delstore', 'ROOT', sha1Thumbprint(ca)])];
 }
 

@@ -70,7 +70,8 @@ export async function findNssDatabases(env: NodeJS.ProcessEnv = process.env): Pr
 export function nssStore(db: NssDatabase): TrustStore {
   const certutil = (args: string[]) => command('certutil', args);
   const list = (ca: LocalCa) => certutil(['-L', '-d', db.spec, '-n', nickname(ca), '-a']);
-  const add = (ca: LocalCa) => certutil(['-A', '-d', db.spec, '-t', 'C,,', '-n', nickname(ca), '-i', ca.certFile]);
+  // The checked certificate richie-dev wrote (src/trust/handoff.ts), never rootCA.pem.
+  const add = (ca: LocalCa, copy: string) => certutil(['-A', '-d', db.spec, '-t', 'C,,', '-n', nickname(ca), '-i', copy]);
   const remove = (ca: LocalCa) => certutil(['-D', '-d', db.spec, '-n', nickname(ca)]);
 
   const status = async (ca: LocalCa): Promise<TrustState> => {
@@ -87,15 +88,15 @@ export function nssStore(db: NssDatabase): TrustStore {
     kind: 'nss',
     label: `NSS database, ${db.label} (${db.dir})`,
     status,
-    async install(ca) {
-      await run(add(ca));
+    async install(ca, copy) {
+      await run(add(ca, copy));
     },
     async uninstall(ca) {
       // certutil -D removes one entry per call; a database can hold the nickname twice.
       for (let i = 0; i < 5 && (await status(ca)) === 'trusted'; i++) await run(remove(ca));
     },
-    manualCommands(ca, action) {
-      return [action === 'install' ? add(ca) : remove(ca)];
+    manualCommands(ca, action, copy) {
+      return [action === 'install' ? add(ca, copy) : remove(ca)];
     },
     async blocker(): Promise<StoreBlocker | undefined> {
       if (!(await hasTool('certutil'))) {

@@ -15,10 +15,11 @@ export interface TrustStore {
   /** Human name: "system store (/usr/local/share/ca-certificates)", "NSS database (Chromium)". */
   label: string;
   status(ca: LocalCa): Promise<TrustState>;
-  install(ca: LocalCa): Promise<void>;
+  /** `copy`: the checked certificate, written by richie-dev to a file of its own (src/trust/handoff.ts). */
+  install(ca: LocalCa, copy: string): Promise<void>;
   uninstall(ca: LocalCa): Promise<void>;
-  /** The commands that would install / uninstall by hand. */
-  manualCommands(ca: LocalCa, action: 'install' | 'uninstall'): Command[];
+  /** The commands that would install / uninstall by hand, reading `copy` where a file is needed. */
+  manualCommands(ca: LocalCa, action: 'install' | 'uninstall', copy: string): Command[];
   /** Why this store cannot be changed by this process (no rights, missing tool), if so. */
   blocker(): Promise<StoreBlocker | undefined>;
 }
@@ -43,4 +44,6 @@ export interface StoreReport {
   blockedBy?: StoreBlocker['kind'];
   fix?: string;
   commands?: string[];
+  /** The checked certificate those commands read, written by richie-dev and kept for them. */
+  certificateCopy?: string;
 }

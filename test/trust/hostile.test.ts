@@ -70,12 +70,13 @@ describe.each(HOSTILE)('a CA whose subject O is %s', (label, organization) => {
     const hex = ca.fingerprint.replaceAll(':', '').toLowerCase();
     expect(anchorFileName(ca)).toBe(`richie-dev_${hex}.crt`);
     expect(nickname(ca)).toBe(`richie-dev CA ${hex}`);
-    // macOS and Windows: the printed commands name the CA file and its SHA-1 thumbprint (a hash
-    // of the DER certificate), never the subject, nor the serial its maker chose.
+    // macOS and Windows: the printed commands name the checked copy and its SHA-1 thumbprint (a
+    // hash of the DER certificate), never the subject, nor the serial its maker chose.
     const thumbprint = createHash('sha1').update(ca.x509.raw).digest('hex');
-    expect([...darwinCommands(ca, 'install'), ...win32Commands(ca, 'install'), ...win32Commands(ca, 'uninstall')].map(commandToString)).toEqual([
-      `sudo security add-trusted-cert -d -k /Library/Keychains/System.keychain ${ca.certFile}`,
-      `certutil.exe -addstore -f ROOT ${ca.certFile}`,
+    const copy = '/tmp/richie-dev-trust-x/copy.crt';
+    expect([...darwinCommands(ca, 'install', copy), ...win32Commands(ca, 'install', copy), ...win32Commands(ca, 'uninstall', copy)].map(commandToString)).toEqual([
+      `sudo security add-trusted-cert -d -k /Library/Keychains/System.keychain ${copy}`,
+      `certutil.exe -addstore -f ROOT ${copy}`,
       `certutil.exe -delstore ROOT ${thumbprint}`,
     ]);
   });
@@ -141,7 +142,7 @@ describe('a CA reusing a public root\'s serial', () => {
     await hostileCa(dir, 'same serial', randomSerialHex(Buffer.from(publicRoot.serialNumber, 'hex')));
     const ca = await parseCa(dir, readFileSync(join(dir, 'rootCA.pem'), 'utf8'), readFileSync(join(dir, 'rootCA-key.pem'), 'utf8'));
     expect(ca.x509.serialNumber).toBe(publicRoot.serialNumber);
-    const [uninstall] = win32Commands(ca, 'uninstall');
+    const [uninstall] = win32Commands(ca, 'uninstall', '/unused');
     expect(uninstall?.args.slice(0, 2)).toEqual(['-delstore', 'ROOT']);
     const certId = uninstall!.args[2]!;
     expect(certId).not.toBe(publicRoot.serialNumber.toLowerCase());

@@ -4,7 +4,7 @@
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCa } from '../../src/certs/ca.js';
 import { run as setupSsl } from '../../src/commands/setup-ssl.js';
@@ -129,7 +129,13 @@ describe('trust', () => {
     const result = await cli(['--project-dir', projectDir, 'trust', 'install'], { env: { CAROOT: nobodyCa, HOME: join(root, 'nobody-home'), TRUST_STORES: 'system' }, uid: 65534 });
     expect(result.exitCode, result.stdout + result.stderr).toBe(4);
     expect(result.stdout).toContain('needs root');
-    expect(result.stdout).toMatch(/sudo dd if=.*rootCA\.pem of=\/usr\/local\/share\/ca-certificates\/richie-dev_[0-9a-f]{64}\.crt conv=excl oflag=nofollow status=none/);
+    // The commands read a copy of the checked certificate that richie-dev wrote, never rootCA.pem.
+    const printed = result.stdout.match(/sudo dd if=(\S+) of=\/usr\/local\/share\/ca-certificates\/richie-dev_[0-9a-f]{64}\.crt conv=excl oflag=nofollow status=none/);
+    expect(printed, result.stdout).not.toBeNull();
+    expect(printed![1]).not.toContain(nobodyCa);
+    expect(readFileSync(printed![1]!, 'utf8')).toBe(new X509Certificate(readFileSync(join(nobodyCa, 'rootCA.pem'))).toString());
+    expect(result.stdout).toContain(`(${printed![1]} is the checked CA certificate, written for these commands; delete it afterwards)`);
+    removeDir(dirname(printed![1]!));
     expect(result.stdout).toContain('sudo update-ca-certificates');
     expect(readdirSync('/usr/local/share/ca-certificates').some((f) => f.startsWith('richie-dev_'))).toBe(false);
   });
@@ -166,12 +172,12 @@ describe('trust on macOS and Windows (printed commands only)', () => {
     try {
       await setupSsl({ projectDir: dir, env: { CAROOT: join(dir, 'ca'), TRUST_STORES: 'nss', HOME: dir } });
       const ca = await parseCa(join(dir, 'ca'), readFileSync(join(dir, 'ca', 'rootCA.pem'), 'utf8'), readFileSync(join(dir, 'ca', 'rootCA-key.pem'), 'utf8'));
-      expect(darwinCommands(ca, 'install').map(commandToString)).toEqual([
-        `sudo security add-trusted-cert -d -k /Library/Keychains/System.keychain ${join(dir, 'ca', 'rootCA.pem')}`,
-      ]);
-      expect(win32Commands(ca, 'install').map(commandToString)).toEqual([`certutil.exe -addstore -f ROOT ${join(dir, 'ca', 'rootCA.pem')}`]);
+      // The file named is the checked copy richie-dev writes (src/trust/handoff.ts), never rootCA.pem.
+      const copy = '/tmp/richie-dev-trust-x/richie-dev_0.crt';
+      expect(darwinCommands(ca, 'install', copy).map(commandToString)).toEqual([`sudo security add-trusted-cert -d -k /Library/Keychains/System.keychain ${copy}`]);
+      expect(win32Commands(ca, 'install', copy).map(commandToString)).toEqual([`certutil.exe -addstore -f ROOT ${copy}`]);
       // By SHA-1 thumbprint, not by serial as mkcert does (test/trust/hostile.test.ts says why).
-      expect(win32Commands(ca, 'uninstall').map(commandToString)[0]).toBe(`certutil.exe -delstore ROOT ${createHash('sha1').update(ca.x509.raw).digest('hex')}`);
+      expect(win32Commands(ca, 'uninstall', copy).map(commandToString)[0]).toBe(`certutil.exe -delstore ROOT ${createHash('sha1').update(ca.x509.raw).digest('hex')}`);
     } finally {
       removeDir(dir);
     }
