@@ -12,7 +12,6 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProjectConfig } from '../config.js';
 import { ExitCode, UserError, isUserError } from '../errors.js';
-import { readIfExists } from '../fsutil.js';
 import { InputLog, type Inputs } from '../inputs.js';
 import type { HostsChange } from '../hosts/index.js';
 import type { Backend } from '../lms/site.js';
