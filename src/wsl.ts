@@ -24,6 +24,14 @@ export function detectWsl(env: NodeJS.ProcessEnv = process.env, osRelease: () =>
   return /microsoft/i.test(osRelease());
 }
 
+/**
+ * detectWsl for a command's environment: a RICHIE_DEV_WSL of this process counts too when that
+ * environment does not set it, so the opt-out also holds for library calls handed a small env.
+ */
+export function underWsl(env: NodeJS.ProcessEnv = process.env): boolean {
+  return detectWsl({ RICHIE_DEV_WSL: process.env.RICHIE_DEV_WSL, ...env });
+}
+
 function readOsRelease(): string {
   try {
     return readFileSync('/proc/sys/kernel/osrelease', 'utf8');

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as setupSsl } from '../src/commands/setup-ssl.js';
 import { discoverStores } from '../src/trust/index.js';
-import { detectWsl, linuxPathOf, windowsPathOf } from '../src/wsl.js';
+import { detectWsl, linuxPathOf, underWsl, windowsPathOf } from '../src/wsl.js';
 import { CLI, cli, hasTool, inMountNamespace, isRoot, removeDir, tempDir } from './helpers.js';
 
 const WSLPATH = String.raw`#!/bin/sh
@@ -59,6 +59,12 @@ describe('detecting WSL', () => {
     [{ RICHIE_DEV_WSL: '1' }, '6.1.0', true],
   ])('env %j, kernel %s: %s', (env, release, expected) => {
     expect(detectWsl(env, () => release)).toBe(expected);
+  });
+
+  it("this process's RICHIE_DEV_WSL=0 (the tests' setup) holds for an env that does not set it", () => {
+    expect(process.env.RICHIE_DEV_WSL).toBe('0');
+    expect(underWsl({ WSL_DISTRO_NAME: 'Debian' })).toBe(false);
+    expect(underWsl({ WSL_DISTRO_NAME: 'Debian', RICHIE_DEV_WSL: '1' })).toBe(true);
   });
 
   it('the Windows store is offered under WSL only, and TRUST_STORES chooses it like the others', async () => {

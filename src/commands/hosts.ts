@@ -7,7 +7,7 @@ import { configuredHosts, loadConfig } from '../config.js';
 import { ExitCode, UserError } from '../errors.js';
 import { addBlock, checkHosts, removeBlock, renderBlock, type HostsChange, type HostsReport, type HostsTarget } from '../hosts/index.js';
 import { hostsFilePath, projectPaths } from '../paths.js';
-import { detectWsl, linuxPathOf, WINDOWS_HOSTS, WINDOWS_HOSTS_DEFAULT_MOUNT } from '../wsl.js';
+import { linuxPathOf, underWsl, WINDOWS_HOSTS, WINDOWS_HOSTS_DEFAULT_MOUNT } from '../wsl.js';
 
 export interface HostsOptions {
   projectDir: string;
@@ -69,7 +69,7 @@ export async function remove(options: HostsOptions): Promise<HostsChangeResult> 
  */
 async function withWindows(change: HostsChange, t: HostsTarget, options: HostsOptions, verb: 'add' | 'remove'): Promise<HostsChangeResult> {
   const env = options.env ?? process.env;
-  if (options.hostsFile || env.RICHIE_DEV_HOSTS_FILE || process.platform !== 'linux' || !detectWsl(env)) return { ...change, exitCode: ExitCode.ok };
+  if (options.hostsFile || env.RICHIE_DEV_HOSTS_FILE || process.platform !== 'linux' || !underWsl(env)) return { ...change, exitCode: ExitCode.ok };
   const file = linuxPathOf(WINDOWS_HOSTS, env) ?? WINDOWS_HOSTS_DEFAULT_MOUNT;
   const steps = [
     `from a WSL shell started with "Run as administrator": richie-dev --project-dir ${t.projectDir} hosts ${verb} --hosts-file ${file}`,

@@ -10,7 +10,7 @@ import { manualStore } from './manual.js';
 import { findNssDatabases, nssStore } from './nss.js';
 import type { StoreReport, TrustStore } from './types.js';
 import { wslWindowsStore } from './wsl.js';
-import { detectWsl } from '../wsl.js';
+import { underWsl } from '../wsl.js';
 
 export type { StoreReport, TrustStore, TrustState } from './types.js';
 
@@ -36,7 +36,7 @@ export function selectedKinds(env: NodeJS.ProcessEnv = process.env): Set<StoreKi
 export async function discoverStores(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
-  wsl: boolean = platform === 'linux' && detectWsl(env),
+  wsl: boolean = platform === 'linux' && underWsl(env),
 ): Promise<TrustStore[]> {
   const kinds = selectedKinds(env);
   const stores: TrustStore[] = [];
