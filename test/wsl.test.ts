@@ -215,7 +215,7 @@ describe('WSL: the Windows side, with stand-ins for the Windows programs', () =>
       const add = JSON.parse(readFileSync(join(base, 'add.json'), 'utf8'));
       expect(add).toMatchObject({ ok: true, file: '/etc/hosts', action: 'added', windows: { file: windowsHosts, change: { action: 'added', changed: true } } });
       expect(readFileSync(join(base, 'linux-added'), 'utf8')).toContain('127.0.0.1\trichie.local.dev');
-      expect(readFileSync(join(base, 'remove.txt'), 'utf8')).toContain(`${windowsHosts}: block removed`);
+      expect(readFileSync(join(base, 'remove.txt'), 'utf8')).toContain(`${windowsHosts}: block removed (Windows, for its browsers)`);
       expect(readFileSync(join(base, 'linux-final'), 'utf8')).toBe(linuxOriginal);
       expect(readFileSync(windowsHosts, 'utf8')).toBe(windowsOriginal);
     });

@@ -86,7 +86,7 @@ function formatChange(result: HostsChange & { windows?: WindowsHostsResult }, c:
   for (const conflict of result.conflicts) lines.push(`${c.yellow('!')} ${conflictText(conflict)}`);
   for (const warning of result.warnings) lines.push(`${c.yellow('!')} ${warning}`);
   const windows = result.windows;
-  if (windows?.change) lines.push(`${formatChange(windows.change, c)} (Windows, for its browsers)`);
+  if (windows?.change) lines.push(formatChange(windows.change, c).replace(/^.*$/m, (first) => `${first} (Windows, for its browsers)`));
   if (windows?.blocked) {
     lines.push(`${c.yellow('!')} Windows hosts file ${windows.file} (for browsers on Windows): not changed: ${windows.blocked.reason}`);
     for (const step of windows.blocked.steps) lines.push(`    → ${step}`);
