@@ -10,5 +10,9 @@ export default defineConfig({
     // Chromium aborts navigations (ERR_NETWORK_CHANGED) when another test adds or removes a
     // Docker network mid-page.
     fileParallelism: false,
+    // No test touches the real user's files: each file runs with a home of its own, and the
+    // run fails when the real user's or the machine's richie-dev files changed (test/setup/).
+    globalSetup: ['test/setup/global.ts'],
+    setupFiles: ['test/setup/isolate.ts'],
   },
 });

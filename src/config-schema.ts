@@ -8,7 +8,7 @@ import { hostNameProblem } from './domains.js';
 import { UserError } from './errors.js';
 import { RELEASE_NAMES, type Release } from './lms/releases.js';
 import { CONFIG_FILE_NAME } from './paths.js';
-import { upstreamProblem } from './render/upstream.js';
+import { UPSTREAM_FORM, upstreamProblem } from './render/upstream.js';
 
 const D = DEFAULT_CONFIG;
 
@@ -26,7 +26,7 @@ const upstream = z
   .string()
   .superRefine((value, ctx) => {
     const problem = upstreamProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: `expected the URL of an app of your own, like "http://localhost:8000" (${problem})` });
+    if (problem) ctx.addIssue({ code: 'custom', message: `expected the URL of an app of your own, like "http://localhost:8000": ${UPSTREAM_FORM} (here ${problem})` });
   })
   .optional();
 

@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa, type Result } from 'execa';
+import { inject } from 'vitest';
+import { realUserDirs, USER_DIR_KEYS } from './setup/user-dirs.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 /** What the package's bin names (the bundle build/bundle-cli.mjs writes): tests run what users run. */
@@ -39,18 +41,40 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run `richie-dev <args>` as the user would, with no TTY and a controlled environment. */
+/**
+ * The environment a test's subprocess runs with: the test's own user dirs (HOME, XDG_*, CAROOT)
+ * when it gives them, else this test file's (test/setup/isolate.ts: a temp HOME, the XDG dirs
+ * and CAROOT unset so they default under it); a value naming one of the real user's dirs, or
+ * no HOME at all (Node would take the real one from the password database), never reaches it.
+ */
+export function isolatedEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const real = inject('realUserDirs') ?? realUserDirs();
+  const homes = [real.env.HOME, real.passwdHome].filter((h): h is string => Boolean(h));
+  const forbidden = new Set(
+    [...Object.values(real.env), ...homes.flatMap((h) => [h, join(h, '.local', 'share'), join(h, '.config'), join(h, '.cache'), join(h, '.local', 'share', 'richie-dev')])].map((p) => resolve(p)),
+  );
+  const out = { ...env };
+  for (const key of USER_DIR_KEYS) {
+    const value = out[key];
+    if (value && forbidden.has(resolve(value))) delete out[key];
+  }
+  if (!out.HOME) out.HOME = process.env.HOME && !forbidden.has(resolve(process.env.HOME)) ? process.env.HOME : mkdtempSync(join(tmpdir(), 'richie-dev-test-home-'));
+  return out;
+}
+
+/** Run `richie-dev <args>` as the user would, with no TTY and a controlled environment (user dirs: isolatedEnv). */
 export async function cli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; uid?: number } = {}): Promise<CliResult> {
-  const env = { ...process.env, NO_COLOR: '1', ...options.env };
+  const env = isolatedEnv({ ...process.env, NO_COLOR: '1', ...options.env });
   const argv = options.uid === undefined ? [process.execPath, CLI, ...args] : ['setpriv', `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', process.execPath, CLI, ...args];
-  const result: Result = await execa(argv[0]!, argv.slice(1), { env, cwd: options.cwd ?? ROOT, reject: false, stdin: 'ignore' });
+  const result: Result = await execa(argv[0]!, argv.slice(1), { env, extendEnv: false, cwd: options.cwd ?? ROOT, reject: false, stdin: 'ignore' });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
-/** Run a shell script in a private mount namespace (changes to mounts stay inside it). */
+/** Run a shell script in a private mount namespace (changes to mounts stay inside it); user dirs: isolatedEnv. */
 export async function inMountNamespace(script: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const result = await execa('unshare', ['-m', 'bash', '-c', `set -euo pipefail\n${script}`], {
-    env: { ...process.env, NO_COLOR: '1', ...env },
+    env: isolatedEnv({ ...process.env, NO_COLOR: '1', ...env }),
+    extendEnv: false,
     reject: false,
     stdin: 'ignore',
   });
@@ -58,7 +82,7 @@ export async function inMountNamespace(script: string, env: NodeJS.ProcessEnv = 
 }
 
 export async function sh(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const result = await execa(file, [...args], { env: { ...process.env, ...env }, reject: false, stdin: 'ignore' });
+  const result = await execa(file, [...args], { env: isolatedEnv({ ...process.env, ...env }), extendEnv: false, reject: false, stdin: 'ignore' });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 

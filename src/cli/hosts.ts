@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { HostsChange } from '../hosts/index.js';
-import type { HostsCheckResult } from '../commands/hosts.js';
+import type { HostsCheckResult, WindowsHostsResult } from '../commands/hosts.js';
 import { collect, finish, globalOptions, type Colors } from './shared.js';
 
 const FILE_HELP = 'the hosts file (default: RICHIE_DEV_HOSTS_FILE, else /etc/hosts; Windows: %SystemRoot%\\System32\\drivers\\etc\\hosts)';
@@ -13,11 +13,12 @@ fsync, rename, owner and mode kept); a bind-mounted file (Docker, WSL) is rewrit
 after a backup to <file>.richie-dev.bak. Entries for these hosts outside the block are
 reported with their line numbers and left alone.
 
-WSL: browsers running on Windows read the Windows hosts file, not the Linux one. From a WSL
-shell started as Administrator, also run:
+WSL: browsers running on Windows read the Windows hosts file, not the Linux one. Under WSL,
+add and remove (on /etc/hosts) also change the Windows hosts file, which needs a WSL shell
+started with "Run as administrator"; without it the steps are printed (exit 4). By hand:
   richie-dev hosts add --hosts-file /mnt/c/Windows/System32/drivers/etc/hosts
 and add "[network]" / "generateHosts = false" to /etc/wsl.conf, or WSL rewrites /etc/hosts
-at its next start.`;
+at its next start. RICHIE_DEV_WSL=0 leaves the Windows side alone.`;
 
 /** What to suggest when rights are missing: the user's own command, runnable under sudo. */
 async function suggestions(hostsFile: string | undefined): Promise<{ sudoCommand: string; printCommand: string }> {
@@ -55,7 +56,7 @@ export function register(program: Command): void {
         return;
       }
       const result = await cmd.add({ projectDir: g.projectDir, hostsFile: opts.hostsFile, allowDomains, ...(await suggestions(opts.hostsFile)) });
-      finish(g, result, (c) => formatChange(result, c));
+      finish(g, result, (c) => formatChange(result, c), result.exitCode);
     });
 
   hosts
@@ -68,7 +69,7 @@ export function register(program: Command): void {
       const opts = this.opts<{ hostsFile?: string }>();
       const { remove } = await import('../commands/hosts.js');
       const result = await remove({ projectDir: g.projectDir, hostsFile: opts.hostsFile, ...(await suggestions(opts.hostsFile)) });
-      finish(g, result, (c) => formatChange(result, c));
+      finish(g, result, (c) => formatChange(result, c), result.exitCode);
     });
 
   hosts
@@ -85,11 +86,17 @@ export function register(program: Command): void {
     });
 }
 
-function formatChange(result: HostsChange, c: Colors): string {
+function formatChange(result: HostsChange & { windows?: WindowsHostsResult }, c: Colors): string {
   const how = result.method === 'in-place' ? ' (rewritten in place)' : '';
   const lines = [result.changed ? `${c.green('✔')} ${result.file}: block ${result.action}${how}` : `${c.green('✔')} ${result.file}: nothing to change`];
   for (const conflict of result.conflicts) lines.push(`${c.yellow('!')} ${conflictText(conflict)}`);
   for (const warning of result.warnings) lines.push(`${c.yellow('!')} ${warning}`);
+  const windows = result.windows;
+  if (windows?.change) lines.push(formatChange(windows.change, c).replace(/^.*$/m, (first) => `${first} (Windows, for its browsers)`));
+  if (windows?.blocked) {
+    lines.push(`${c.yellow('!')} Windows hosts file ${windows.file} (for browsers on Windows): not changed: ${windows.blocked.reason}`);
+    for (const step of windows.blocked.steps) lines.push(`    → ${step}`);
+  }
   return lines.join('\n');
 }
 

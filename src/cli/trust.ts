@@ -15,7 +15,8 @@ export function register(program: Command): void {
       'after',
       `
 Stores: the first Linux system store layout found (Debian, Fedora, Arch, openSUSE), and the
-NSS databases of Chromium (~/.pki/nssdb, snap) and Firefox profiles. TRUST_STORES=system,nss
+NSS databases of Chromium (~/.pki/nssdb, snap) and Firefox profiles; under WSL, also the
+Windows user's Root store (certutil.exe through WSL interop). TRUST_STORES=system,nss,windows
 limits the stores, as with mkcert. Without the rights to write a store, nothing changes and
 the commands to run are printed. macOS and Windows: the commands are printed.
 

@@ -4,9 +4,10 @@
  */
 import { realpath } from 'node:fs/promises';
 import { configuredHosts, loadConfig } from '../config.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UserError } from '../errors.js';
 import { addBlock, checkHosts, removeBlock, renderBlock, type HostsChange, type HostsReport, type HostsTarget } from '../hosts/index.js';
 import { hostsFilePath, projectPaths } from '../paths.js';
+import { linuxPathOf, underWsl, WINDOWS_HOSTS, WINDOWS_HOSTS_DEFAULT_MOUNT } from '../wsl.js';
 
 export interface HostsOptions {
   projectDir: string;
@@ -43,12 +44,55 @@ async function canonicalDir(dir: string): Promise<string> {
   return realpath(dir).catch(() => dir);
 }
 
-export async function add(options: HostsOptions): Promise<HostsChange> {
-  return addBlock(await target(options));
+/** Under WSL, what happened to the Windows hosts file, which browsers on Windows read. */
+export interface WindowsHostsResult {
+  /** The Windows hosts file as seen from WSL (`wslpath -u`). */
+  file: string;
+  change?: HostsChange;
+  /** Why it was not changed, and what to do on the Windows side instead. */
+  blocked?: { reason: string; steps: string[] };
 }
 
-export async function remove(options: HostsOptions): Promise<HostsChange> {
-  return removeBlock(await target(options));
+export interface HostsChangeResult extends HostsChange {
+  windows?: WindowsHostsResult;
+  exitCode: ExitCode;
+}
+
+export async function add(options: HostsOptions): Promise<HostsChangeResult> {
+  const t = await target(options);
+  return withWindows(await addBlock(t), t, options, 'add');
+}
+
+export async function remove(options: HostsOptions): Promise<HostsChangeResult> {
+  const t = await target(options);
+  return withWindows(await removeBlock(t), t, options, 'remove');
+}
+
+/**
+ * Under WSL, when the Linux file is the default one (no --hosts-file, no RICHIE_DEV_HOSTS_FILE),
+ * the same block goes into the Windows hosts file; writing it needs a WSL shell started with
+ * "Run as administrator", so without that the steps are returned (exit 4) instead.
+ */
+async function withWindows(change: HostsChange, t: HostsTarget, options: HostsOptions, verb: 'add' | 'remove'): Promise<HostsChangeResult> {
+  const env = options.env ?? process.env;
+  if (options.hostsFile || env.RICHIE_DEV_HOSTS_FILE || process.platform !== 'linux' || !underWsl(env)) return { ...change, exitCode: ExitCode.ok };
+  const file = linuxPathOf(WINDOWS_HOSTS, env) ?? WINDOWS_HOSTS_DEFAULT_MOUNT;
+  const steps = [
+    `from a WSL shell started with "Run as administrator": richie-dev --project-dir ${t.projectDir} hosts ${verb} --hosts-file ${file}`,
+    verb === 'add'
+      ? `or, in Windows as Administrator, add the lines of "richie-dev --project-dir ${t.projectDir} hosts add --print" to ${WINDOWS_HOSTS}`
+      : `or, in Windows as Administrator, delete the lines from "# >>> richie-dev ${t.projectDir}" to "# <<< richie-dev ${t.projectDir}" in ${WINDOWS_HOSTS}`,
+  ];
+  try {
+    const windows = await (verb === 'add' ? addBlock : removeBlock)({ ...t, file });
+    return { ...change, windows: { file, change: windows }, exitCode: ExitCode.ok };
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    // Windows decides who may write its hosts file (Administrators), whatever the Linux user.
+    const denied = error.exitCode === ExitCode.permission;
+    const reason = denied ? `Windows lets only an Administrator change it (${error.message})` : error.message;
+    return { ...change, windows: { file, blocked: { reason, steps } }, exitCode: denied ? ExitCode.permission : ExitCode.ok };
+  }
 }
 
 /** The block for manual editing; reads nothing but the config. */

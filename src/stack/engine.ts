@@ -451,6 +451,12 @@ export class Engine {
     return found;
   }
 
+  /** The same, asked of the engine now (no cached answer): what a removal checks first. */
+  imageNow(ref: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
+    this.link.images.delete(ref);
+    return this.image(ref);
+  }
+
   async build(contextDir: string, tag: string, labels: Record<string, string>, options: { dockerfile?: string; buildargs?: Record<string, string> } = {}): Promise<void> {
     this.link.writes++;
     this.link.images.delete(tag);

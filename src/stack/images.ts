@@ -377,7 +377,7 @@ function ensureRuntime(engine: Engine, namespace: string, templatesRoot: string,
         ...thin.map((t) => thinImage(namespace, t.name, t.inputs, t.files, { tag, layer: runtime.entries })),
       ];
       await engine.load(saveArchive(images).stream, images.map((i) => i.tag));
-      for (const t of thin) await removeReplaced(engine, t.previous, builtInTag(namespace, t.name));
+      for (const t of thin) await removeReplaced(engine, t.previous, builtInTag(namespace, t.name), namespace);
       for (const t of thin) s.made.add(builtInTag(namespace, t.name));
       return { tag, diffId, runtime };
     })();
@@ -411,7 +411,7 @@ async function ensureOnHost(engine: Engine, name: BuiltInName, namespace: string
     if (!/no such file|layer\.tar/i.test((error as Error).message)) throw error;
     await engine.load(saveArchive([thinImage(namespace, name, inputs, files, { tag: base.tag, layer: base.runtime.entries })]).stream, [tag]);
   }
-  await removeReplaced(engine, existing?.id, tag);
+  await removeReplaced(engine, existing?.id, tag, namespace);
   return 'built';
 }
 
@@ -466,40 +466,58 @@ async function ensureOnRegistry(engine: Engine, name: BuiltInName, options: Imag
   ];
   context.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   await engine.buildArchive(tarStream(context), tag, { [IMAGE_LABEL.builtIn]: `${namespace}/${name}`, [IMAGE_LABEL.inputs]: inputs, [IMAGE_LABEL.base]: 'registry' });
-  await removeReplaced(engine, existing?.id, tag);
+  await removeReplaced(engine, existing?.id, tag, namespace);
   return 'built';
 }
 
 // ---- cleaning up -------------------------------------------------------------------------------
 
-/** Remove the image a tag pointed to before a rebuild, unless a container still uses it. */
-async function removeReplaced(engine: Engine, previousId: string | undefined, tag: string): Promise<void> {
+/**
+ * Whether labels say richie-dev built the image, for this namespace (tests use their own).
+ * Images built before the namespace was part of the label carry the bare name.
+ */
+function ownedBy(labels: Record<string, string>, namespace: string): boolean {
+  const owner = labels[IMAGE_LABEL.builtIn] ?? '';
+  return owner.startsWith(`${namespace}/`) || (namespace === 'richie-dev' && owner !== '' && !owner.includes('/'));
+}
+
+/**
+ * Remove an image only when the engine, asked right before, says it carries richie-dev's
+ * label: the README promises that an image without it is never removed (a user's own image
+ * tagged richie-dev/demo-lms:latest stays when a rebuild takes the tag). Removal by id cannot
+ * hit another image than the one inspected (an id is the hash of the config, labels included).
+ */
+async function removeOwnImage(engine: Engine, ref: string, namespace: string): Promise<boolean> {
+  const now = await engine.imageNow(ref);
+  if (!now || !ownedBy(now.labels, namespace)) return false;
+  await engine.removeImage(ref);
+  return true;
+}
+
+/** Remove the image a tag pointed to before a rebuild, unless a container still uses it or it is not ours. */
+async function removeReplaced(engine: Engine, previousId: string | undefined, tag: string, namespace: string): Promise<void> {
   if (!previousId) return;
   const now = await engine.image(tag);
   if (now?.id === previousId) return;
-  await engine.removeImage(previousId).catch(() => undefined); // in use: a later sweep removes it
+  await removeOwnImage(engine, previousId, namespace).catch(() => false); // in use: a later sweep removes it
 }
 
 /**
  * Remove built-in images of this namespace that nothing names any more: untagged ones (replaced
  * by a rebuild while a container still used them) and runtime images of an older runtime. Only
- * images carrying richie-dev's label are looked at; one still used by a container stays.
+ * images carrying richie-dev's label are looked at, and the label is checked again right before
+ * each removal; one still used by a container stays.
  */
 export async function removeReplacedImages(engine: Engine, options: { namespace?: string; keep?: readonly string[] } = {}): Promise<string[]> {
   const namespace = options.namespace ?? 'richie-dev';
   const removed: string[] = [];
   for (const image of await engine.imagesLabelled(IMAGE_LABEL.builtIn)) {
-    const owner = image.labels[IMAGE_LABEL.builtIn] ?? '';
-    // Images built before the namespace was part of the label carry the bare name.
-    const ours = owner.startsWith(`${namespace}/`) || (namespace === 'richie-dev' && !owner.includes('/'));
-    if (!ours) continue;
+    if (!ownedBy(image.labels, namespace)) continue;
+    const owner = image.labels[IMAGE_LABEL.builtIn];
     const stale = image.tags.length === 0 || (owner === `${namespace}/runtime` && options.keep !== undefined && !image.tags.some((t) => options.keep!.includes(t)));
     if (!stale) continue;
-    const ok = await engine.removeImage(image.tags[0] ?? image.id).then(
-      () => true,
-      () => false,
-    );
-    if (ok) removed.push(image.tags[0] ?? image.id);
+    const ref = image.tags[0] ?? image.id;
+    if (await removeOwnImage(engine, ref, namespace).catch(() => false)) removed.push(ref);
   }
   return removed;
 }

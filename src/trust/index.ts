@@ -11,13 +11,15 @@ import { findLinuxLayout, linuxSystemStore } from './linux.js';
 import { manualStore } from './manual.js';
 import { findNssDatabases, nssStore } from './nss.js';
 import type { StoreReport, TrustStore } from './types.js';
+import { wslWindowsStore } from './wsl.js';
+import { underWsl } from '../wsl.js';
 
 export type { StoreReport, TrustStore, TrustState } from './types.js';
 
-const STORE_KINDS = ['system', 'nss'] as const;
+const STORE_KINDS = ['system', 'nss', 'windows'] as const;
 type StoreKind = (typeof STORE_KINDS)[number];
 
-/** TRUST_STORES="system,nss" (mkcert's variable; "java" is mkcert's too, and not ours). */
+/** TRUST_STORES="system,nss" (mkcert's variable; "java" is mkcert's too, and not ours; "windows" is the Windows side under WSL). */
 export function selectedKinds(env: NodeJS.ProcessEnv = process.env): Set<StoreKind> {
   const raw = env.TRUST_STORES?.trim();
   if (!raw) return new Set(STORE_KINDS);
@@ -36,6 +38,7 @@ export function selectedKinds(env: NodeJS.ProcessEnv = process.env): Set<StoreKi
 export async function discoverStores(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
+  wsl: boolean = platform === 'linux' && underWsl(env),
 ): Promise<TrustStore[]> {
   const kinds = selectedKinds(env);
   const stores: TrustStore[] = [];
@@ -46,6 +49,7 @@ export async function discoverStores(
   if (kinds.has('nss') && platform !== 'win32') {
     for (const db of await findNssDatabases(env)) stores.push(nssStore(db));
   }
+  if (kinds.has('windows') && wsl) stores.push(wslWindowsStore(env));
   return stores;
 }
 

@@ -11,7 +11,8 @@ export type TrustState = 'trusted' | 'not-trusted' | 'unknown';
 export interface TrustStore {
   /** Stable id: "system", "nss:/home/u/.pki/nssdb", "darwin", "win32". */
   id: string;
-  kind: 'system' | 'nss';
+  /** "windows": under WSL, the Windows side (src/trust/wsl.ts). */
+  kind: 'system' | 'nss' | 'windows';
   /** Human name: "system store (/usr/local/share/ca-certificates)", "NSS database (Chromium)". */
   label: string;
   status(ca: LocalCa): Promise<TrustState>;

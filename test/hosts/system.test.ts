@@ -2,10 +2,11 @@
  * hosts against the real system through the CLI: the resolver (getent, Node's dns.lookup)
  * reading /etc/hosts in a private mount namespace, concurrent and killed writers, missing
  * rights. The machine's own /etc is never written: the namespace sees a copy bind-mounted
- * over it, and the test checks the real /etc/hosts is unchanged.
+ * over it (without richie-dev's files from real use), and the test checks the real /etc/hosts
+ * and richie-dev's files beside it are unchanged.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cli, hasTool, inMountNamespace, isRoot, removeDir, tempDir } from '../helpers.js';
@@ -14,12 +15,15 @@ import { blocklist } from './fixtures.js';
 const ORIGINAL = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n# keep me\n';
 const LOOKUP = `node -e "require('dns').lookup(process.argv[1],{all:true},(e,a)=>console.log(e?e.code:a.map(x=>x.address).sort().join(',')))"`;
 
-let realHosts: Buffer;
+// The real /etc is never written: its hosts file and whatever richie-dev left beside it in
+// real use (a backup, a lock) are the same afterwards.
+const realEtc = () => ({ hosts: readFileSync('/etc/hosts'), ours: readdirSync('/etc').filter((f) => f.includes('richie-dev')).map((f) => `${f} ${lstatSync(join('/etc', f)).isSymbolicLink() ? 'link' : readFileSync(join('/etc', f)).toString('base64')}`) });
+let realBefore: ReturnType<typeof realEtc>;
 beforeAll(() => {
-  realHosts = readFileSync('/etc/hosts');
+  realBefore = realEtc();
 });
 afterAll(() => {
-  expect(readFileSync('/etc/hosts')).toEqual(realHosts);
+  expect(realEtc()).toEqual(realBefore);
 });
 
 describe('hosts and the system resolver (private mount namespace)', () => {
@@ -34,6 +38,9 @@ describe('hosts and the system resolver (private mount namespace)', () => {
     return inMountNamespace(`
       cd "${base}"
       cp -a /etc etc
+      # The machine may have richie-dev's backup, lock or temp files from real use: the copy
+      # starts without them, as a machine where richie-dev never ran.
+      rm -rf etc/*richie-dev* etc/.*richie-dev*
       cp hosts.original etc/hosts
       mount --bind etc /etc
       ${mountPoint ? `cp hosts.original hosts.mounted; mount --bind hosts.mounted /etc/hosts` : ''}

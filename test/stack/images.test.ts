@@ -242,6 +242,43 @@ describe('built-in images on this machine\'s runtime', () => {
     expect(ourDangling(NS)).toEqual([]);
   });
 
+  /** An image of the user's own, with no label at all (docker import of a one-file tar), tagged `ref`. */
+  function unlabelledImage(ref: string): string {
+    const dir = join(work, `mine-${randomBytes(4).toString('hex')}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'mine.txt'), `not richie-dev's ${ref}\n`);
+    const id = execFileSync('docker', ['import', '-', ref], { input: execFileSync('tar', ['-c', '-C', dir, 'mine.txt']), encoding: 'utf8' }).trim();
+    expect(docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', id])).toBe('null');
+    return id;
+  }
+
+  it("an image without richie-dev's label at a built-in tag is never removed when a rebuild takes the tag", async () => {
+    // The rebuild of one image over the runtime already loaded (ensureOnHost).
+    const mine = unlabelledImage(tag('demo-catalog'));
+    try {
+      expect(await ensureBuiltIn(await Engine.connect(), tag('demo-catalog'), { namespace: NS, templatesDir: templates, config: { base: 'host' } })).toMatchObject({ result: 'built', base: 'host' });
+      expect(docker(['image', 'inspect', '--format', '{{index .Config.Labels "dev.richie.built-in"}}', tag('demo-catalog')])).toBe(`${NS}/demo-catalog`);
+      expect(docker(['image', 'inspect', '--format', '{{.Id}}', mine])).toBe(mine); // still there
+      // The sweep of replaced images leaves it too.
+      await removeReplacedImages(await Engine.connect(), { namespace: NS });
+      expect(docker(['image', 'inspect', '--format', '{{.Id}}', mine])).toBe(mine);
+    } finally {
+      spawnSync('docker', ['rmi', '-f', mine], { stdio: 'ignore' });
+    }
+
+    // A first run (the runtime loaded with the images in one archive, ensureRuntime).
+    const ns = `${NS}-mine`;
+    const theirs = unlabelledImage(tag('demo-lms', ns));
+    try {
+      expect(await ensureBuiltIn(await Engine.connect(), tag('demo-lms', ns), { namespace: ns, templatesDir: templates, config: { base: 'host' } })).toMatchObject({ result: 'built', base: 'host' });
+      expect(docker(['image', 'inspect', '--format', '{{index .Config.Labels "dev.richie.built-in"}}', tag('demo-lms', ns)])).toBe(`${ns}/demo-lms`);
+      expect(docker(['image', 'inspect', '--format', '{{.Id}}', theirs])).toBe(theirs);
+    } finally {
+      spawnSync('docker', ['rmi', '-f', theirs], { stdio: 'ignore' });
+      dropNamespace(ns);
+    }
+  });
+
   it('Ctrl-C while the runtime is loading leaves no temp file and no image', async () => {
     const ns = `${NS}-abort`;
     const ours = () => readdirSync(tmpdir()).filter((f) => f.startsWith('richie-dev-image-'));
