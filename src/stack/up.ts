@@ -5,7 +5,7 @@
  * thrown (UserError with their exit code), and Ctrl-C is the caller's AbortSignal.
  */
 import { ensureImage } from './images.js';
-import { execute, planStack, type ServiceOutcome, type StackContext, type StackEvent } from './stack.js';
+import { execute, networkNames, planStack, type ServiceOutcome, type StackContext, type StackEvent } from './stack.js';
 
 export type { ServiceOutcome, StackEvent } from './stack.js';
 
@@ -23,5 +23,13 @@ export async function up(ctx: StackContext, options: UpOptions = {}): Promise<Se
     await ensureImage(ctx.engine, service, (text) => options.onImage?.(service.name, text), { config: ctx.images, env: ctx.env });
   }
   const p = await planStack(ctx);
-  return execute(ctx, p, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+  const outcomes = await execute(ctx, p, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+  // A container started here added interfaces to this machine's network: return once they have
+  // settled, so an open browser sees no change after up (src/stack/settle.ts). Only Linux with a
+  // local engine has them in this network namespace; elsewhere there is nothing to wait for.
+  if (process.platform === 'linux' && !ctx.engine.target.remote && outcomes.some((o) => o.action !== 'keep')) {
+    const { bridgesOf, settle } = await import('./settle.js');
+    await settle(await bridgesOf(ctx.engine, networkNames(ctx)), options.signal ? { signal: options.signal } : {});
+  }
+  return outcomes;
 }
