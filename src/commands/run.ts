@@ -16,7 +16,7 @@ import type { HostsChange } from '../hosts/index.js';
 import type { Backend } from '../lms/site.js';
 import { caFiles, caRoot, hostsFilePath, projectPaths, type ProjectPaths } from '../paths.js';
 import type { ProjectId } from '../stack/project.js';
-import { interrupted, Engine } from '../stack/engine.js';
+import { hostsAddresses, interrupted, Engine } from '../stack/engine.js';
 import type { ServiceOutcome, UpOptions } from '../stack/up.js';
 
 export interface RunOptions {
@@ -74,7 +74,7 @@ async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: En
   const backend: Backend = options.backend ?? (options.tls ? 'real' : 'fake');
   // What this command line means beyond what it reads: the same files under another backend,
   // flag or engine are another run.
-  const facts = { mode, backend, project: id.project, stackFile: options.stackFile ?? null, caRootFlag: options.caRoot ?? null, hostsFileFlag: options.hostsFile ?? null, engine: engine.target.host };
+  const facts = { mode, backend, project: id.project, stackFile: options.stackFile ?? null, caRootFlag: options.caRoot ?? null, hostsFileFlag: options.hostsFile ?? null, engine: engine.target.host, published: engine.target.address };
   const engineInfo = () => ({ host: engine.target.host, remote: engine.target.remote, apiVersion: engine.apiVersion, writes: engine.writes });
 
   const check = await checkRecord({ id, stateFile, facts, env, engine });
@@ -111,8 +111,8 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, engine: Eng
   };
   // The built-in images' check reads this machine's runtime: begun now, it overlaps setup-ssl and render.
   void import('../stack/images.js').then((m) => m.warmHostRuntime(engine, env));
-  if (engine.target.remote) {
-    warnings.push(`The Docker engine is remote (${engine.target.host}): the ports are published on ${engine.target.address}, and the hosts entries point there.`);
+  if (hostsAddresses(engine.target)) {
+    warnings.push(`The Docker engine is ${engine.target.remote ? 'remote' : 'reached'} at ${engine.target.host}: the ports are published on ${engine.target.address}, and the hosts entries point there.`);
   }
 
   let hosts: RunResult['hosts'] = null;
@@ -134,7 +134,7 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, engine: Eng
         hostsFile: options.hostsFile,
         env,
         sudoCommand: options.sudoCommand ?? 'sudo richie-dev hosts add',
-        ...(engine.target.remote ? { addresses: [engine.target.address] } : {}),
+        addresses: hostsAddresses(engine.target),
       });
       for (const conflict of hosts.conflicts.filter((c) => c.shadows)) {
         warnings.push(`${hostsFilePath({ flag: options.hostsFile }, env)} line ${conflict.line} maps ${conflict.host} to ${conflict.address} before richie-dev's entries.`);
