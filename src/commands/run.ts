@@ -48,6 +48,8 @@ export interface RunResult {
   hosts: HostsChange | { skipped: string } | null;
   services: ServiceOutcome[];
   engine: { host: string; remote: boolean; apiVersion: string; writes: number };
+  /** Linux, local engine, a container started: how long up waited for the new interfaces' IPv6 DAD (src/stack/settle.ts). */
+  settled?: { waitedMs: number; pending: string[] };
   warnings: string[];
 }
 
@@ -99,7 +101,7 @@ async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: En
   await recordIdentity(id);
   const { result, log } = await observeReads(env, (logged) => fullPath(options, logged, engine, id));
   await saveRecord({ id, stateFile, facts, log, engine, services: result.services, healthchecks: result.healthchecks, result: { urls: result.urls, warnings: result.warnings } });
-  return { mode, backend, project: id.project, path: 'full', recordRefused: check.refused, urls: result.urls, hosts: result.hosts, services: result.services, engine: engineInfo(), warnings: result.warnings };
+  return { mode, backend, project: id.project, path: 'full', recordRefused: check.refused, urls: result.urls, hosts: result.hosts, services: result.services, engine: engineInfo(), ...(result.settled ? { settled: result.settled } : {}), warnings: result.warnings };
 }
 
 /** Every step, each redoing only what changed. */
@@ -155,7 +157,9 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, engine: Eng
   const ctx = await stackContext({ projectDir: options.projectDir, env, engine, id, ...(options.stackFile ? { stackFile: options.stackFile } : {}) });
   warnings.push(...ctx.stack.warnings);
   await stageCa(ctx.paths, ctx.config, options, env);
+  let settled: RunResult['settled'];
   const services = await up(ctx, {
+    onSettled: (s) => (settled = s),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.onImage ? { onImage: options.onImage } : {}),
@@ -164,7 +168,7 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, engine: Eng
     const probe = probeOf(s);
     return [s.name, probe ? { test: probe.test, timeoutNs: probe.timeoutMs * 1e6 } : null];
   }));
-  return { urls: rendered.urls, hosts, services, warnings, healthchecks };
+  return { urls: rendered.urls, hosts, services, warnings, healthchecks, settled };
 }
 
 /** The apps trust the project's CA through a copy in .richie-dev/ssl (mounted read-only). */

@@ -14,6 +14,8 @@ export interface UpOptions {
   onEvent?: (event: StackEvent) => void;
   /** Image progress ("building richie-dev/nginx:latest ..."), per service. */
   onImage?: (service: string, text: string) => void;
+  /** How long up waited for the network to settle, and what was still unsettled at the deadline. */
+  onSettled?: (settled: { waitedMs: number; pending: string[] }) => void;
 }
 
 /** Bring the stack up: a re-run on a healthy stack makes no engine writes. */
@@ -29,7 +31,7 @@ export async function up(ctx: StackContext, options: UpOptions = {}): Promise<Se
   // local engine has them in this network namespace; elsewhere there is nothing to wait for.
   if (process.platform === 'linux' && !ctx.engine.target.remote && outcomes.some((o) => o.action !== 'keep')) {
     const { bridgesOf, settle } = await import('./settle.js');
-    await settle(await bridgesOf(ctx.engine, networkNames(ctx)), options.signal ? { signal: options.signal } : {});
+    options.onSettled?.(await settle(await bridgesOf(ctx.engine, networkNames(ctx)), options.signal ? { signal: options.signal } : {}));
   }
   return outcomes;
 }
