@@ -8,6 +8,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { addBlock, checkHosts, removeBlock, renderBlock, type HostsChange, type HostsReport, type HostsTarget } from '../hosts/index.js';
 import { hostsFilePath, projectPaths } from '../paths.js';
 import { linuxPathOf, underWsl, WINDOWS_HOSTS, WINDOWS_HOSTS_DEFAULT_MOUNT } from '../wsl.js';
+import { hostsAddresses, resolveTarget } from '../stack/engine.js';
 
 export interface HostsOptions {
   projectDir: string;
@@ -17,8 +18,8 @@ export interface HostsOptions {
   sudoCommand?: string;
   /** The command that prints the block for manual editing, for the same message. */
   printCommand?: string;
-  /** Where the hosts point: loopback, unless the Docker engine is remote. */
-  addresses?: string[];
+  /** Where the hosts point; by default where the stack publishes its ports (src/stack/engine.ts, engineTarget). */
+  addresses?: string[] | undefined;
   /** Domains outside local use the user accepts sending there (--allow-domain). */
   allowDomains?: readonly string[];
   /** The command to run again with --allow-domain, named in the refusal. */
@@ -27,13 +28,16 @@ export interface HostsOptions {
 
 export async function target(options: HostsOptions): Promise<HostsTarget> {
   const { config } = await loadConfig(options.projectDir);
+  // The entries follow DOCKER_HOST as the stack's ports do: loopback for a local engine, else
+  // the engine's address (a remote engine publishes there, not on this machine's loopback).
+  const addresses = options.addresses ?? hostsAddresses(await resolveTarget(options.env ?? process.env));
   return {
     file: hostsFilePath({ flag: options.hostsFile }, options.env ?? process.env),
     projectDir: await canonicalDir(projectPaths(options.projectDir).projectDir),
     hosts: configuredHosts(config),
     ...(options.sudoCommand ? { sudoCommand: options.sudoCommand } : {}),
     ...(options.printCommand ? { printCommand: options.printCommand } : {}),
-    ...(options.addresses ? { addresses: options.addresses } : {}),
+    ...(addresses ? { addresses } : {}),
     ...(options.allowDomains ? { allowDomains: options.allowDomains } : {}),
     ...(options.rerun ? { rerun: options.rerun } : {}),
   };

@@ -18,7 +18,7 @@ import type { Backend } from '../lms/site.js';
 import { caFiles, caRoot, hostsFilePath, projectPaths, type ProjectPaths } from '../paths.js';
 import { checkStateDir, readStateFile, writeStateFile } from '../state-dir.js';
 import type { ProjectId } from '../stack/project.js';
-import { interrupted, Engine } from '../stack/engine.js';
+import { hostsAddresses, interrupted, Engine } from '../stack/engine.js';
 import type { ServiceOutcome, UpOptions } from '../stack/up.js';
 
 export interface RunOptions {
@@ -52,6 +52,8 @@ export interface RunResult {
   hosts: HostsChange | { skipped: string } | null;
   services: ServiceOutcome[];
   engine: { host: string; remote: boolean; apiVersion: string; writes: number };
+  /** Linux, local engine, a container started: how long up waited for the new interfaces' IPv6 DAD (src/stack/settle.ts). */
+  settled?: { waitedMs: number; pending: string[] };
   warnings: string[];
 }
 
@@ -89,6 +91,7 @@ async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: En
     hostsFileFlag: options.hostsFile ?? null,
     allowDomains: [...(options.allowDomains ?? [])].sort(),
     engine: engine.target.host,
+    published: engine.target.address,
   };
   const engineInfo = () => ({ host: engine.target.host, remote: engine.target.remote, apiVersion: engine.apiVersion, writes: engine.writes });
 
@@ -115,7 +118,7 @@ async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: En
   const log = new InputLog(env);
   const result = await fullPath(options, env, log, engine, id);
   await saveRecord({ id, stateFile, facts, log, engine, services: result.services, healthchecks: result.healthchecks, result: { urls: result.urls, warnings: result.warnings } });
-  return { mode, backend, project: id.project, path: 'full', recordRefused: check.refused, urls: result.urls, hosts: result.hosts, services: result.services, engine: engineInfo(), warnings: result.warnings };
+  return { mode, backend, project: id.project, path: 'full', recordRefused: check.refused, urls: result.urls, hosts: result.hosts, services: result.services, engine: engineInfo(), ...(result.settled ? { settled: result.settled } : {}), warnings: result.warnings };
 }
 
 /**
@@ -137,8 +140,8 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inp
   };
   // The built-in images' check reads this machine's runtime: begun now, it overlaps setup-ssl and render.
   void import('../stack/images.js').then((m) => m.warmHostRuntime(engine, env));
-  if (engine.target.remote) {
-    warnings.push(`The Docker engine is remote (${engine.target.host}): the ports are published on ${engine.target.address}, and the hosts entries point there.`);
+  if (hostsAddresses(engine.target)) {
+    warnings.push(`The Docker engine is ${engine.target.remote ? 'remote' : 'reached'} at ${engine.target.host}: the ports are published on ${engine.target.address}, and the hosts entries point there.`);
   }
 
   let hosts: RunResult['hosts'] = null;
@@ -167,7 +170,7 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inp
         sudoCommand: options.sudoCommand ?? 'sudo richie-dev hosts add',
         allowDomains: options.allowDomains ?? [],
         rerun: 'richie-dev run-ssl',
-        ...(engine.target.remote ? { addresses: [engine.target.address] } : {}),
+        addresses: hostsAddresses(engine.target),
       });
       for (const conflict of hosts.conflicts.filter((c) => c.shadows)) {
         warnings.push(`${hostsFile} line ${conflict.line} maps ${conflict.host} to ${conflict.address} before richie-dev's entries.`);
@@ -188,7 +191,9 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inp
   const ctx = await stackContext({ projectDir: options.projectDir, env, engine, id, inputs, ...(options.stackFile ? { stackFile: options.stackFile } : {}) });
   warnings.push(...ctx.stack.warnings);
   await stageCa(ctx.paths, ctx.config, options, env, inputs);
+  let settled: RunResult['settled'];
   const services = await up(ctx, {
+    onSettled: (s) => (settled = s),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.onImage ? { onImage: options.onImage } : {}),
@@ -197,7 +202,7 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inp
     const probe = probeOf(s);
     return [s.name, probe ? { test: probe.test, timeoutNs: probe.timeoutMs * 1e6 } : null];
   }));
-  return { urls: rendered.urls, hosts, services, warnings, healthchecks };
+  return { urls: rendered.urls, hosts, services, warnings, healthchecks, settled };
 }
 
 /**

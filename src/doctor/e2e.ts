@@ -4,6 +4,7 @@
  * cross-domain CSRF cookie, the course regex, the rendered settings read as the real apps
  * read them, and the agreement of both apps' settings.
  */
+import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { command, run } from '../exec.js';
 import { readIfExists } from '../fsutil.js';
@@ -13,6 +14,7 @@ import { hstsPreloaded } from '../lms/site.js';
 import { parseEnvFile } from '../render/files.js';
 import { readState } from '../state.js';
 import type { LmsConfig } from '../config.js';
+import { publishTarget } from './stack.js';
 import { memo, type Check, type CheckOutcome, type DoctorContext } from './types.js';
 
 interface LmsEnv {
@@ -77,9 +79,14 @@ function curlError(stderr: string): string {
   return line.replace(/^curl: \(\d+\) /, '').trim();
 }
 
-/** curl as the browser does it: names pinned to loopback so this checks trust, not names. */
-function curl(ctx: DoctorContext, url: string, args: string[], trust: 'system' | 'ca'): ReturnType<typeof run> {
-  const resolve = [ctx.config.catalog, ...lmsSites(ctx)].flatMap((site) => ['--resolve', `${site.host}:${site.port}:127.0.0.1`]);
+/**
+ * curl as the browser does it: names pinned to where the ports are published (loopback, or a
+ * remote engine's address) so this checks trust, not names.
+ */
+async function curl(ctx: DoctorContext, url: string, args: string[], trust: 'system' | 'ca'): ReturnType<typeof run> {
+  const { address } = await publishTarget(ctx);
+  const pinned = isIPv6(address) ? `[${address}]` : address;
+  const resolve = [ctx.config.catalog, ...lmsSites(ctx)].flatMap((site) => ['--resolve', `${site.host}:${site.port}:${pinned}`]);
   const ca = trust === 'ca' ? ['--cacert', join(ctx.paths.sslDir, 'ca.pem')] : [];
   return run(command('curl', ['-sS', '--max-time', '5', ...resolve, ...ca, ...args, url]), { reject: false });
 }

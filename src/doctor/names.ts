@@ -3,12 +3,14 @@ import { target } from '../commands/hosts.js';
 import { checkHosts } from '../hosts/index.js';
 import { hstsPreloaded } from '../lms/site.js';
 import { readState } from '../state.js';
+import { hostsAddresses } from '../stack/engine.js';
+import { publishTarget } from './stack.js';
 import type { Check } from './types.js';
 
 export const resolverCheck: Check = {
   id: 'names',
   group: 'names',
-  title: 'Hosts resolve to loopback (system resolver)',
+  title: 'Hosts resolve to where the stack publishes its ports (system resolver)',
   async run(ctx) {
     const state = await readState(ctx.paths.projectDir);
     if (!state.mode) return { status: 'skip', seen: 'the project has not been started yet' };
@@ -17,7 +19,8 @@ export const resolverCheck: Check = {
       if (dev.length) return { status: 'warn', seen: `over plain HTTP, ${dev.join(', ')} would be forced to HTTPS by browsers (HSTS preload); the stack serves them as localhost`, fix: 'Use http://localhost:<port>, or richie-dev run-ssl' };
       return { status: 'pass', seen: 'HTTP mode uses the configured hosts' };
     }
-    const report = await checkHosts(await target({ projectDir: ctx.paths.projectDir, env: ctx.env }));
+    const addresses = hostsAddresses(await publishTarget(ctx));
+    const report = await checkHosts(await target({ projectDir: ctx.paths.projectDir, env: ctx.env, addresses }));
     const bad = report.hosts.filter((h) => !h.ok);
     const shadows = report.conflicts.filter((c) => c.shadows);
     const details = report.hosts.map((h) => `${h.host}: resolver ${h.error ?? h.resolved.join(', ')}; file ${h.entries.map((e) => `${e.address} (line ${e.line})`).join(', ') || 'no entry'}`);
@@ -28,7 +31,7 @@ export const resolverCheck: Check = {
       ].join('; ');
       return { status: 'fail', seen, fix: shadows.length ? `Edit ${report.file}: remove line ${shadows.map((c) => c.line).join(', ')}` : 'sudo richie-dev hosts add', details };
     }
-    return { status: 'pass', seen: `${report.hosts.map((h) => h.host).join(', ')} resolve to loopback`, details };
+    return { status: 'pass', seen: `${report.hosts.map((h) => h.host).join(', ')} resolve to ${addresses ? addresses.join(', ') : 'loopback'}`, details };
   },
 };
 

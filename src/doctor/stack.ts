@@ -3,7 +3,7 @@
  */
 import { forProject, identify, stackFilePath, stackVars } from '../stack/context.js';
 import { readStack } from '../stack/compose.js';
-import { Engine, type ContainerState } from '../stack/engine.js';
+import { Engine, resolveTarget, type ContainerState, type EngineTarget } from '../stack/engine.js';
 import { portFree, portHolder } from '../stack/ports.js';
 import { statusAll } from '../stack/lifecycle.js';
 import { LABEL } from '../stack/project.js';
@@ -21,6 +21,11 @@ export function connect(ctx: DoctorContext): Promise<EngineLookup> {
   });
 }
 
+/** Where the stack publishes its ports and the hosts entries point (engine.ts, engineTarget): from DOCKER_HOST alone. */
+export function publishTarget(ctx: DoctorContext): Promise<EngineTarget> {
+  return memo(ctx, 'publishTarget', () => resolveTarget(ctx.env));
+}
+
 export function ourContainers(ctx: DoctorContext): Promise<ContainerState[]> {
   return memo(ctx, 'containers', async () => {
     const { engine } = await connect(ctx);
@@ -36,7 +41,7 @@ export const engineCheck: Check = {
     const lookup = await connect(ctx);
     if (!lookup.engine) return { status: 'fail', seen: lookup.error ?? 'unreachable', fix: lookup.fix ?? 'Start the Docker engine.' };
     const t = lookup.engine.target;
-    return { status: 'pass', seen: `reachable at ${t.host}${t.remote ? ` (remote: ports live on ${t.address})` : ''}` };
+    return { status: 'pass', seen: `reachable at ${t.host}${t.remote ? ` (remote: ports live on ${t.address})` : t.address === '127.0.0.1' ? '' : ` (ports live on ${t.address})`}` };
   },
 };
 
@@ -61,16 +66,20 @@ export const portsCheck: Check = {
   async run(ctx) {
     const ports = [ctx.config.catalog.port, ...ctx.config.lmses.map((l) => l.port)];
     const ours = await ourContainers(ctx);
+    const { remote, address } = await publishTarget(ctx);
     const problems: string[] = [];
     for (const port of ports) {
       if (ours.some((c) => c.running && c.ports.some((p) => p.hostPort === port))) continue;
-      if (await portFree(port, '127.0.0.1')) continue;
+      // A remote engine's ports cannot be tried from here: only its containers are looked at.
+      if (!remote && (await portFree(port, address))) continue;
       const { engine } = await connect(ctx);
       const other = engine ? (await engine.containers({})).find((c) => c.running && c.ports.some((p) => p.hostPort === port)) : undefined;
+      if (remote && !other) continue;
       problems.push(`${port} is held by ${other ? `container ${other.name}` : ((await portHolder(port)) ?? 'another process')}`);
     }
     if (problems.length) return { status: 'fail', seen: problems.join('; '), fix: 'Stop that process or container, or set catalog.port / lms.port in richie-dev.config.json.' };
-    return { status: 'pass', seen: `${ports.length === 2 ? ports.join(' and ') : `${ports.slice(0, -1).join(', ')} and ${ports.at(-1)}`} are free or ours` };
+    const list = ports.length === 2 ? ports.join(' and ') : `${ports.slice(0, -1).join(', ')} and ${ports.at(-1)}`;
+    return { status: 'pass', seen: remote ? `${list} are ours or held by no container on the engine at ${address} (its other processes cannot be seen from here)` : `${list} are free or ours on ${address}` };
   },
 };
 
@@ -81,7 +90,7 @@ export const servicesCheck: Check = {
   async run(ctx) {
     const { engine } = await connect(ctx);
     if (!engine) return { status: 'skip', seen: 'no Docker engine' };
-    const stack = forProject(await readStack(stackFilePath(ctx.paths, ctx.config), stackVars(ctx.paths, ctx.config), { env: ctx.env }), ctx.config);
+    const stack = forProject(await readStack(stackFilePath(ctx.paths, ctx.config), stackVars(ctx.paths, ctx.config, (await publishTarget(ctx)).address), { env: ctx.env }), ctx.config);
     const containers = await ourContainers(ctx);
     const bad: string[] = [];
     const details: string[] = [];

@@ -76,7 +76,9 @@ function program(inv: Invocation, elevated: boolean): string[] {
 export function sudoCommandLine(inv: Invocation): string {
   const argv = [...program(inv, true), ...withHostsFile(inv)];
   if ((inv.platform ?? process.platform) === 'win32') return `${formatArgv(argv)}   (in a terminal opened with "Run as administrator")`;
-  return `sudo ${formatArgv(argv)}`;
+  // sudo drops DOCKER_HOST, which decides where the entries point (src/commands/hosts.ts): keep it.
+  const dockerHost = (inv.env ?? process.env).DOCKER_HOST;
+  return `sudo ${formatArgv(dockerHost ? [`DOCKER_HOST=${dockerHost}`, ...argv] : argv)}`;
 }
 
 /** The same command with --print: shows the block to paste by hand, needs no rights. */

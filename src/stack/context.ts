@@ -8,7 +8,8 @@ import { loadConfig, type ProjectConfig } from '../config.js';
 import type { Inputs } from '../inputs.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
 import { readStack, type ServiceSpec, type StackSpec } from './compose.js';
-import { Engine } from './engine.js';
+import { isIPv6 } from 'node:net';
+import { Engine, LOOPBACK_ADDRESS, resolveTarget } from './engine.js';
 import { identify, type ProjectId } from './project.js';
 import type { StackContext } from './stack.js';
 
@@ -19,9 +20,14 @@ export function stackFilePath(paths: ProjectPaths, config: ProjectConfig): strin
   return config.stackFile ? resolve(paths.projectDir, config.stackFile) : STACK_FILE;
 }
 
-/** The variables docker-compose.richie.yml reads, from the project and its config. */
-export function stackVars(paths: ProjectPaths, config: ProjectConfig): Record<string, string> {
+/**
+ * The variables docker-compose.richie.yml reads, from the project and its config, and the
+ * address its ports are published on: the engine's (`EngineTarget.address`, engine.ts).
+ */
+export function stackVars(paths: ProjectPaths, config: ProjectConfig, publishAddress: string = LOOPBACK_ADDRESS): Record<string, string> {
   return {
+    // Compose's port syntax takes an IPv6 address in brackets ("[fd00::5]:8070:8070").
+    RICHIE_DEV_PUBLISH_ADDRESS: isIPv6(publishAddress) ? `[${publishAddress}]` : publishAddress,
     RICHIE_DEV_STATE_DIR: paths.stateDir,
     RICHIE_DEV_CATALOG_IMAGE: config.images.catalog,
     RICHIE_DEV_LMS_IMAGE: config.images.lms,
@@ -40,7 +46,8 @@ export function stackVars(paths: ProjectPaths, config: ProjectConfig): Record<st
 export async function loadStack(options: { projectDir: string; env?: NodeJS.ProcessEnv; stackFile?: string; inputs?: Inputs }): Promise<{ config: ProjectConfig; paths: ProjectPaths; stack: StackSpec }> {
   const { config } = await loadConfig(options.projectDir, options.inputs);
   const paths = projectPaths(options.projectDir);
-  const stack = await readStack(options.stackFile ?? stackFilePath(paths, config), stackVars(paths, config), { env: options.env ?? process.env, ...(options.inputs ? { inputs: options.inputs } : {}) });
+  const env = options.env ?? process.env;
+  const stack = await readStack(options.stackFile ?? stackFilePath(paths, config), stackVars(paths, config, (await resolveTarget(env)).address), { env, ...(options.inputs ? { inputs: options.inputs } : {}) });
   return { config, paths, stack: forProject(stack, config) };
 }
 
@@ -52,8 +59,8 @@ export function forProject(stack: StackSpec, config: ProjectConfig): StackSpec {
 /**
  * Several LMSes: the file's LMS service (role "lms") runs the first; each other LMS gets a copy
  * named after its stem ("lms-<name>"), with its own env file and data volume, unless it has an
- * upstream. nginx publishes every LMS's port, answers to every LMS's host inside the stack,
- * and waits for each LMS container.
+ * upstream. nginx publishes every LMS's port (on the address the file publishes its first port
+ * on), answers to every LMS's host inside the stack, and waits for each LMS container.
  */
 export function withLmses(stack: StackSpec, config: ProjectConfig): StackSpec {
   const others = config.lmses.slice(1);
@@ -80,7 +87,7 @@ export function withLmses(stack: StackSpec, config: ProjectConfig): StackSpec {
     return [
       {
         ...s,
-        ports: [...s.ports, ...others.map((l) => ({ hostIp: '127.0.0.1', hostPort: l.port, containerPort: l.port }))],
+        ports: [...s.ports, ...others.map((l) => ({ hostIp: s.ports[0]?.hostIp ?? LOOPBACK_ADDRESS, hostPort: l.port, containerPort: l.port }))],
         networks: first ? [{ ...first, aliases: [...first.aliases, ...others.map((l) => l.host)] }, ...rest] : s.networks,
         dependsOn: [...s.dependsOn, ...copies.map((c) => ({ service: c.name, condition: 'service_healthy' as const }))],
       },

@@ -68,11 +68,17 @@ export interface ContainerSummary {
 export interface EngineTarget {
   /** What DOCKER_HOST says, or the default socket. */
   host: string;
+  /** The engine runs on another machine: its containers' interfaces are not this machine's. */
   remote: boolean;
-  /** Where published ports live: loopback for a local engine, the engine's host otherwise. */
+  /**
+   * Where the stack's ports are published and the hosts entries point: 127.0.0.1 for a local
+   * engine, else the address DOCKER_HOST names (an IP address once `resolveTarget` has run).
+   */
   address: string;
 }
 
+/** Where a local engine publishes: the address every browser here reaches as "localhost". */
+export const LOOPBACK_ADDRESS = '127.0.0.1';
 /** A healthcheck as the engine runs it: the test, and how long one run may take. */
 export interface Probe {
   test: readonly string[];
@@ -84,12 +90,52 @@ function dockerHost(env: NodeJS.ProcessEnv): string {
   return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
 }
 
+/**
+ * Which engine DOCKER_HOST names, and where its published ports answer. The rule:
+ * - a socket (unix://, npipe://), or tcp:// / ssh:// naming 127.0.0.1, localhost or ::1: a
+ *   local engine, publishing on 127.0.0.1 only (loopback publishing answers here, as before);
+ * - tcp:// or ssh:// naming another loopback address (127.0.0.2 ...): still this machine (Linux
+ *   routes all of 127.0.0.0/8 to lo), but the user reaches the engine there, so the ports are
+ *   published there and the hosts entries point there; not remote (its networks are ours);
+ * - any other address or name: a remote engine. Its own loopback is out of reach from here, so
+ *   the ports are published on the address DOCKER_HOST names, where the hosts entries point.
+ * An engine reached through a tunnel on 127.0.0.1 (ssh -L) looks local and cannot be told apart.
+ */
 export function engineTarget(env: NodeJS.ProcessEnv = process.env): EngineTarget {
   const host = dockerHost(env);
-  if (host.startsWith('unix://') || host.startsWith('npipe://')) return { host, remote: false, address: '127.0.0.1' };
-  const url = new URL(host.includes('//') ? host.replace(/^tcp:/, 'http:') : `http://${host}`);
-  const local = ['localhost', '127.0.0.1', '::1', '[::1]'].includes(url.hostname);
-  return { host, remote: !local, address: local ? '127.0.0.1' : url.hostname };
+  if (host.startsWith('unix://') || host.startsWith('npipe://')) return { host, remote: false, address: LOOPBACK_ADDRESS };
+  let hostname: string;
+  try {
+    hostname = new URL(host.includes('//') ? host.replace(/^tcp:/, 'http:') : `http://${host}`).hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  } catch {
+    return { host, remote: false, address: LOOPBACK_ADDRESS }; // transportOf refuses it, naming the fix
+  }
+  return classify(host, hostname);
+}
+
+function classify(host: string, hostname: string): EngineTarget {
+  if (['localhost', '127.0.0.1', '::1'].includes(hostname)) return { host, remote: false, address: LOOPBACK_ADDRESS };
+  return { host, remote: !/^127\.\d+\.\d+\.\d+$/.test(hostname), address: hostname };
+}
+
+/**
+ * The target with its address as an IP address: Docker publishes on an address (HostIp), and
+ * a hosts entry maps a name to one. A name is resolved as this machine resolves it, where the
+ * browser runs, then judged by the same rule; one that does not resolve is left as it is
+ * (connecting fails, naming it).
+ */
+export async function resolveTarget(env: NodeJS.ProcessEnv = process.env): Promise<EngineTarget> {
+  const target = engineTarget(env);
+  const { isIP } = await import('node:net');
+  if (isIP(target.address)) return target;
+  const { lookup } = await import('node:dns/promises');
+  const found = await lookup(target.address).catch(() => undefined);
+  return found ? classify(target.host, found.address) : target;
+}
+
+/** The hosts entries' addresses for this target: undefined means the default, loopback (127.0.0.1 and ::1). */
+export function hostsAddresses(target: EngineTarget): string[] | undefined {
+  return target.address === LOOPBACK_ADDRESS ? undefined : [target.address];
 }
 
 /** The local socket when DOCKER_HOST names one (or is unset); undefined for tcp, ssh and npipe. */
@@ -204,8 +250,9 @@ export class Engine {
     private readonly link: Link,
     /** The command's signal: Ctrl-C aborts every call in flight. */
     private readonly signal: AbortSignal | undefined,
+    target: EngineTarget,
   ) {
-    this.target = engineTarget(link.env);
+    this.target = target;
   }
 
   /** Mutating calls made, for "a re-run does no engine writes". */
@@ -220,14 +267,14 @@ export class Engine {
 
   /** The same engine, deaf to the command's signal: for cleaning up after an interruption. */
   detached(): Engine {
-    return new Engine(this.link, undefined);
+    return new Engine(this.link, undefined, this.target);
   }
 
   /** Connect (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, ssh://) and negotiate the API version. */
   static async connect(env: NodeJS.ProcessEnv = process.env, options: { signal?: AbortSignal; deadlines?: Partial<Record<keyof typeof DEADLINE, number>> } = {}): Promise<Engine> {
     const link = new Link(transportOf(env), env);
     Object.assign(link.deadline, options.deadlines);
-    const engine = new Engine(link, options.signal);
+    const engine = new Engine(link, options.signal, await resolveTarget(env));
     let daemon: string | undefined;
     try {
       daemon = await engine.ping();
@@ -586,10 +633,10 @@ export class Engine {
     return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
   }
 
-  async networkByName(name: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
+  async networkByName(name: string): Promise<{ id: string; labels: Record<string, string>; driver: string; options: Record<string, string> } | undefined> {
     const list = (await this.get<Dockerode.NetworkInspectInfo[]>('/networks', { filters: { name: [name] } })) ?? [];
     const found = list.find((n) => n.Name === name);
-    return found ? { id: found.Id, labels: found.Labels ?? {} } : undefined;
+    return found ? { id: found.Id, labels: found.Labels ?? {}, driver: found.Driver, options: found.Options ?? {} } : undefined;
   }
 
   async createNetwork(name: string, labels: Record<string, string>): Promise<string> {

@@ -75,8 +75,13 @@ export async function desiredContainers(ctx: StackContext): Promise<ContainerCon
 }
 
 /** The plan for this stack now: what the engine runs, and what it should. */
+/** The engine's names of the networks the stack's services join (a declared name, else Compose's "<project>_<key>"). */
+export function networkNames(ctx: StackContext): string[] {
+  return [...new Set(ctx.stack.services.flatMap((s) => s.networks.map((n) => n.key)).map((key) => ctx.stack.networks.find((n) => n.key === key)?.name ?? `${ctx.project}_${key}`))];
+}
+
 export async function planStack(ctx: StackContext): Promise<Plan> {
-  const names = [...new Set(ctx.stack.services.flatMap((s) => s.networks.map((n) => n.key)).map((key) => ctx.stack.networks.find((n) => n.key === key)?.name ?? `${ctx.project}_${key}`))];
+  const names = networkNames(ctx);
   const [desired, containers, networks, volumes] = await Promise.all([
     desiredContainers(ctx),
     ctx.engine.containers(ownContainers(ctx)),
