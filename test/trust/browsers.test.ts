@@ -208,3 +208,32 @@ describe('nothing to check is not a pass', () => {
     expect(doctor.checks.find((c) => c.id === 'certutil')).toMatchObject({ status: 'fail', seen: expect.stringContaining('Chromium') });
   });
 });
+
+describe('as a user without root', () => {
+  it("creates a never-run Chromium's database owned by the user (0700), and prints the Firefox policy to write instead of writing it (exit 4)", async () => {
+    expect(isRoot).toBe(true);
+    const projectDir = join(root, 'nobody-project');
+    const caDir = join(root, 'nobody-ca');
+    const home = join(root, 'nobody-home');
+    mkdirSync(projectDir, { recursive: true });
+    const bin = binWith('bin-nobody', ['chromium', 'firefox-esr']);
+    symlinkSync(execPath('setpriv')!, join(bin, 'setpriv'));
+    // The CA is made by nobody, so nobody's own record says richie-dev created it.
+    await sh('chown', ['-R', '65534:65534', root]);
+    await sh('chmod', ['755', root]);
+    const env = { CAROOT: caDir, HOME: home, PATH: bin, TRUST_STORES: 'nss,firefox-policy' };
+    const setup = await cli(['--project-dir', projectDir, 'setup-ssl', '--no-trust'], { env, uid: 65534 });
+    expect(setup.exitCode, setup.stdout + setup.stderr).toBe(0);
+    const install = await cli(['--project-dir', projectDir, '--json', 'trust', 'install'], { env, uid: 65534 });
+    expect(install.exitCode, install.stdout + install.stderr).toBe(4);
+    const report = JSON.parse(install.stdout) as { stores: { id: string; kind: string; action: string; fix?: string }[] };
+    const nssdb = join(home, '.local', 'share', 'pki', 'nssdb');
+    expect(report.stores).toContainEqual(expect.objectContaining({ id: `nss:${nssdb}`, action: 'installed' }));
+    expect(statSync(nssdb).uid).toBe(65534);
+    expect(statSync(nssdb).mode & 0o777).toBe(0o700);
+    expect(statSync(join(nssdb, 'cert9.db')).uid).toBe(65534);
+    const policy = report.stores.find((s) => s.kind === 'policy');
+    expect(policy).toMatchObject({ action: 'blocked', fix: expect.stringContaining('/etc/firefox/policies/policies.json') });
+    expect(existsSync('/etc/firefox/policies/richie-dev_')).toBe(false);
+  });
+});
