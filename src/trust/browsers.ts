@@ -2,7 +2,7 @@
  * Which browsers are installed, and where each keeps the NSS database it reads. A browser is
  * found by its program on PATH or its snap; finding one never starts it and never writes.
  */
-import { access, constants, realpath, stat } from 'node:fs/promises';
+import { access, constants, readFile, realpath, stat } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { homeDir } from '../paths.js';
 
@@ -25,8 +25,9 @@ const PROGRAMS: readonly { file: string; name: string; family: BrowserFamily }[]
   { file: 'chromium-browser', name: 'Chromium', family: 'chromium' },
   { file: 'google-chrome', name: 'Google Chrome', family: 'chromium' },
   { file: 'google-chrome-stable', name: 'Google Chrome', family: 'chromium' },
-  { file: 'firefox', name: 'Firefox', family: 'firefox' },
+  // firefox-esr first: Debian's /usr/bin/firefox may be a link to it, and then it is the ESR.
   { file: 'firefox-esr', name: 'Firefox ESR', family: 'firefox' },
+  { file: 'firefox', name: 'Firefox', family: 'firefox' },
 ];
 
 const SNAPS: readonly { dir: string; name: string; family: BrowserFamily }[] = [
@@ -63,9 +64,15 @@ export async function findBrowsers(env: NodeJS.ProcessEnv = process.env): Promis
     const real = await realpath(path).catch(() => path);
     // /snap/bin/chromium is a link to /usr/bin/snap: that browser is the snap's, found below.
     if (real.endsWith('/snap') || path.startsWith('/snap/')) continue;
-    if (seen.has(`${program.name}\0${real}`)) continue;
-    seen.add(`${program.name}\0${real}`);
-    found.push({ name: program.name, family: program.family, path, snap: false, installDir: dirname(real) });
+    if (seen.has(real)) continue;
+    seen.add(real);
+    // A wrapper script that execs a program already found is that browser (Debian's
+    // /usr/bin/firefox, diverted by firefox-esr, runs `exec firefox-esr "$@"`).
+    const head = (await readFile(real).catch(() => Buffer.alloc(0))).subarray(0, 4096).toString('latin1');
+    if (head.startsWith('#!') && found.some((b) => new RegExp(`exec\\s+(\\S*/)?${b.path.split('/').pop()}\\b`).test(head))) continue;
+    // Firefox's install dir (where distribution/ lives) holds omni.ja; a wrapper's dir does not.
+    const installDir = program.family === 'firefox' && (await exists(join(dirname(real), 'omni.ja'))) ? dirname(real) : undefined;
+    found.push({ name: program.name, family: program.family, path, snap: false, ...(installDir ? { installDir } : {}) });
   }
   for (const snap of SNAPS) {
     if (await exists(snap.dir)) found.push({ name: snap.name, family: snap.family, path: snap.dir, snap: true });

@@ -54,6 +54,13 @@ describe('finding browsers and their NSS databases', () => {
     expect(await findBrowsers({ PATH: binWith('bin-none', []) })).toEqual([]);
   });
 
+  it("Debian's /usr/bin/firefox wrapper (exec firefox-esr) is the ESR, not a second browser", async () => {
+    const bin = binWith('bin-wrapper', ['firefox-esr']);
+    writeFileSync(join(bin, 'firefox'), '#!/bin/sh\n\nFIREFOX="$(command -v firefox)"\n[ -x "$FIREFOX.real" ] && exec "$FIREFOX.real" "$@"\n\nexec firefox-esr "$@"\n');
+    chmodSync(join(bin, 'firefox'), 0o755);
+    expect((await findBrowsers({ PATH: bin })).map((b) => b.name)).toEqual(['Firefox ESR']);
+  });
+
   it("finds Chromium's database at $XDG_DATA_HOME/pki/nssdb and at ~/.pki/nssdb, and Firefox profiles under $XDG_CONFIG_HOME and the snap", async () => {
     expect(hasTool('certutil')).toBe(true);
     const home = join(root, 'h-find');
