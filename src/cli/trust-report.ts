@@ -1,7 +1,7 @@
 /**
  * Human lines for per-store trust reports, shared by `trust` and `setup-ssl`.
  */
-import type { StoreReport } from '../trust/index.js';
+import type { BrowserReport, StoreReport } from '../trust/index.js';
 import type { Colors } from './shared.js';
 
 export function formatTrustReports(reports: readonly StoreReport[], c: Colors): string {
@@ -25,6 +25,20 @@ export function formatTrustReports(reports: readonly StoreReport[], c: Colors): 
       if (r.fix) lines.push(`      → ${r.fix}`);
       for (const cmd of r.commands ?? []) lines.push(`        ${cmd}`);
       if (r.certificateCopy) lines.push(`      (${r.certificateCopy} is the checked CA certificate, written for these commands; delete it afterwards)`);
+      return lines.join('\n');
+    })
+    .join('\n');
+}
+
+/** One line per browser found: whether it trusts the CA, and from which stores. */
+export function formatBrowserReports(browsers: readonly BrowserReport[], c: Colors): string {
+  if (browsers.length === 0) return '  (no browser found: looked for chromium, chromium-browser, google-chrome, google-chrome-stable, firefox, firefox-esr on PATH and their snaps)';
+  return browsers
+    .map((b) => {
+      const mark = b.trusted === 'trusted' ? c.green('✔') : b.trusted === 'unknown' ? c.dim('?') : c.red('✖');
+      const state = b.trusted === 'trusted' ? 'trusts the CA' : b.trusted === 'unknown' ? 'unknown' : 'does not trust the CA';
+      const lines = [`  ${mark} ${b.name} (${b.path}): ${state}`];
+      if (b.reason) lines.push(`      ${b.reason}`);
       return lines.join('\n');
     })
     .join('\n');

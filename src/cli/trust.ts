@@ -1,7 +1,7 @@
 import { Argument, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { collect, confirm, finish, globalOptions } from './shared.js';
-import { formatTrustReports } from './trust-report.js';
+import { formatBrowserReports, formatTrustReports } from './trust-report.js';
 
 export function register(program: Command): void {
   program
@@ -14,10 +14,11 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Stores: the first Linux system store layout found (Debian, Fedora, Arch, openSUSE), and the
-NSS databases of Chromium (~/.pki/nssdb, snap) and Firefox profiles; under WSL, also the
-Windows user's Root store (certutil.exe through WSL interop). TRUST_STORES=system,nss,windows
-limits the stores, as with mkcert. Without the rights to write a store, nothing changes and
+Stores: the first Linux system store layout found (Debian, Fedora, Arch, openSUSE), the NSS
+databases of Chromium (~/.local/share/pki/nssdb, or ~/.pki/nssdb when it exists; snap) and
+Firefox profiles, created for a browser that never ran, and Firefox's policies.json for a
+Firefox without a profile; under WSL, also the Windows user's Root store (certutil.exe through
+WSL interop). TRUST_STORES=system,nss,firefox-policy,windows limits the stores. Without the rights to write a store, nothing changes and
 the commands to run are printed. macOS and Windows: the commands are printed.
 
 A CA richie-dev did not create, or one without name constraints (mkcert's), is installed only
@@ -25,7 +26,7 @@ with --allow-unconstrained-ca; on a terminal its fingerprint and constraints are
 A CA that may sign for a domain outside localhost, .localhost, .test, .example, .invalid,
 .internal and local.dev is installed only with --allow-domain <that domain>.
 
-Exit codes: 0 done, 3 CA refused, 4 needs root, 5 (status) not trusted somewhere, 6 certutil missing.`,
+Exit codes: 0 done, 3 CA refused, 4 needs root, 5 no store found, or (status) not trusted somewhere, 6 certutil missing.`,
     )
     .action(async function (this: Command, action: 'install' | 'uninstall' | 'status') {
       const g = globalOptions(this);
@@ -45,6 +46,18 @@ Exit codes: 0 done, 3 CA refused, 4 needs root, 5 (status) not trusted somewhere
         }
       }
       const result = await run({ projectDir: g.projectDir, action, caRoot: opts.caRoot, allowUnconstrainedCa, allowDomains });
-      finish(g, result, (c) => `CA ${result.ca.dir} (SHA-256 ${result.ca.fingerprint.slice(0, 23)}…)\n${formatTrustReports(result.stores, c)}`, result.exitCode);
+      finish(
+        g,
+        result,
+        (c) =>
+          [
+            `CA ${result.ca.dir} (SHA-256 ${result.ca.fingerprint.slice(0, 23)}…)`,
+            formatTrustReports(result.stores, c),
+            ...(result.nothing ? [c.yellow(`! ${result.nothing}`)] : []),
+            'Browsers:',
+            formatBrowserReports(result.browsers, c),
+          ].join('\n'),
+        result.exitCode,
+      );
     });
 }

@@ -6,7 +6,7 @@ import { describeScope, readCa, trustObjection, type LocalCa } from '../certs/ca
 import { loadConfig } from '../config.js';
 import { ExitCode, UserError } from '../errors.js';
 import { caRoot } from '../paths.js';
-import { applyTrust, discoverStores, type StoreReport, type TrustAction } from '../trust/index.js';
+import { applyTrust, browserReports, discover, discoverStores, type BrowserReport, type StoreReport, type TrustAction } from '../trust/index.js';
 
 export interface TrustOptions {
   projectDir: string;
@@ -23,6 +23,10 @@ export interface TrustResult {
   action: TrustAction;
   ca: { dir: string; fingerprint: string };
   stores: StoreReport[];
+  /** The browsers found and whether each trusts the CA (after the action). */
+  browsers: BrowserReport[];
+  /** Set when no store was found: nothing was installed, removed or checked. */
+  nothing?: string;
   exitCode: ExitCode;
 }
 
@@ -35,12 +39,18 @@ export async function run(options: TrustOptions): Promise<TrustResult> {
   if (!ca) {
     throw new UserError(`There is no CA in ${root.dir} yet.`, { fix: 'Run "richie-dev setup-ssl" first; it creates the CA.' });
   }
-  const stores = await applyTrust(ca, await discoverStores(env), options.action, {
+  const found = await discover(env);
+  const stores = await applyTrust(ca, found.stores, options.action, {
     env,
     allowUnconstrainedCa: Boolean(options.allowUnconstrainedCa),
     allowDomains: options.allowDomains ?? [],
   });
-  return { action: options.action, ca: { dir: ca.dir, fingerprint: ca.fingerprint }, stores, exitCode: trustExitCode(options.action, stores) };
+  const browsers = browserReports(found.browsers, stores);
+  const verb = { install: 'installed', uninstall: 'removed', status: 'checked' }[options.action];
+  const nothing = stores.length
+    ? undefined
+    : `Nothing was ${verb}: no trust store found${env.TRUST_STORES ? ` among TRUST_STORES=${env.TRUST_STORES}` : ''}, and no browser (${found.browsers.length ? found.browsers.map((b) => b.name).join(', ') : 'none found'}) has a store to ${options.action === 'status' ? 'check' : 'change'}.`;
+  return { action: options.action, ca: { dir: ca.dir, fingerprint: ca.fingerprint }, stores, browsers, ...(nothing ? { nothing } : {}), exitCode: trustExitCode(options.action, stores, browsers) };
 }
 
 /** The CA a trust command would act on, for the CLI's question: fingerprint, scope and any objection. */
@@ -57,11 +67,15 @@ export async function statusFor(ca: LocalCa, env: NodeJS.ProcessEnv = process.en
   return applyTrust(ca, await discoverStores(env), 'status');
 }
 
-/** The worst outcome decides: a failure, then a missing right, then a missing tool. */
-export function trustExitCode(action: TrustAction, stores: readonly StoreReport[]): ExitCode {
+/**
+ * The worst outcome decides: a failure, then a missing right, then a missing tool. No store at
+ * all is not "done": install and status exit 5 (a check that found nothing to check).
+ */
+export function trustExitCode(action: TrustAction, stores: readonly StoreReport[], browsers: readonly BrowserReport[] = []): ExitCode {
+  if (stores.length === 0 && action !== 'uninstall') return ExitCode.checkFailed;
   if (stores.some((s) => s.action === 'failed')) return ExitCode.commandFailed;
   if (stores.some((s) => s.blockedBy === 'missing-tool')) return ExitCode.missingTool;
   if (stores.some((s) => s.blockedBy === 'permission')) return ExitCode.permission;
-  if (action === 'status' && stores.some((s) => s.after === 'not-trusted')) return ExitCode.checkFailed;
+  if (action === 'status' && (stores.some((s) => s.after === 'not-trusted') || browsers.some((b) => b.trusted === 'not-trusted'))) return ExitCode.checkFailed;
   return ExitCode.ok;
 }

@@ -9,7 +9,7 @@ import { isPermitted } from '../certs/x509.js';
 import { allowDomainFlags, domainsToAllow, unacceptedNames } from '../domains.js';
 import { readIfExists } from '../fsutil.js';
 import { hostCertPaths } from '../paths.js';
-import { applyTrust, discoverStores } from '../trust/index.js';
+import { applyTrust, browserReports, discover } from '../trust/index.js';
 import { lookupFailure, memo, type Check, type CheckOutcome, type DoctorContext } from './types.js';
 
 const NO_CERTIFICATES_OVER_HTTP = 'run-ssl creates the certificates';
@@ -152,12 +152,23 @@ export const trustCheck: Check = {
   async run(ctx) {
     const lookup = await loadCa(ctx);
     if (!lookup.ca) return noCa(lookup);
-    const reports = await applyTrust(lookup.ca, await discoverStores(ctx.env), 'status');
+    const found = await discover(ctx.env);
+    const reports = await applyTrust(lookup.ca, found.stores, 'status');
+    const browsers = browserReports(found.browsers, reports);
+    const details = [...reports.map((r) => `${r.label}: ${r.after}`), ...browsers.map((b) => `${b.name} (${b.path}): ${b.trusted}${b.reason ? ` — ${b.reason}` : ''}`)];
+    // A check names what it examined (STYLE.md, third read): "trusted in 0 stores" is not a pass.
+    const untrusting = browsers.filter((b) => b.trusted === 'not-trusted');
+    if (untrusting.length) {
+      return { status: 'fail', seen: untrusting.map((b) => `${b.name} does not trust the CA (${b.reason})`).join('; '), fix: 'richie-dev trust install', details };
+    }
     const missing = reports.filter((r) => r.after === 'not-trusted');
-    const details = reports.map((r) => `${r.label}: ${r.after}`);
     if (missing.length) return { status: 'fail', seen: `not trusted in ${missing.map((r) => r.label).join(', ')}`, fix: 'richie-dev trust install', details };
-    if (reports.some((r) => r.after === 'unknown')) return { status: 'warn', seen: 'trust could not be checked in every store', fix: 'richie-dev trust status', details };
-    return { status: 'pass', seen: `trusted in ${reports.length} store${reports.length === 1 ? '' : 's'}`, details };
+    if (reports.length === 0) {
+      return { status: 'fail', seen: `no trust store found to check${ctx.env.TRUST_STORES ? ` (TRUST_STORES=${ctx.env.TRUST_STORES})` : ''}, so nothing says the CA is trusted`, fix: 'Unset TRUST_STORES, or install certutil (libnss3-tools) and a browser, then richie-dev trust install', details };
+    }
+    if (reports.some((r) => r.after === 'unknown') || browsers.some((b) => b.trusted === 'unknown')) return { status: 'warn', seen: 'trust could not be checked in every store', fix: 'richie-dev trust status', details };
+    const who = browsers.length ? `; browsers: ${browsers.map((b) => b.name).join(', ')}` : '; no browser found';
+    return { status: 'pass', seen: `trusted in ${reports.map((r) => r.label).join(', ')}${who}`, details };
   },
 };
 

@@ -6,17 +6,22 @@ import { describeScope, trustObjection, type LocalCa } from '../certs/ca.js';
 import { commandToString } from '../exec.js';
 import { assertNamesAccepted } from '../domains.js';
 import { UserError } from '../errors.js';
+import { readFile } from 'node:fs/promises';
+import { underWsl } from '../wsl.js';
+import { chromiumNssDir, findBrowsers, firefoxProfileRoots, type Browser } from './browsers.js';
+import { firefoxPolicyStore, SYSTEM_POLICIES } from './firefox-policy.js';
 import { writeCertificateCopy } from './handoff.js';
 import { findLinuxLayout, linuxSystemStore } from './linux.js';
 import { manualStore } from './manual.js';
-import { findNssDatabases, nssStore } from './nss.js';
-import type { StoreReport, TrustStore } from './types.js';
+import { findNssDatabases, nssStore, pendingChromiumDatabases } from './nss.js';
+import type { BrowserReport, StoreReport, TrustState, TrustStore } from './types.js';
 import { wslWindowsStore } from './wsl.js';
-import { underWsl } from '../wsl.js';
 
-export type { StoreReport, TrustStore, TrustState } from './types.js';
+export type { BrowserReport, StoreReport, TrustStore, TrustState } from './types.js';
+export type { Browser } from './browsers.js';
 
-const STORE_KINDS = ['system', 'nss', 'windows'] as const;
+/** "firefox-policy" is richie-dev's own: Firefox's policies.json, for a Firefox with no profile yet; "windows": the Windows side under WSL. */
+const STORE_KINDS = ['system', 'nss', 'firefox-policy', 'windows'] as const;
 type StoreKind = (typeof STORE_KINDS)[number];
 
 /** TRUST_STORES="system,nss" (mkcert's variable; "java" is mkcert's too, and not ours; "windows" is the Windows side under WSL). */
@@ -35,22 +40,92 @@ export function selectedKinds(env: NodeJS.ProcessEnv = process.env): Set<StoreKi
   return kinds;
 }
 
-export async function discoverStores(
+export interface Discovery {
+  stores: TrustStore[];
+  /** Installed browsers, each with the ids of the stores it reads. */
+  browsers: (Browser & { storeIds: string[] })[];
+}
+
+/** Whether some policies file Firefox may read already names a certificate of ours (so uninstall finds it). */
+async function policyMentionsUs(browsers: readonly Browser[]): Promise<boolean> {
+  const files = [SYSTEM_POLICIES, ...browsers.flatMap((b) => (b.installDir ? [`${b.installDir}/distribution/policies.json`] : []))];
+  for (const file of files) if ((await readFile(file, 'utf8').catch(() => '')).includes('richie-dev_')) return true;
+  return false;
+}
+
+/**
+ * The stores to act on and the browsers found. Reading only: a database a browser will open
+ * but that does not exist yet is a store whose install creates it.
+ */
+export async function discover(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
   wsl: boolean = platform === 'linux' && underWsl(env),
-): Promise<TrustStore[]> {
+): Promise<Discovery> {
   const kinds = selectedKinds(env);
   const stores: TrustStore[] = [];
   if (kinds.has('system')) {
     if (platform === 'darwin' || platform === 'win32') stores.push(manualStore(platform));
     else stores.push(linuxSystemStore(await findLinuxLayout()));
   }
-  if (kinds.has('nss') && platform !== 'win32') {
-    for (const db of await findNssDatabases(env)) stores.push(nssStore(db));
+  if (platform !== 'linux') {
+    if (kinds.has('nss') && platform !== 'win32') for (const db of await findNssDatabases(env)) stores.push(nssStore(db));
+    return { stores, browsers: [] };
   }
   if (kinds.has('windows') && wsl) stores.push(wslWindowsStore(env));
-  return stores;
+  const browsers = await findBrowsers(env);
+  const databases = await findNssDatabases(env);
+  if (kinds.has('nss')) {
+    for (const db of [...databases, ...(await pendingChromiumDatabases(env, browsers))]) stores.push(nssStore(db));
+  }
+  const firefoxes = browsers.filter((b) => b.family === 'firefox');
+  const profileRoots = firefoxProfileRoots(env);
+  const profiles = databases.filter((db) => profileRoots.some((root) => db.dir.startsWith(`${root}/`)));
+  let policyId: string | undefined;
+  if (kinds.has('firefox-policy') && firefoxes.length && (profiles.length === 0 || (await policyMentionsUs(firefoxes)))) {
+    const store = firefoxPolicyStore(firefoxes);
+    stores.push(store);
+    policyId = store.id;
+  }
+  const found = await Promise.all(
+    browsers.map(async (browser) => {
+      if (browser.family === 'chromium') return { ...browser, storeIds: [`nss:${await chromiumNssDir(env, browser.snap)}`] };
+      const own = profiles.filter((db) => db.dir.includes('/snap/firefox/') === browser.snap).map((db) => `nss:${db.dir}`);
+      return { ...browser, storeIds: [...own, ...(policyId ? [policyId] : [])] };
+    }),
+  );
+  return { stores, browsers: found };
+}
+
+export async function discoverStores(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  wsl: boolean = platform === 'linux' && underWsl(env),
+): Promise<TrustStore[]> {
+  return (await discover(env, platform, wsl)).stores;
+}
+
+/**
+ * Whether each browser trusts the CA, from the reports of the stores it reads: Chromium its one
+ * database; Firefox its policy, else every profile.
+ */
+export function browserReports(browsers: Discovery['browsers'], reports: readonly StoreReport[]): BrowserReport[] {
+  return browsers.map((browser) => {
+    const read = reports.filter((r) => browser.storeIds.includes(r.id));
+    const base = { name: browser.name, path: browser.path, stores: read.map((r) => r.label) };
+    if (read.length === 0) {
+      const reason = browser.family === 'firefox' ? 'it has no profile yet, and its policy store is not selected (TRUST_STORES)' : 'the NSS database it reads is not selected (TRUST_STORES)';
+      return { ...base, trusted: 'unknown' as TrustState, reason };
+    }
+    if (read.some((r) => r.kind === 'policy' && r.after === 'trusted')) return { ...base, trusted: 'trusted' as TrustState };
+    const profiles = read.filter((r) => r.kind !== 'policy');
+    const considered = profiles.length ? profiles : read;
+    if (considered.every((r) => r.after === 'trusted')) return { ...base, trusted: 'trusted' as TrustState };
+    if (considered.some((r) => r.after === 'not-trusted')) {
+      return { ...base, trusted: 'not-trusted' as TrustState, reason: `not trusted in ${considered.filter((r) => r.after === 'not-trusted').map((r) => r.label).join(', ')}` };
+    }
+    return { ...base, trusted: 'unknown' as TrustState, reason: 'its stores could not be checked' };
+  });
 }
 
 export type TrustAction = 'install' | 'uninstall' | 'status';

@@ -9,10 +9,10 @@ import type { LocalCa } from '../certs/ca.js';
 export type TrustState = 'trusted' | 'not-trusted' | 'unknown';
 
 export interface TrustStore {
-  /** Stable id: "system", "nss:/home/u/.pki/nssdb", "darwin", "win32". */
+  /** Stable id: "system", "nss:/home/u/.pki/nssdb", "firefox-policy:/etc/firefox/policies/policies.json", "darwin", "win32". */
   id: string;
-  /** "windows": under WSL, the Windows side (src/trust/wsl.ts). */
-  kind: 'system' | 'nss' | 'windows';
+  /** "windows": under WSL, the Windows side (src/trust/wsl.ts); "policy": Firefox's policies.json. */
+  kind: 'system' | 'nss' | 'windows' | 'policy';
   /** Human name: "system store (/usr/local/share/ca-certificates)", "NSS database (Chromium)". */
   label: string;
   status(ca: LocalCa): Promise<TrustState>;
@@ -47,4 +47,16 @@ export interface StoreReport {
   commands?: string[];
   /** The checked certificate those commands read, written by richie-dev and kept for them. */
   certificateCopy?: string;
+}
+
+/** One installed browser and whether it trusts the CA, judged from the stores it reads. */
+export interface BrowserReport {
+  name: string;
+  /** The program (or snap) found. */
+  path: string;
+  /** Labels of the stores this browser reads that were checked. */
+  stores: string[];
+  trusted: TrustState;
+  /** Why it does not, or why it could not be told. */
+  reason?: string;
 }

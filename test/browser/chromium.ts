@@ -1,11 +1,12 @@
 /**
  * Debian's Chromium driven by playwright-core (never a downloaded browser), with its own HOME
- * so it reads a private NSS database (~/.pki/nssdb) that `richie-dev trust` can fill.
+ * (and XDG dirs) so it reads a private NSS database that `richie-dev trust` creates and fills:
+ * nothing is prepared for it, as on a machine where Chromium was just installed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { cli, hasTool, sh } from '../helpers.js';
+import { cli, hasTool } from '../helpers.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -13,18 +14,9 @@ export function hasChromium(): boolean {
   return hasTool('chromium');
 }
 
-/** A fresh, empty NSS database in `${home}/.pki/nssdb`, as Chromium creates on first start. */
-export async function freshNssDb(home: string): Promise<string> {
-  const dir = join(home, '.pki', 'nssdb');
-  mkdirSync(dir, { recursive: true });
-  const made = await sh('certutil', ['-N', '-d', `sql:${dir}`, '--empty-password']);
-  if (made.exitCode !== 0) throw new Error(made.stderr);
-  return dir;
-}
-
 /**
  * The stack a browser test drives: `project` with `config`, its own hosts file, `run-ssl`, and
- * the CA trusted (`richie-dev trust install`) in a fresh NSS database under `home`. `env` gives
+ * the CA trusted (`richie-dev trust install`, which creates the NSS database Chromium will open under `home`). `env` gives
  * CAROOT, HOME and TRUST_STORES; `down --volumes` is the caller's.
  */
 export async function trustedStack(options: { project: string; home: string; env: Record<string, string>; config: object }): Promise<void> {
@@ -32,7 +24,6 @@ export async function trustedStack(options: { project: string; home: string; env
   mkdirSync(project, { recursive: true });
   writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify(options.config));
   writeFileSync(join(project, 'hosts'), '127.0.0.1 localhost\n');
-  await freshNssDb(home);
   const up = await cli(['--project-dir', project, 'run-ssl', '--hosts-file', join(project, 'hosts')], { env });
   if (up.exitCode !== 0) throw new Error(`run-ssl failed (exit ${up.exitCode}):\n${up.stdout}${up.stderr}`);
   const trust = await cli(['--project-dir', project, 'trust', 'install'], { env });
@@ -41,6 +32,8 @@ export async function trustedStack(options: { project: string; home: string; env
 
 export interface LaunchOptions {
   home: string;
+  /** More environment for Chromium (XDG_DATA_HOME and friends). */
+  env?: Record<string, string>;
   /** Chromium --host-resolver-rules, e.g. "MAP richie.local.dev 127.0.0.1". */
   resolverRules?: string;
 }
@@ -63,7 +56,7 @@ export async function launchChromium(options: LaunchOptions): Promise<{ browser:
     executablePath: CHROMIUM,
     headless: true,
     args,
-    env: { ...process.env, HOME: options.home },
+    env: { ...process.env, HOME: options.home, ...options.env },
   });
   return { browser: context.browser()!, context };
 }

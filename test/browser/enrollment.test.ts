@@ -1,8 +1,8 @@
 /**
  * Seamless enrollment proven in Chromium against the real stack, every call to the LMS made by
  * Richie's released front end (richie-education's openedx-hawthorn and dummy modules, bundled
- * into the demo catalog): TLS and the real backend (CA installed by `richie-dev trust` in a
- * fresh NSS database, hosts resolved through `richie-dev hosts add` in a private mount
+ * into the demo catalog): TLS and the real backend (CA installed by `richie-dev trust` in the
+ * NSS database it creates where Chromium opens it, hosts resolved through `richie-dev hosts add` in a private mount
  * namespace), HTTP with the fake backend, and the ways it must fail: an untrusted CA, the real
  * backend over HTTP, a whitelist in another release's form. Then course run sync, from the LMS
  * into the catalog page.
@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, cli, hasTool, inMountNamespace, removeDir, sh, tempDir } from '../helpers.js';
-import { freshNssDb, hasChromium, trustedStack } from './chromium.js';
+import { hasChromium, trustedStack } from './chromium.js';
 
 const FLOW = join(ROOT, 'test', 'browser', 'flows', 'enroll.mjs');
 const CATALOG_PORT = 18570;
@@ -86,7 +86,7 @@ describe('enrollment in a real browser', () => {
 
   it('an untrusted CA gives the browser a certificate error', async () => {
     const untrusted = join(root, 'untrusted-home');
-    await freshNssDb(untrusted);
+    mkdirSync(untrusted, { recursive: true });
     const seen = await flow('untrusted', courseUrl, untrusted);
     expect(seen.loadError).toContain('net::ERR_CERT_AUTHORITY_INVALID');
   });
@@ -149,7 +149,6 @@ describe.each([
     mkdirSync(project, { recursive: true });
     writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: catalogPort }, lms: { ...config.lms, port: lmsPort } }));
     writeFileSync(join(project, 'hosts'), '127.0.0.1 localhost\n');
-    await freshNssDb(home);
     const up = await cli(['--project-dir', project, 'run-ssl', '--hosts-file', join(project, 'hosts')], { env });
     expect(up.exitCode, up.stdout + up.stderr).toBe(0);
     const trust = await cli(['--project-dir', project, 'trust', 'install'], { env });

@@ -13,7 +13,7 @@ import { readCa } from '../../src/certs/ca.js';
 import { generateKey } from '../../src/certs/keys.js';
 import { issueLeaf } from '../../src/certs/leaf.js';
 import { cli, removeDir, tempDir } from '../helpers.js';
-import { freshNssDb, hasChromium, launchChromium } from './chromium.js';
+import { hasChromium, launchChromium } from './chromium.js';
 
 async function serve(cert: string, key: string): Promise<{ server: Server; port: number }> {
   const server = createServer({ cert, key }, (req, res) => res.end(`<title>ok</title>served ${req.headers.host}`));
@@ -36,7 +36,6 @@ describe.each([
   beforeAll(async () => {
     expect(hasChromium()).toBe(true);
     mkdirSync(projectDir, { recursive: true });
-    await freshNssDb(home);
     const setup = await cli(['--project-dir', projectDir, 'setup-ssl', '--trust', ...flags], { env });
     expect(setup.exitCode, setup.stdout + setup.stderr).toBe(0);
     const ssl = join(projectDir, '.richie-dev', 'ssl');
@@ -82,7 +81,7 @@ describe.each([
 
   it('shows a certificate error when the CA is not trusted', async () => {
     const untrustedHome = join(root, 'untrusted-home');
-    await freshNssDb(untrustedHome);
+    mkdirSync(untrustedHome, { recursive: true });
     const { context } = await launchChromium({ home: untrustedHome, resolverRules: 'MAP richie.local.dev 127.0.0.1' });
     try {
       const page = await context.newPage();

@@ -41,6 +41,11 @@ describe('doctor: certificates, trust and tools', () => {
     mkdirSync(nssdb, { recursive: true });
     mkdirSync(projectDir);
     await sh('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password']);
+    // A Firefox that ran once: with TRUST_STORES=nss its profile is the store doctor judges it by
+    // (without one, an installed Firefox could only trust the CA through its policy: a warning).
+    const profile = join(home, '.mozilla', 'firefox', 'ran.default-esr');
+    mkdirSync(profile, { recursive: true });
+    await sh('certutil', ['-N', '-d', `sql:${profile}`, '--empty-password']);
   });
   afterAll(() => removeDir(root));
 
