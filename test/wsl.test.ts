@@ -133,9 +133,9 @@ describe('WSL: the Windows side, with stand-ins for the Windows programs', () =>
     expect(install.exitCode, install.stdout + install.stderr).toBe(0);
     expect(JSON.parse(install.stdout).stores).toMatchObject([{ id: 'wsl:windows', kind: 'windows', before: 'not-trusted', after: 'trusted', action: 'installed' }]);
     const added = argv().filter((l) => l.startsWith('certutil.exe -addstore'));
-    // A Windows path of the certificate file, as wslpath gives it; the store received our CA.
-    expect(added).toEqual([expect.stringMatching(/^certutil\.exe -addstore -user Root \\\\wsl\.localhost\\Test\\.+\.pem$/)]);
-    expect(argv()).toContainEqual(expect.stringMatching(/^wslpath -w \/.+\.pem$/));
+    // A Windows path, as wslpath gives it, of the checked copy richie-dev wrote (src/trust/handoff.ts), never rootCA.pem.
+    expect(added).toEqual([expect.stringMatching(/^certutil\.exe -addstore -user Root \\\\wsl\.localhost\\Test\\.+\\richie-dev_[0-9a-f]{64}\.crt$/)]);
+    expect(argv()).toContainEqual(expect.stringMatching(/^wslpath -w \/.+\/richie-dev_[0-9a-f]{64}\.crt$/));
     expect(readFileSync(store, 'utf8')).toBe(`${thumbprint}\n`);
 
     const status = await cli(['--project-dir', projectDir, 'trust', 'status'], { env });
@@ -156,7 +156,7 @@ describe('WSL: the Windows side, with stand-ins for the Windows programs', () =>
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain("Windows' certutil.exe cannot be run from WSL here");
     expect(result.stdout).toContain('In Windows, run the command listed for this store from PowerShell or cmd');
-    expect(result.stdout).toMatch(/certutil\.exe -addstore -user Root '?\\\\wsl\.localhost\\Test\\.+\.pem/);
+    expect(result.stdout).toMatch(/certutil\.exe -addstore -user Root '?\\\\wsl\.localhost\\Test\\.+\\richie-dev_[0-9a-f]{64}\.crt/);
     expect(argv().some((l) => l.startsWith('certutil.exe'))).toBe(false);
     expect(readFileSync(store, 'utf8')).toBe('');
   });

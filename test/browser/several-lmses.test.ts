@@ -280,7 +280,7 @@ describe('several LMSes: each course enrolls and syncs on its own LMS', () => {
     const result = await cli(['--project-dir', project, '--json', 'doctor'], { env });
     const checks = Object.fromEntries((JSON.parse(result.stdout) as { checks: { id: string; status: string; seen: string }[] }).checks.map((c) => [c.id, c]));
     for (const id of ['ports', 'services', 'cors', 'csrf-cookie', 'course-regex', 'settings', 'agreement']) expect(checks[id]?.status, `${id}: ${checks[id]?.seen}`).toBe('pass');
-    expect(checks.ports!.seen).toBe(`${CATALOG_PORT}, ${EDX_PORT} and ${FONZIE_PORT} are free or ours`);
+    expect(checks.ports!.seen).toBe(`${CATALOG_PORT}, ${EDX_PORT} and ${FONZIE_PORT} are free or ours on 127.0.0.1`);
     expect(checks.services!.seen).toBe('4 services running and healthy');
     expect(checks.cors!.seen).toBe(`allow-origin ${CATALOG}, credentials allowed by all 2 LMSes`);
     expect(checks['csrf-cookie']!.seen).toMatch(/^lms\.0: Domain=\.local\.dev;.*Secure; lms\.1: Domain=\.local\.dev;.*Secure$/);
