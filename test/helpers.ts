@@ -95,3 +95,15 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/**
+ * A home whose Firefox ran once: a profile folder holding its NSS database (what Firefox makes
+ * on its first start), so trust install and doctor judge Firefox by that profile, not its policy.
+ */
+export async function firefoxRanOnce(home: string): Promise<void> {
+  const { mkdirSync } = await import('node:fs');
+  const profile = join(home, '.mozilla', 'firefox', 'ran.default-esr');
+  mkdirSync(profile, { recursive: true });
+  const made = await sh('certutil', ['-N', '-d', `sql:${profile}`, '--empty-password']);
+  if (made.exitCode !== 0) throw new Error(`certutil -N failed: ${made.stderr}`);
+}

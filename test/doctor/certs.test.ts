@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as setupSsl } from '../../src/commands/setup-ssl.js';
-import { cli, hasTool, removeDir, sh, tempDir } from '../helpers.js';
+import { cli, firefoxRanOnce, hasTool, removeDir, sh, tempDir } from '../helpers.js';
 
 interface Check {
   id: string;
@@ -43,9 +43,7 @@ describe('doctor: certificates, trust and tools', () => {
     await sh('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password']);
     // A Firefox that ran once: with TRUST_STORES=nss its profile is the store doctor judges it by
     // (without one, an installed Firefox could only trust the CA through its policy: a warning).
-    const profile = join(home, '.mozilla', 'firefox', 'ran.default-esr');
-    mkdirSync(profile, { recursive: true });
-    await sh('certutil', ['-N', '-d', `sql:${profile}`, '--empty-password']);
+    await firefoxRanOnce(home);
   });
   afterAll(() => removeDir(root));
 

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cli, hasTool, inMountNamespace, removeDir, tempDir } from '../helpers.js';
+import { CLI, cli, firefoxRanOnce, hasTool, inMountNamespace, removeDir, tempDir } from '../helpers.js';
 
 interface Check {
   id: string;
@@ -20,13 +20,16 @@ interface Check {
 describe('doctor on a running stack', () => {
   const root = tempDir();
   const project = join(root, 'doctorproj');
-  const env = { CAROOT: join(root, 'ca'), HOME: join(root, 'home'), TRUST_STORES: 'system' };
+  // The system store and the browsers' NSS databases: trust install creates Chromium's where it
+  // will open it; Firefox is one that ran once (its profile), so its policy file in /etc is not needed.
+  const env = { CAROOT: join(root, 'ca'), HOME: join(root, 'home'), TRUST_STORES: 'system,nss' };
   let runs: Record<string, { exitCode: number; checks: Record<string, Check> }> = {};
 
   beforeAll(async () => {
     expect(hasTool('docker')).toBe(true);
     mkdirSync(project, { recursive: true });
     writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: 18770 }, lms: { port: 18773 } }));
+    await firefoxRanOnce(env.HOME);
     const doctor = (name: string, extra = '') => `${extra} node "${CLI}" --project-dir "${project}" --json doctor > "${root}/${name}.json" || true`;
     const result = await inMountNamespace(
       `

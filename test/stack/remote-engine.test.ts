@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cli, hasTool, inMountNamespace, removeDir, sh, tempDir } from '../helpers.js';
+import { CLI, cli, firefoxRanOnce, hasTool, inMountNamespace, removeDir, sh, tempDir } from '../helpers.js';
 
 const CATALOG_PORT = 18570;
 const LMS_PORT = 18573;
@@ -41,11 +41,13 @@ describe('a remote engine: DOCKER_HOST=tcp://127.0.0.2', () => {
       XDG_DATA_HOME: join(root, 'home', '.local', 'share'),
       XDG_CONFIG_HOME: join(root, 'home', '.config'),
       XDG_CACHE_HOME: join(root, 'home', '.cache'),
-      TRUST_STORES: 'system',
+      // The system store and the browsers' NSS databases (see test/doctor/stack.test.ts).
+      TRUST_STORES: 'system,nss',
     };
     const { mkdirSync, writeFileSync } = await import('node:fs');
     mkdirSync(project, { recursive: true });
     writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: CATALOG_PORT }, lms: { port: LMS_PORT } }));
+    await firefoxRanOnce(env.HOME!);
     const rd = `node "${CLI}" --project-dir "${project}"`;
     result = await inMountNamespace(
       `
