@@ -107,3 +107,14 @@ export async function firefoxRanOnce(home: string): Promise<void> {
   const made = await sh('certutil', ['-N', '-d', `sql:${profile}`, '--empty-password']);
   if (made.exitCode !== 0) throw new Error(`certutil -N failed: ${made.stderr}`);
 }
+
+/**
+ * For a script in inMountNamespace: a private system trust store (tmpfs over Debian's anchors
+ * dir and over /etc/ssl/certs, the latter seeded with the machine's certificates), so
+ * update-ca-certificates acts for real and the machine's store is untouched.
+ */
+export const PRIVATE_SYSTEM_STORE = `copy=$(mktemp -d)
+      cp -a /etc/ssl/certs/. "$copy"/
+      mount -t tmpfs tmpfs /usr/local/share/ca-certificates
+      mount -t tmpfs tmpfs /etc/ssl/certs
+      cp -a "$copy"/. /etc/ssl/certs/`;

@@ -14,7 +14,7 @@ import { command } from '../../src/exec.js';
 import { applyTrust } from '../../src/trust/index.js';
 import { anchorFileName, linuxSystemStore } from '../../src/trust/linux.js';
 import { nickname, nssStore } from '../../src/trust/nss.js';
-import { CLI, cli, hasTool, inMountNamespace, isRoot, removeDir, sh, tempDir } from '../helpers.js';
+import { CLI, cli, hasTool, inMountNamespace, isRoot, PRIVATE_SYSTEM_STORE, removeDir, sh, tempDir } from '../helpers.js';
 
 const root = tempDir();
 const home = join(root, 'home');
@@ -82,11 +82,7 @@ describe('what reaches the stores is the checked certificate, byte for byte', ()
     mkdirSync(out);
     const result = await inMountNamespace(
       `
-      copy=$(mktemp -d)
-      cp -a /etc/ssl/certs/. "$copy"/
-      mount -t tmpfs tmpfs /usr/local/share/ca-certificates
-      mount -t tmpfs tmpfs /etc/ssl/certs
-      cp -a "$copy"/. /etc/ssl/certs/
+      ${PRIVATE_SYSTEM_STORE}
       rm -rf "$copy"
       node "${CLI}" --project-dir "${project}" trust install --json > "${out}/install.json"
       cp /usr/local/share/ca-certificates/* "${out}/"

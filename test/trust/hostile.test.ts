@@ -17,7 +17,7 @@ import { commandToString } from '../../src/exec.js';
 import { anchorFileName } from '../../src/trust/linux.js';
 import { darwinCommands, win32Commands } from '../../src/trust/manual.js';
 import { nickname } from '../../src/trust/nss.js';
-import { CLI, cli, hasTool, inMountNamespace, isRoot, removeDir, sh, tempDir } from '../helpers.js';
+import { CLI, cli, hasTool, inMountNamespace, isRoot, PRIVATE_SYSTEM_STORE, removeDir, sh, tempDir } from '../helpers.js';
 
 const root = tempDir();
 afterAll(() => removeDir(root));
@@ -98,11 +98,7 @@ describe.each(HOSTILE)('a CA whose subject O is %s', (label, organization) => {
     mkdirSync(out);
     const result = await inMountNamespace(
       `
-      copy=$(mktemp -d)
-      cp -a /etc/ssl/certs/. "$copy"/
-      mount -t tmpfs tmpfs /usr/local/share/ca-certificates
-      mount -t tmpfs tmpfs /etc/ssl/certs
-      cp -a "$copy"/. /etc/ssl/certs/
+      ${PRIVATE_SYSTEM_STORE}
       node "${CLI}" trust install --allow-unconstrained-ca --json > "${out}/install.json" || echo "install-exit=$?"
       ls -A /usr/local/share/ca-certificates > "${out}/anchors"
       node "${CLI}" trust uninstall --json > "${out}/uninstall.json" || echo "uninstall-exit=$?"

@@ -10,7 +10,7 @@ import { parseCa } from '../../src/certs/ca.js';
 import { run as setupSsl } from '../../src/commands/setup-ssl.js';
 import { commandToString } from '../../src/exec.js';
 import { darwinCommands, win32Commands } from '../../src/trust/manual.js';
-import { CLI, cli, hasTool, inMountNamespace, isRoot, removeDir, sh, tempDir } from '../helpers.js';
+import { CLI, cli, hasTool, inMountNamespace, isRoot, PRIVATE_SYSTEM_STORE, removeDir, sh, tempDir } from '../helpers.js';
 
 describe('trust', () => {
   const root = tempDir();
@@ -78,11 +78,7 @@ describe('trust', () => {
     // A private copy of the store: tmpfs over the anchors dir and over /etc/ssl/certs.
     const result = await inMountNamespace(
       `
-      copy=$(mktemp -d)
-      cp -a /etc/ssl/certs/. "$copy"/
-      mount -t tmpfs tmpfs /usr/local/share/ca-certificates
-      mount -t tmpfs tmpfs /etc/ssl/certs
-      cp -a "$copy"/. /etc/ssl/certs/
+      ${PRIVATE_SYSTEM_STORE}
       verify() { openssl verify -CApath /etc/ssl/certs "${leaf}" >/dev/null 2>&1 && echo trusted || echo untrusted; }
       echo "before=$(verify)"
       node "${CLI}" --project-dir "${projectDir}" trust install --json > "$copy/install.json"
