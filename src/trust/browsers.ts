@@ -2,7 +2,7 @@
  * Which browsers are installed, and where each keeps the NSS database it reads. A browser is
  * found by its program on PATH or its snap; finding one never starts it and never writes.
  */
-import { access, constants, readFile, realpath, stat } from 'node:fs/promises';
+import { access, constants, open, realpath, stat } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { homeDir } from '../paths.js';
 
@@ -68,7 +68,7 @@ export async function findBrowsers(env: NodeJS.ProcessEnv = process.env): Promis
     seen.add(real);
     // A wrapper script that execs a program already found is that browser (Debian's
     // /usr/bin/firefox, diverted by firefox-esr, runs `exec firefox-esr "$@"`).
-    const head = (await readFile(real).catch(() => Buffer.alloc(0))).subarray(0, 4096).toString('latin1');
+    const head = await firstBytes(real, 4096);
     if (head.startsWith('#!') && found.some((b) => new RegExp(`exec\\s+(\\S*/)?${b.path.split('/').pop()}\\b`).test(head))) continue;
     // Firefox's install dir (where distribution/ lives) holds omni.ja; a wrapper's dir does not.
     const installDir = program.family === 'firefox' && (await exists(join(dirname(real), 'omni.ja'))) ? dirname(real) : undefined;
@@ -78,6 +78,18 @@ export async function findBrowsers(env: NodeJS.ProcessEnv = process.env): Promis
     if (await exists(snap.dir)) found.push({ name: snap.name, family: snap.family, path: snap.dir, snap: true });
   }
   return found;
+}
+
+/** The start of a file (a program: a script's shebang and exec line), without reading a whole binary. */
+async function firstBytes(path: string, length: number): Promise<string> {
+  const handle = await open(path).catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(length), 0, length, 0);
+    return buffer.subarray(0, bytesRead).toString('latin1');
+  } finally {
+    await handle.close();
+  }
 }
 
 export function dataHome(env: NodeJS.ProcessEnv): string {
