@@ -8,15 +8,15 @@
  *   and one of ours with a wider mode is narrowed to 0700;
  * - a write refuses a symbolic link, or a hard link (a second name of a file that may live
  *   elsewhere), at its path; it writes a new file in the same folder (O_CREAT|O_EXCL|
- *   O_NOFOLLOW, mode 0600) and renames it into place: rename replaces a name, never what a
- *   link points at;
+ *   O_NOFOLLOW, mode 0600: replaceFileSync in src/fsutil.ts) and renames it into place:
+ *   rename replaces a name, never what a link points at;
  * - the self-ignoring `.gitignore` is written before any other file, so `git add -A` never
  *   stages a key or a secret;
  * - reads of what a write may follow (state, secrets, generated files, certificates) refuse
  *   links the same way (O_NOFOLLOW).
  *
  * Refusals are UserErrors (exit 3) naming the path and the fix: nothing outside the project
- * changes. Synchronous on purpose, as src/certs/files.ts: a few small files, where each
+ * changes. Synchronous on purpose, as the CA root's writes (src/certs/files.ts): a few small files, where each
  * asynchronous call is a round trip through the thread pool.
  */
 import {
