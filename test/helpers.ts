@@ -97,15 +97,18 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * A home whose Firefox ran once: a profile folder holding its NSS database (what Firefox makes
- * on its first start), so trust install and doctor judge Firefox by that profile, not its policy.
+ * A home whose Firefox ran once: Debian's firefox-esr itself starts there headless and makes its
+ * profile (and the profile's NSS database) as it does for a user, so trust install and doctor
+ * judge Firefox by that profile, not its policy.
  */
 export async function firefoxRanOnce(home: string): Promise<void> {
-  const { mkdirSync } = await import('node:fs');
-  const profile = join(home, '.mozilla', 'firefox', 'ran.default-esr');
-  mkdirSync(profile, { recursive: true });
-  const made = await sh('certutil', ['-N', '-d', `sql:${profile}`, '--empty-password']);
-  if (made.exitCode !== 0) throw new Error(`certutil -N failed: ${made.stderr}`);
+  if (!hasTool('firefox-esr')) throw new Error('firefox-esr is missing');
+  const { existsSync, readdirSync } = await import('node:fs');
+  const env = { HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
+  await sh('timeout', ['90', 'firefox-esr', '--headless', '--screenshot', join(home, 'first-start.png'), 'about:blank'], env);
+  const root = join(home, '.config', 'mozilla', 'firefox');
+  const made = existsSync(root) && readdirSync(root).some((name) => existsSync(join(root, name, 'cert9.db')));
+  if (!made) throw new Error(`firefox-esr made no profile with a certificate database under ${root}`);
 }
 
 /**
