@@ -142,7 +142,7 @@ export function refuseLink(path: string, tolerate?: (info: Stats) => boolean): S
  * file, a second name of a file) and a folder that is not ours, so that bad input changes
  * nothing, here or elsewhere (a CA made, a hosts file edited). The project lock is the one
  * hard link allowed: for a moment it and its temp file, side by side, are one file
- * (src/hosts/lock.ts links the temp into place).
+ * (src/lock.ts links the temp into place).
  */
 export function checkStateDir(stateDir: string): void {
   const info = lstatOrUndefined(stateDir);

@@ -12,7 +12,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
-import { isRunning } from './lock.js';
+import { isRunning } from '../lock.js';
 
 export interface WriteOutcome {
   method: 'rename' | 'in-place';

@@ -15,7 +15,7 @@ import { assertHostName, assertNamesAccepted } from '../domains.js';
 import { ExitCode, UserError } from '../errors.js';
 import { applyEdit, blockLineRanges, blockLines, lineNumberAt, planAdd, planRemove, scanBlocks, type BlockSpec, type Edit } from './block.js';
 import { readWhole, readWithStamp, removeStaleTemps, replaceFile, sameStamp, stampOf, type Stamp, type WriteOutcome } from './file.js';
-import { LockBusyError, removeStaleLock, withLock } from './lock.js';
+import { LockBusyError, removeStaleLock, withLock } from '../lock.js';
 import { findConflicts, isLoopback, mentionedOutside, readEntries, resolveHost, type Conflict } from './query.js';
 
 export { isLoopback, resolveHost, type Conflict, type Resolution } from './query.js';

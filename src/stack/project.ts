@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
-import { LockBusyError, withLock } from '../hosts/lock.js';
+import { LockBusyError, withLock } from '../lock.js';
 import { projectPaths } from '../paths.js';
 import { mergeState, readState } from '../state.js';
 import { checkStateDir, ensureStateDir, stateOwner } from '../state-dir.js';
@@ -120,7 +120,7 @@ export async function recordIdentity(id: ProjectId): Promise<void> {
 
 /**
  * One richie-dev at a time per project for what changes its stack (run, run-ssl, lms, stop,
- * down): the others wait their turn. The lock (src/hosts/lock.ts) is judged stale by its
+ * down): the others wait their turn. The lock (src/lock.ts) is judged stale by its
  * owner's pid, not by an mtime, so a killed run never blocks the next one and a long up is
  * never overrun; proper-lockfile judges by mtime, which is why it is not used here.
  */

@@ -1,5 +1,6 @@
 /**
- * One richie-dev at a time per hosts file: an exclusive lock file beside it.
+ * One richie-dev at a time per file it writes: an exclusive lock file beside it. The hosts
+ * file (src/hosts/) and a project's .richie-dev/ (src/stack/project.ts) are guarded by it.
  *
  * Why not proper-lockfile: it judges a lock stale by its mtime, so a run killed with SIGKILL
  * blocks every other run for the whole stale period, and a slow but live run can be judged

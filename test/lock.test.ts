@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LockBusyError, lockPath, withLock } from '../../src/hosts/lock.js';
-import { ROOT, removeDir, tempDir } from '../helpers.js';
+import { LockBusyError, lockPath, withLock } from '../src/lock.js';
+import { ROOT, removeDir, tempDir } from './helpers.js';
 
 const dir = tempDir();
 afterAll(() => removeDir(dir));
@@ -25,7 +25,7 @@ function startTime(pid: number): string {
 
 const WORKER = `
 import { appendFileSync } from 'node:fs';
-import { withLock } from ${JSON.stringify(join(ROOT, 'dist', 'hosts', 'lock.js'))};
+import { withLock } from ${JSON.stringify(join(ROOT, 'dist', 'lock.js'))};
 const [target, log, startAt] = process.argv.slice(1);
 // All workers start at one instant, so they find the stale lock together.
 while (Date.now() < Number(startAt)) await new Promise((r) => setTimeout(r, 1));
