@@ -1,14 +1,14 @@
 /**
  * The schema of `richie-dev.config.json` (zod), loaded only when a project has that file: its
- * errors name the key, the value and what is allowed. The defaults live in config.ts.
+ * errors name the key, the value and what is allowed. The types and defaults live in
+ * config-model.ts; config.ts loads the file and calls parseConfig.
  */
 import * as z from 'zod';
-import { DEFAULT_CONFIG, SYNC_MODES, singleLms, type LmsConfig, type ProjectConfig } from './config.js';
+import { DEFAULT_CONFIG, RELEASE_NAMES, SYNC_MODES, singleLms, type LmsConfig, type ProjectConfig } from './config-model.js';
+import { UPSTREAM_FORM, upstreamProblem } from './config-upstream.js';
 import { hostNameProblem } from './domains.js';
 import { UserError } from './errors.js';
-import { RELEASE_NAMES, type Release } from './lms/releases.js';
 import { CONFIG_FILE_NAME } from './paths.js';
-import { UPSTREAM_FORM, upstreamProblem } from './render/upstream.js';
 
 const D = DEFAULT_CONFIG;
 
@@ -32,7 +32,7 @@ const upstream = z
 
 const image = (fallback: string) => z.string().min(1, { error: 'expected an image reference like "name:tag"' }).default(fallback);
 
-const release = z.enum(RELEASE_NAMES as [Release, ...Release[]], { error: `expected an OpenEdX release: ${RELEASE_NAMES.join(', ')}` }).default(D.lms.release);
+const release = z.enum(RELEASE_NAMES, { error: `expected an OpenEdX release: ${RELEASE_NAMES.join(', ')}` }).default(D.lms.release);
 const fonzie = z.boolean({ error: 'expected true or false' }).default(D.lms.fonzie);
 const courseRunSync = z
   .object({

@@ -19,8 +19,13 @@
  *   links end in /info, as richie env.d/development/dev.dist's EDX_COURSE_REGEX expects.
  *
  * Releases between Ironwood and Maple are not offered: richie-dev has not checked which
- * whitelist rule each of them applies.
+ * whitelist rule each of them applies. The names offered are the config's (config-model.ts
+ * RELEASE_NAMES, below the layers that read the config); RELEASES must cover exactly them.
  */
+import type { Release } from '../config-model.js';
+
+export { DEFAULT_RELEASE, RELEASE_NAMES, type Release } from '../config-model.js';
+
 export type WhitelistForm = 'netloc' | 'origin';
 
 interface ReleaseFacts {
@@ -47,14 +52,7 @@ export const RELEASES = {
   redwood: LATER,
   sumac: LATER,
   teak: LATER,
-} as const satisfies Record<string, ReleaseFacts>;
-
-export type Release = keyof typeof RELEASES;
-
-export const RELEASE_NAMES = Object.keys(RELEASES) as Release[];
-
-/** The release Richie's docs and openedx-docker's Richie set-up target. */
-export const DEFAULT_RELEASE: Release = 'hawthorn';
+} as const satisfies Record<Release, ReleaseFacts>;
 
 /** CORS_ORIGIN_WHITELIST for a catalog origin ("https://richie.local.dev:8070"), as `release` matches it. */
 export function corsWhitelist(release: Release, catalogOrigin: string): string[] {

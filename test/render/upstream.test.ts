@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config-schema.js';
-import { nginxUpstream, upstreamProblem } from '../../src/render/upstream.js';
+import { upstreamProblem } from '../../src/config-upstream.js';
+import { nginxUpstream } from '../../src/render/upstream.js';
 import { cli, removeDir, tempDir } from '../helpers.js';
 
 describe('upstreamProblem', () => {
