@@ -23,13 +23,20 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { variable, type Inputs } from '../inputs.js';
-import { TEMPLATES_DIR } from '../render/engine.js';
 import type { ServiceSpec } from './compose.js';
 import type { Engine } from './engine.js';
 import { goArch, hostRuntime, IMAGE_PATH, sameArchitecture, type HostRuntime } from './host-runtime.js';
 import { hashing, lazyTarStream, tarChunks, tarSize, tarStream, type LazyMember, type TarEntry } from './tar.js';
+
+/**
+ * The built-in images' build contexts (templates/images/): the stack's own files, found the
+ * way stack/context.ts finds the stack file (two levels below the package root, from src/ and
+ * from dist/bin/ alike), not through the render engine, which only renders settings.
+ */
+export const IMAGE_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/images', import.meta.url));
 
 /** The built-in images under richie-dev's own namespace, and their template folders. */
 export const BUILT_IN = {
@@ -529,7 +536,7 @@ export async function ensureBuiltIn(engine: Engine, tag: string, options: ImageO
   const namespace = options.namespace ?? 'richie-dev';
   const name = builtInName(tag, namespace);
   if (!name) throw new Error(`${tag} is not one of richie-dev's built-in images`);
-  const templatesRoot = options.templatesDir ?? join(TEMPLATES_DIR, 'images');
+  const templatesRoot = options.templatesDir ?? IMAGE_TEMPLATES_DIR;
   const dir = join(templatesRoot, name);
   const files = await templateFiles(dir);
   const sources = files.map((f) => join(dir, f.path));

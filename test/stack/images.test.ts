@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/stack/engine.js';
 import { goArch, sameArchitecture } from '../../src/stack/host-runtime.js';
-import { BUILT_IN, builtInName, ensureBuiltIn, ensureImage, IMAGE_LABEL, onRegistry, removeReplacedImages, templateFiles, whyNotHost } from '../../src/stack/images.js';
+import { BUILT_IN, builtInName, ensureBuiltIn, IMAGE_TEMPLATES_DIR, ensureImage, IMAGE_LABEL, onRegistry, removeReplacedImages, templateFiles, whyNotHost } from '../../src/stack/images.js';
 import { tarSize, tarStream, type TarEntry } from '../../src/stack/tar.js';
 import { hasTool, inMountNamespace, isRoot, removeDir, ROOT, tempDir } from '../helpers.js';
 import { docker, dropNamespace, namespaceImages, ourDangling, runUntil } from './images-helpers.js';
@@ -106,6 +106,11 @@ describe('image names and bases', () => {
     expect(builtInName(tag('nginx'), NS)).toBe('nginx');
     expect(builtInName('richie-dev/runtime:latest')).toBeUndefined();
     expect(builtInName('fundocker/richie:latest')).toBeUndefined();
+  });
+
+  it("each built-in image's folder is found in the package's templates/images", () => {
+    expect(IMAGE_TEMPLATES_DIR).toBe(join(ROOT, 'templates', 'images'));
+    for (const name of Object.values(BUILT_IN)) expect(readdirSync(join(IMAGE_TEMPLATES_DIR, name)).length, name).toBeGreaterThan(0);
   });
 });
 
