@@ -5,12 +5,12 @@
  * normalized here, as Compose normalizes it: nothing downstream reads YAML or guesses a
  * default. Anything outside the subset is refused with its line and column, never ignored.
  *
- * Steps: the YAML (1.1 as PyYAML reads it for Compose v1: `yes`/`on` booleans, `010` octal,
- * `<<` merge keys) is walked
- * into plain values, interpolating every string outside `version` and `x-*` (v1 interpolates
- * each section's values, never keys) and keeping each node's position; the values are checked
- * by a zod schema; the normalizers then resolve paths, list-or-map forms, host pass-through
- * and cross-references.
+ * Steps (parseStack): `readYaml` walks the YAML (1.1 as PyYAML reads it for Compose v1:
+ * `yes`/`on` booleans, `010` octal, `<<` merge keys) into plain values, interpolating every
+ * string outside `version` and `x-*` (v1 interpolates each section's values, never keys) and
+ * keeping each node's position; `validate` checks the values against a zod schema; then one
+ * normalizer per key (`service` calls them in a fixed order) resolves paths, list-or-map
+ * forms, host pass-through and cross-references.
  */
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -257,6 +257,42 @@ const keyOf = (path: Path) => JSON.stringify(path.map(String));
 
 /** The model of a Compose file's text; `file` names it in errors and anchors relative paths. */
 export function parseStack(text: string, ctx: ParseContext): StackSpec {
+  const { raw, located, unset } = readYaml(text, ctx);
+  const spec = validate(raw, located);
+  const n: Normalizing = {
+    ...located,
+    ctx,
+    hostPath: (p) => normalize(resolve(ctx.baseDir, expandHome(p, ctx.home))),
+    networkKeys: new Set(['default', ...Object.keys(spec.networks ?? {})]),
+    volumeKeys: new Set(Object.keys(spec.volumes ?? {})),
+    serviceNames: Object.keys(spec.services),
+  };
+  // Compose's schema (compose-spec.json, "volumes" patternProperties) allows these characters only.
+  for (const key of n.volumeKeys) {
+    if (!/^[a-zA-Z0-9._-]+$/.test(key)) throw new UserError(`${n.at(['volumes', key])}: volume name "${key}" may use only letters, digits, ".", "_" and "-".`, { fix: n.fix });
+  }
+  const services = Object.entries(spec.services).map(([serviceName, s]) => service(serviceName, s, ['services', serviceName], n));
+  const warnings = [...unset].map((v) => `The ${v} variable is not set. Defaulting to a blank string.`);
+  return { file: ctx.file, inputs: ctx.inputs, services, networks: topNetworks(spec.networks), volumes: Object.keys(spec.volumes ?? {}).map((key) => ({ key })), warnings };
+}
+
+// ---------------------------------------------------------------------------------------
+// Load: the YAML walked into plain values, interpolated, each value's position kept.
+
+/** Where each value of the file was written, for errors that name its line and column. */
+interface Located {
+  /** The usual fix: the README's keys, and `stack config`. */
+  fix: string;
+  /** Where the key `path` ends in was written (its value's place when it has no key). */
+  at(path: Path): string;
+  /** A UserError at the value `path` names. */
+  fail(path: Path, message: string, how?: string): never;
+  /** A scalar as Compose v1 passes it on: numbers as Python's str() writes them, booleans True/False. */
+  text(path: Path, value: string | number | boolean): string;
+}
+
+/** The YAML of `text` as plain values, interpolated; every string outside `version` and `x-*`, never keys (v1). */
+function readYaml(text: string, ctx: ParseContext): { raw: unknown; located: Located; unset: Set<string> } {
   const { file } = ctx;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
@@ -277,7 +313,29 @@ export function parseStack(text: string, ctx: ParseContext): StackSpec {
     throw new UserError(`${where(error.pos[0])}: ${error.message.split('\n')[0]}`, { fix: `Fix the YAML in ${file}.` });
   }
 
-  // Walk the YAML into plain values, keeping where each value and each key starts.
+  const { raw, valueAt, keyAt, numberText, unset } = walkYaml(doc, ctx, where, fix);
+
+  const closest = (path: Path): number | undefined => {
+    for (let i = path.length - 1; i >= 0; i--) {
+      const k = keyOf(path.slice(0, i));
+      const found = valueAt.get(k) ?? keyAt.get(k);
+      if (found !== undefined) return found;
+    }
+    return 0;
+  };
+  const located: Located = {
+    fix,
+    at: (path) => where(keyAt.get(keyOf(path)) ?? valueAt.get(keyOf(path)) ?? closest(path)),
+    fail: (path, message, how = fix) => {
+      throw new UserError(`${where(valueAt.get(keyOf(path)) ?? keyAt.get(keyOf(path)) ?? closest(path))}: ${message}`, { fix: how });
+    },
+    text: (path, value) => (typeof value === 'number' ? pythonNumber(value, numberText.get(keyOf(path))) : typeof value === 'boolean' ? (value ? 'True' : 'False') : value),
+  };
+  return { raw, located, unset };
+}
+
+/** The document as plain values (interpolated where `expand`), and where each value and each key starts. */
+function walkYaml(doc: Document, ctx: ParseContext, where: (offset: number | undefined) => string, fix: string) {
   const valueAt = new Map<string, number>();
   const keyAt = new Map<string, number>();
   const numberText = new Map<string, string>();
@@ -330,23 +388,17 @@ export function parseStack(text: string, ctx: ParseContext): StackSpec {
     }
     return node === null || node === undefined ? null : node;
   };
-  const raw = walk(doc.contents, [], true);
+  return { raw: walk(doc.contents, [], true), valueAt, keyAt, numberText, unset };
+}
 
-  const at = (path: Path) => where(keyAt.get(keyOf(path)) ?? valueAt.get(keyOf(path)) ?? closest(path));
-  const valuePos = (path: Path) => where(valueAt.get(keyOf(path)) ?? keyAt.get(keyOf(path)) ?? closest(path));
-  const closest = (path: Path): number | undefined => {
-    for (let i = path.length - 1; i >= 0; i--) {
-      const k = keyOf(path.slice(0, i));
-      const found = valueAt.get(k) ?? keyAt.get(k);
-      if (found !== undefined) return found;
-    }
-    return 0;
-  };
-  const fail = (path: Path, message: string, how = fix): never => {
-    throw new UserError(`${valuePos(path)}: ${message}`, { fix: how });
-  };
-  const name = (path: Path) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+// ---------------------------------------------------------------------------------------
+// Validate: the plain values against the schema, refusals naming the key and what is allowed.
 
+/** `services.a.ports[0]`: a path as the error messages name it. */
+const pathName = (path: Path) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+
+function validate(raw: unknown, located: Located): z.infer<typeof fileSchema> {
+  const { at, fail, fix } = located;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail([], 'the file must be a mapping with "services"');
   const top = raw as Record<string, unknown>;
   for (const k of Object.keys(top)) if (k.startsWith('x-')) delete top[k];
@@ -357,228 +409,233 @@ export function parseStack(text: string, ctx: ParseContext): StackSpec {
   convertTypes(top);
 
   const parsed = fileSchema.safeParse(top);
-  if (!parsed.success) {
-    const issue = explain(parsed.error.issues[0]!, []);
-    if (issue.code === 'unrecognized_keys') {
-      const key = issue.keys[0]!;
-      const allowed = allowedKeys(issue.path);
-      throw new UserError(`${at([...issue.path, key])}: unsupported key "${key}" in ${issue.path.length ? name(issue.path) : 'the top level'} (supported: ${allowed.join(', ') || 'none'})`, { fix });
+  if (parsed.success) return parsed.data;
+  const issue = explain(parsed.error.issues[0]!, []);
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const allowed = allowedKeys(issue.path);
+    throw new UserError(`${at([...issue.path, key])}: unsupported key "${key}" in ${issue.path.length ? pathName(issue.path) : 'the top level'} (supported: ${allowed.join(', ') || 'none'})`, { fix });
+  }
+  return fail(issue.path, `${pathName(issue.path) || 'the file'}: ${issue.message}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Normalize: one function per key, each turning the forms Compose accepts into the model's one.
+
+/** What each normalizer is handed: positions for its errors, the file's context, and the names it may refer to. */
+interface Normalizing extends Located {
+  ctx: ParseContext;
+  /** A host path as Compose v1 resolves it: `~` expanded, relative to the stack file's folder. */
+  hostPath(path: string): string;
+  networkKeys: Set<string>;
+  volumeKeys: Set<string>;
+  serviceNames: string[];
+}
+
+/** One service; its keys are normalized in this order, so a file with two mistakes is told the same first one. */
+function service(serviceName: string, s: RawService, p: Path, n: Normalizing): ServiceSpec {
+  if (!/^[a-zA-Z0-9._-]+$/.test(serviceName)) throw new UserError(`${n.at(p)}: service name "${serviceName}" may use only letters, digits, ".", "_" and "-".`, { fix: n.fix });
+  const out: ServiceSpec = {
+    name: serviceName,
+    image: s.image,
+    environment: keyValues(s.environment, [...p, 'environment'], 'environment', true, n),
+    envFiles: envFiles(s.env_file, n),
+    ports: (s.ports ?? []).map((port, i) => portSpec(port, [...p, 'ports', i], n)),
+    volumes: (s.volumes ?? []).map((volume, i) => volumeSpec(volume, [...p, 'volumes', i], n)),
+    networks: serviceNetworks(s.networks, [...p, 'networks'], n),
+    dependsOn: dependsOn(s.depends_on, [...p, 'depends_on'], n),
+    labels: labels(s.labels, [...p, 'labels'], n),
+    // richie-dev's defaults differ from Compose's on purpose: with an init process as PID 1 a
+    // main process that never installed a SIGTERM handler still stops at once, and a short
+    // grace period bounds one that ignores it. The file can say otherwise.
+    init: s.init ?? true,
+    stopGracePeriodS: s.stop_grace_period === undefined ? DEFAULT_STOP_GRACE_S : durationAt(s.stop_grace_period, [...p, 'stop_grace_period'], n) / 1e9,
+  };
+  if (s.build !== undefined) out.build = build(s.build, [...p, 'build'], n);
+  if (s.command !== undefined) out.command = command(s.command, [...p, 'command'], n);
+  if (s.healthcheck !== undefined) out.healthcheck = healthcheck(s.healthcheck, [...p, 'healthcheck'], n);
+  if (s.extra_hosts !== undefined) out.extraHosts = extraHosts(s.extra_hosts, [...p, 'extra_hosts'], n);
+  return out;
+}
+
+/** `env_file`: one path or a list, each resolved on the host. */
+function envFiles(value: RawService['env_file'], n: Normalizing): string[] {
+  return (value === undefined ? [] : typeof value === 'string' ? [value] : value).map(n.hostPath);
+}
+
+/** `extra_hosts`: "host:address" entries (the address may be IPv6, colons and all), or a map. */
+function extraHosts(value: NonNullable<RawService['extra_hosts']>, path: Path, n: Normalizing): NonNullable<ServiceSpec['extraHosts']> {
+  if (!Array.isArray(value)) return { form: 'map', entries: Object.entries(value).map(([host, address]) => ({ host, address })) };
+  const entries = value.map((entry, i) => {
+    const colon = entry.indexOf(':');
+    if (colon <= 0 || colon === entry.length - 1) n.fail([...path, i], `extra_hosts entry "${entry}" is not "host:address" (the address may be "host-gateway")`);
+    return { host: entry.slice(0, colon), address: entry.slice(colon + 1) };
+  });
+  return { form: 'list', entries };
+}
+
+function durationAt(value: string, path: Path, n: Normalizing): number {
+  const ns = parseDuration(value);
+  if (ns === undefined) n.fail(path, `"${value}" is not a duration like "1s", "500ms" or "1m30s"`);
+  return ns!;
+}
+
+/** `environment`, `build.args`: list ("K=V", or "K" to take the host's) or map (a null value takes the host's). */
+function keyValues(value: z.infer<typeof listOrMap> | undefined, path: Path, what: string, keepUnset: true, n: Normalizing): Record<string, string | null>;
+function keyValues(value: z.infer<typeof listOrMap> | undefined, path: Path, what: string, keepUnset: false, n: Normalizing): Record<string, string>;
+function keyValues(value: z.infer<typeof listOrMap> | undefined, path: Path, what: string, keepUnset: boolean, n: Normalizing): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  const entries: [string, string | null, Path][] = Array.isArray(value)
+    ? value.map((entry, i) => {
+        // v1 compose/config/environment.py, split_env: "K=V", or "K" alone for the host's value.
+        const eq = entry.indexOf('=');
+        return eq === -1 ? [entry, null, [...path, i]] : [entry.slice(0, eq), entry.slice(eq + 1), [...path, i]];
+      })
+    : Object.entries(value ?? {}).map(([k, v]) => [k, v === null ? null : n.text([...path, k], v), [...path, k]]);
+  for (const [k, v, at] of entries) {
+    if (/\s/.test(k) || k === '') n.fail(at, `${what} variable name "${k}" may not be empty or contain whitespace`);
+    // Host pass-through (v1 config.py, resolve_env_var): a name without a value takes the
+    // value of the variable in richie-dev's environment; unset stays unset.
+    out[k] = v ?? n.ctx.lookup(k) ?? (keepUnset ? null : '');
+  }
+  return out;
+}
+
+function labels(value: z.infer<typeof labelsSchema> | undefined, path: Path, n: Normalizing): Record<string, string> {
+  // v1 config.py, parse_labels/split_kv: "k=v", or "k" alone for an empty value; maps as they are.
+  if (Array.isArray(value)) return Object.fromEntries(value.map((entry) => (entry.includes('=') ? [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] : [entry, ''])));
+  return Object.fromEntries(Object.entries(value ?? {}).map(([k, v]) => [k, v === null ? '' : n.text([...path, k], v)]));
+}
+
+function build(value: NonNullable<RawService['build']>, path: Path, n: Normalizing): BuildSpec {
+  const b = typeof value === 'string' ? { context: value } : value;
+  const contextPath = typeof value === 'string' ? path : [...path, 'context'];
+  // Git and URL contexts (v1 config.py, is_url) need the engine to fetch: not in the subset.
+  if (/^(https?:\/\/|git:\/\/|github\.com\/|git@)/.test(b.context)) n.fail(contextPath, `build context "${b.context}" is a URL; richie-dev builds from a local folder`);
+  const out: BuildSpec = { context: n.hostPath(b.context), args: {} };
+  // v1 config.py, validate_paths: the context must be a folder that can be read.
+  if (!statSync(out.context, { throwIfNoEntry: false })?.isDirectory()) n.fail(contextPath, `the build context ${out.context} is not a folder`, `Create it, or point "build" at the folder holding the Dockerfile (relative to ${n.ctx.baseDir}).`);
+  if ('dockerfile' in b && b.dockerfile !== undefined) out.dockerfile = b.dockerfile;
+  if ('args' in b && b.args !== undefined) out.args = keyValues(b.args, [...path, 'args'], 'build argument', false, n);
+  return out;
+}
+
+function command(value: string | string[], path: Path, n: Normalizing): string[] {
+  if (Array.isArray(value)) return value;
+  try {
+    return splitCommand(value);
+  } catch (error) {
+    return n.fail(path, `command: ${(error as Error).message}`, (error as InterpolationError).fix);
+  }
+}
+
+function healthcheck(value: NonNullable<RawService['healthcheck']>, path: Path, n: Normalizing): HealthcheckSpec {
+  // v1 config.py, process_healthcheck: `disable: true` is test ["NONE"].
+  if (value.disable === true) return { test: ['NONE'] };
+  if (value.test === undefined) return n.fail(path, 'healthcheck needs a "test" (richie-dev probes services with it)');
+  let test: string[];
+  if (typeof value.test === 'string') {
+    // docker-py types/healthcheck.py: a string is run by the container's shell. "NONE" as a
+    // string would be a shell command named NONE, failing forever: surely meant to disable.
+    if (value.test === 'NONE') return n.fail([...path, 'test'], 'test "NONE" as a string is a shell command named NONE', 'Write test: ["NONE"] (or disable: true) to turn the image\'s healthcheck off.');
+    test = ['CMD-SHELL', value.test];
+  } else {
+    test = value.test;
+    if (!['CMD', 'CMD-SHELL', 'NONE'].includes(test[0] ?? '')) n.fail([...path, 'test'], `test must start with "CMD", "CMD-SHELL" or "NONE" (got ${JSON.stringify(test[0] ?? '')})`);
+  }
+  const out: HealthcheckSpec = { test };
+  if (value.interval !== undefined) out.intervalNs = durationAt(value.interval, [...path, 'interval'], n);
+  if (value.timeout !== undefined) out.timeoutNs = durationAt(value.timeout, [...path, 'timeout'], n);
+  if (value.retries !== undefined) out.retries = value.retries;
+  if (value.start_period !== undefined) out.startPeriodNs = durationAt(value.start_period, [...path, 'start_period'], n);
+  return out;
+}
+
+/** One `ports` entry: "[ip:]host:container[/tcp]" or the long form, always with a host port. */
+function portSpec(value: NonNullable<RawService['ports']>[number], path: Path, n: Normalizing): PortSpec {
+  const publish = `publish it on a host port: "8080:${typeof value === 'object' ? value.target : value}" or "127.0.0.1:8080:80"`;
+  if (typeof value === 'object') {
+    if (value.protocol !== undefined && value.protocol !== 'tcp') n.fail([...path, 'protocol'], `protocol "${value.protocol}": richie-dev publishes TCP ports only`);
+    if (value.published === undefined) n.fail(path, `port ${value.target} has no "published" port: richie-dev checks host ports before it creates anything`, publish);
+    return checkPorts({ hostIp: '', hostPort: value.published!, containerPort: value.target }, path, n);
+  }
+  // [ip:]host:container[/tcp] (v1 types.py ServicePort.parse, docker-py build_port_bindings).
+  const text = String(value);
+  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|(\d+\.\d+\.\d+\.\d+)):)?(?:(\d+):)?(\d+)(?:\/(\w+))?$/.exec(text);
+  if (!m) return n.fail(path, `"${text}" is not a port mapping like "127.0.0.1:8070:8070" (ranges are not supported)`);
+  if (m[5] !== undefined && m[5] !== 'tcp') n.fail(path, `"${text}": richie-dev publishes TCP ports only`);
+  if (m[3] === undefined) n.fail(path, `"${text}" publishes on a random host port: richie-dev checks host ports before it creates anything`, publish);
+  return checkPorts({ hostIp: m[1] ?? m[2] ?? '', hostPort: Number(m[3]), containerPort: Number(m[4]) }, path, n);
+}
+
+function checkPorts(port: PortSpec, path: Path, n: Normalizing): PortSpec {
+  for (const number of [port.hostPort, port.containerPort]) if (!Number.isInteger(number) || number < 1 || number > 65535) n.fail(path, `port ${number} is outside 1-65535`);
+  return port;
+}
+
+/** One `volumes` entry, short or long form: a bind of a host path or a declared named volume. */
+function volumeSpec(value: NonNullable<RawService['volumes']>[number], path: Path, n: Normalizing): VolumeSpec {
+  let out: VolumeSpec;
+  if (typeof value === 'object') {
+    // Long syntax: v1 config.py resolve_volume_path expands a bind source starting with "." or "~".
+    out = { type: value.type, source: value.type === 'bind' ? n.hostPath(value.source) : value.source, target: value.target, readOnly: value.read_only ?? false };
+  } else {
+    // Short syntax, v1 types.py VolumeSpec._parse_unix: external:internal[:mode]; the external
+    // part is a host path when it starts with ".", "/" or "~" (then expanded), else a named volume.
+    const parts = value.split(':');
+    if (parts.length === 1) return n.fail(path, `"${value}" is an anonymous volume`, `Name it ("data:${value}") and declare "data" under the top-level volumes.`);
+    if (parts.length > 3 || !parts[0] || !parts[1]) return n.fail(path, `"${value}" is not a volume like "./path:/target:ro" or "name:/target"`);
+    const mode = parts[2] ?? 'rw';
+    if (mode !== 'rw' && mode !== 'ro') n.fail(path, `volume mode "${mode}": richie-dev supports "ro" and "rw"`);
+    const bind = /^[./~]/.test(parts[0]);
+    out = { type: bind ? 'bind' : 'volume', source: bind ? n.hostPath(parts[0]) : parts[0], target: parts[1], readOnly: mode === 'ro' };
+  }
+  if (!posix.isAbsolute(out.target)) n.fail(path, `the target "${out.target}" must be an absolute path in the container`);
+  // v1 normalizes both sides (os.path.normpath): no "..", no trailing slash.
+  out.target = posix.normalize(out.target).replace(/(.)\/+$/, '$1');
+  if (out.type === 'volume' && !n.volumeKeys.has(out.source)) {
+    // v1 errors the same way: "Named volume ... is used in service ... but no declaration was found".
+    n.fail(path, `the named volume "${out.source}" is not declared under the top-level "volumes"`, `Add it under the top-level volumes ("volumes: { ${out.source}: {} }"), or write a path ("./${out.source}") to mount a folder.`);
+  }
+  return out;
+}
+
+/** A service's `networks`: a list or a map with aliases; none means the default network. */
+function serviceNetworks(value: RawService['networks'], path: Path, n: Normalizing): ServiceSpec['networks'] {
+  const entries: [string, string[]][] =
+    value === undefined ? [['default', []]] : Array.isArray(value) ? value.map((k) => [k, []]) : Object.entries(value).map(([k, v]) => [k, v?.aliases ?? []]);
+  for (const [key] of entries) {
+    if (!n.networkKeys.has(key)) {
+      const p = Array.isArray(value) ? [...path, value.indexOf(key)] : [...path, key];
+      n.fail(p, `the network "${key}" is not declared under the top-level "networks"`, `Add it under the top-level networks ("networks: { ${key}: {} }"), or remove it from this service.`);
     }
-    return fail(issue.path, `${name(issue.path) || 'the file'}: ${issue.message}`);
   }
-  const spec = parsed.data;
-  const text2 = (path: Path, value: string | number | boolean): string =>
-    typeof value === 'number' ? pythonNumber(value, numberText.get(keyOf(path))) : typeof value === 'boolean' ? (value ? 'True' : 'False') : value;
-  const hostPath = (p: string) => normalize(resolve(ctx.baseDir, expandHome(p, ctx.home)));
+  return entries.map(([key, aliases]) => ({ key, aliases }));
+}
 
-  const networkKeys = new Set(['default', ...Object.keys(spec.networks ?? {})]);
-  const volumeKeys = new Set(Object.keys(spec.volumes ?? {}));
-  const serviceNames = Object.keys(spec.services);
-  // Compose's schema (compose-spec.json, "volumes" patternProperties) allows these characters only.
-  for (const key of volumeKeys) {
-    if (!/^[a-zA-Z0-9._-]+$/.test(key)) throw new UserError(`${at(['volumes', key])}: volume name "${key}" may use only letters, digits, ".", "_" and "-".`, { fix });
-  }
-  const services: ServiceSpec[] = [];
-  for (const [serviceName, s] of Object.entries(spec.services)) {
-    const p = ['services', serviceName] as const;
-    if (!/^[a-zA-Z0-9._-]+$/.test(serviceName)) throw new UserError(`${at(p)}: service name "${serviceName}" may use only letters, digits, ".", "_" and "-".`, { fix });
-    services.push(normalizeService(serviceName, s, p));
-  }
-
-  function normalizeService(serviceName: string, s: RawService, p: Path): ServiceSpec {
-    const out: ServiceSpec = {
-      name: serviceName,
-      image: s.image,
-      environment: keyValues(s.environment, [...p, 'environment'], 'environment', true),
-      envFiles: (s.env_file === undefined ? [] : typeof s.env_file === 'string' ? [s.env_file] : s.env_file).map(hostPath),
-      ports: (s.ports ?? []).map((port, i) => parsePort(port, [...p, 'ports', i])),
-      volumes: (s.volumes ?? []).map((volume, i) => parseVolume(volume, [...p, 'volumes', i])),
-      networks: serviceNetworks(s.networks, [...p, 'networks']),
-      dependsOn: dependsOn(s.depends_on, [...p, 'depends_on']),
-      labels: labels(s.labels, [...p, 'labels']),
-      // richie-dev's defaults differ from Compose's on purpose: with an init process as PID 1 a
-      // main process that never installed a SIGTERM handler still stops at once, and a short
-      // grace period bounds one that ignores it. The file can say otherwise.
-      init: s.init ?? true,
-      stopGracePeriodS: s.stop_grace_period === undefined ? DEFAULT_STOP_GRACE_S : durationAt(s.stop_grace_period, [...p, 'stop_grace_period']) / 1e9,
-    };
-    if (s.build !== undefined) out.build = build(s.build, [...p, 'build']);
-    if (s.command !== undefined) out.command = command(s.command, [...p, 'command']);
-    if (s.healthcheck !== undefined) out.healthcheck = healthcheck(s.healthcheck, [...p, 'healthcheck']);
-    if (s.extra_hosts !== undefined) out.extraHosts = extraHosts(s.extra_hosts, [...p, 'extra_hosts']);
-    return out;
-  }
-
-  /** `extra_hosts`: "host:address" entries (the address may be IPv6, colons and all), or a map. */
-  function extraHosts(value: NonNullable<RawService['extra_hosts']>, path: Path): NonNullable<ServiceSpec['extraHosts']> {
-    if (!Array.isArray(value)) return { form: 'map', entries: Object.entries(value).map(([host, address]) => ({ host, address })) };
-    const entries = value.map((entry, i) => {
-      const colon = entry.indexOf(':');
-      if (colon <= 0 || colon === entry.length - 1) fail([...path, i], `extra_hosts entry "${entry}" is not "host:address" (the address may be "host-gateway")`);
-      return { host: entry.slice(0, colon), address: entry.slice(colon + 1) };
-    });
-    return { form: 'list', entries };
-  }
-
-  function durationAt(value: string, path: Path): number {
-    const ns = parseDuration(value);
-    if (ns === undefined) fail(path, `"${value}" is not a duration like "1s", "500ms" or "1m30s"`);
-    return ns!;
-  }
-
-  /** `environment`, `build.args`: list ("K=V", or "K" to take the host's) or map (a null value takes the host's). */
-  function keyValues(value: z.infer<typeof listOrMap> | undefined, path: Path, what: string, keepUnset: true): Record<string, string | null>;
-  function keyValues(value: z.infer<typeof listOrMap> | undefined, path: Path, what: string, keepUnset: false): Record<string, string>;
-  function keyValues(value: z.infer<typeof listOrMap> | undefined, path: Path, what: string, keepUnset: boolean): Record<string, string | null> {
-    const out: Record<string, string | null> = {};
-    const entries: [string, string | null, Path][] = Array.isArray(value)
-      ? value.map((entry, i) => {
-          // v1 compose/config/environment.py, split_env: "K=V", or "K" alone for the host's value.
-          const eq = entry.indexOf('=');
-          return eq === -1 ? [entry, null, [...path, i]] : [entry.slice(0, eq), entry.slice(eq + 1), [...path, i]];
-        })
-      : Object.entries(value ?? {}).map(([k, v]) => [k, v === null ? null : text2([...path, k], v), [...path, k]]);
-    for (const [k, v, at2] of entries) {
-      if (/\s/.test(k) || k === '') fail(at2, `${what} variable name "${k}" may not be empty or contain whitespace`);
-      // Host pass-through (v1 config.py, resolve_env_var): a name without a value takes the
-      // value of the variable in richie-dev's environment; unset stays unset.
-      out[k] = v ?? ctx.lookup(k) ?? (keepUnset ? null : '');
-    }
-    return out;
-  }
-
-  function labels(value: z.infer<typeof labelsSchema> | undefined, path: Path): Record<string, string> {
-    // v1 config.py, parse_labels/split_kv: "k=v", or "k" alone for an empty value; maps as they are.
-    if (Array.isArray(value)) return Object.fromEntries(value.map((entry) => (entry.includes('=') ? [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] : [entry, ''])));
-    return Object.fromEntries(Object.entries(value ?? {}).map(([k, v]) => [k, v === null ? '' : text2([...path, k], v)]));
-  }
-
-  function build(value: NonNullable<RawService['build']>, path: Path): BuildSpec {
-    const b = typeof value === 'string' ? { context: value } : value;
-    const contextPath = typeof value === 'string' ? path : [...path, 'context'];
-    // Git and URL contexts (v1 config.py, is_url) need the engine to fetch: not in the subset.
-    if (/^(https?:\/\/|git:\/\/|github\.com\/|git@)/.test(b.context)) fail(contextPath, `build context "${b.context}" is a URL; richie-dev builds from a local folder`);
-    const out: BuildSpec = { context: hostPath(b.context), args: {} };
-    // v1 config.py, validate_paths: the context must be a folder that can be read.
-    if (!statSync(out.context, { throwIfNoEntry: false })?.isDirectory()) fail(contextPath, `the build context ${out.context} is not a folder`, `Create it, or point "build" at the folder holding the Dockerfile (relative to ${ctx.baseDir}).`);
-    if ('dockerfile' in b && b.dockerfile !== undefined) out.dockerfile = b.dockerfile;
-    if ('args' in b && b.args !== undefined) out.args = keyValues(b.args, [...path, 'args'], 'build argument', false);
-    return out;
-  }
-
-  function command(value: string | string[], path: Path): string[] {
-    if (Array.isArray(value)) return value;
-    try {
-      return splitCommand(value);
-    } catch (error) {
-      return fail(path, `command: ${(error as Error).message}`, (error as InterpolationError).fix);
+function dependsOn(value: RawService['depends_on'], path: Path, n: Normalizing): ServiceSpec['dependsOn'] {
+  // v1 config.py, process_depends_on: the list form means condition service_started.
+  const entries: [string, DependsOnCondition][] = Array.isArray(value) ? value.map((k) => [k, 'service_started']) : Object.entries(value ?? {}).map(([k, v]) => [k, v.condition]);
+  for (const [dep] of entries) {
+    if (!n.serviceNames.includes(dep)) {
+      const p = Array.isArray(value) ? [...path, value.indexOf(dep)] : [...path, dep];
+      n.fail(p, `depends on "${dep}", which is not a service in this file (services: ${n.serviceNames.join(', ')})`);
     }
   }
+  return entries.map(([service, condition]) => ({ service, condition }));
+}
 
-  function healthcheck(value: NonNullable<RawService['healthcheck']>, path: Path): HealthcheckSpec {
-    // v1 config.py, process_healthcheck: `disable: true` is test ["NONE"].
-    if (value.disable === true) return { test: ['NONE'] };
-    if (value.test === undefined) return fail(path, 'healthcheck needs a "test" (richie-dev probes services with it)');
-    let test: string[];
-    if (typeof value.test === 'string') {
-      // docker-py types/healthcheck.py: a string is run by the container's shell. "NONE" as a
-      // string would be a shell command named NONE, failing forever: surely meant to disable.
-      if (value.test === 'NONE') return fail([...path, 'test'], 'test "NONE" as a string is a shell command named NONE', 'Write test: ["NONE"] (or disable: true) to turn the image\'s healthcheck off.');
-      test = ['CMD-SHELL', value.test];
-    } else {
-      test = value.test;
-      if (!['CMD', 'CMD-SHELL', 'NONE'].includes(test[0] ?? '')) fail([...path, 'test'], `test must start with "CMD", "CMD-SHELL" or "NONE" (got ${JSON.stringify(test[0] ?? '')})`);
-    }
-    const out: HealthcheckSpec = { test };
-    if (value.interval !== undefined) out.intervalNs = durationAt(value.interval, [...path, 'interval']);
-    if (value.timeout !== undefined) out.timeoutNs = durationAt(value.timeout, [...path, 'timeout']);
-    if (value.retries !== undefined) out.retries = value.retries;
-    if (value.start_period !== undefined) out.startPeriodNs = durationAt(value.start_period, [...path, 'start_period']);
-    return out;
-  }
-
-  function parsePort(value: NonNullable<RawService['ports']>[number], path: Path): PortSpec {
-    const publish = `publish it on a host port: "8080:${typeof value === 'object' ? value.target : value}" or "127.0.0.1:8080:80"`;
-    if (typeof value === 'object') {
-      if (value.protocol !== undefined && value.protocol !== 'tcp') fail([...path, 'protocol'], `protocol "${value.protocol}": richie-dev publishes TCP ports only`);
-      if (value.published === undefined) fail(path, `port ${value.target} has no "published" port: richie-dev checks host ports before it creates anything`, publish);
-      return checkPorts({ hostIp: '', hostPort: value.published!, containerPort: value.target }, path);
-    }
-    // [ip:]host:container[/tcp] (v1 types.py ServicePort.parse, docker-py build_port_bindings).
-    const text = String(value);
-    const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|(\d+\.\d+\.\d+\.\d+)):)?(?:(\d+):)?(\d+)(?:\/(\w+))?$/.exec(text);
-    if (!m) return fail(path, `"${text}" is not a port mapping like "127.0.0.1:8070:8070" (ranges are not supported)`);
-    if (m[5] !== undefined && m[5] !== 'tcp') fail(path, `"${text}": richie-dev publishes TCP ports only`);
-    if (m[3] === undefined) fail(path, `"${text}" publishes on a random host port: richie-dev checks host ports before it creates anything`, publish);
-    return checkPorts({ hostIp: m[1] ?? m[2] ?? '', hostPort: Number(m[3]), containerPort: Number(m[4]) }, path);
-  }
-
-  function checkPorts(port: PortSpec, path: Path): PortSpec {
-    for (const n of [port.hostPort, port.containerPort]) if (!Number.isInteger(n) || n < 1 || n > 65535) fail(path, `port ${n} is outside 1-65535`);
-    return port;
-  }
-
-  function parseVolume(value: NonNullable<RawService['volumes']>[number], path: Path): VolumeSpec {
-    let out: VolumeSpec;
-    if (typeof value === 'object') {
-      // Long syntax: v1 config.py resolve_volume_path expands a bind source starting with "." or "~".
-      out = { type: value.type, source: value.type === 'bind' ? hostPath(value.source) : value.source, target: value.target, readOnly: value.read_only ?? false };
-    } else {
-      // Short syntax, v1 types.py VolumeSpec._parse_unix: external:internal[:mode]; the external
-      // part is a host path when it starts with ".", "/" or "~" (then expanded), else a named volume.
-      const parts = value.split(':');
-      if (parts.length === 1) return fail(path, `"${value}" is an anonymous volume`, `Name it ("data:${value}") and declare "data" under the top-level volumes.`);
-      if (parts.length > 3 || !parts[0] || !parts[1]) return fail(path, `"${value}" is not a volume like "./path:/target:ro" or "name:/target"`);
-      const mode = parts[2] ?? 'rw';
-      if (mode !== 'rw' && mode !== 'ro') fail(path, `volume mode "${mode}": richie-dev supports "ro" and "rw"`);
-      const bind = /^[./~]/.test(parts[0]);
-      out = { type: bind ? 'bind' : 'volume', source: bind ? hostPath(parts[0]) : parts[0], target: parts[1], readOnly: mode === 'ro' };
-    }
-    if (!posix.isAbsolute(out.target)) fail(path, `the target "${out.target}" must be an absolute path in the container`);
-    // v1 normalizes both sides (os.path.normpath): no "..", no trailing slash.
-    out.target = posix.normalize(out.target).replace(/(.)\/+$/, '$1');
-    if (out.type === 'volume' && !volumeKeys.has(out.source)) {
-      // v1 errors the same way: "Named volume ... is used in service ... but no declaration was found".
-      fail(path, `the named volume "${out.source}" is not declared under the top-level "volumes"`, `Add it under the top-level volumes ("volumes: { ${out.source}: {} }"), or write a path ("./${out.source}") to mount a folder.`);
-    }
-    return out;
-  }
-
-  function serviceNetworks(value: RawService['networks'], path: Path): ServiceSpec['networks'] {
-    const entries: [string, string[]][] =
-      value === undefined ? [['default', []]] : Array.isArray(value) ? value.map((k) => [k, []]) : Object.entries(value).map(([k, v]) => [k, v?.aliases ?? []]);
-    for (const [key] of entries) {
-      if (!networkKeys.has(key)) {
-        const p = Array.isArray(value) ? [...path, value.indexOf(key)] : [...path, key];
-        fail(p, `the network "${key}" is not declared under the top-level "networks"`, `Add it under the top-level networks ("networks: { ${key}: {} }"), or remove it from this service.`);
-      }
-    }
-    return entries.map(([key, aliases]) => ({ key, aliases }));
-  }
-
-  function dependsOn(value: RawService['depends_on'], path: Path): ServiceSpec['dependsOn'] {
-    // v1 config.py, process_depends_on: the list form means condition service_started.
-    const entries: [string, DependsOnCondition][] = Array.isArray(value) ? value.map((k) => [k, 'service_started']) : Object.entries(value ?? {}).map(([k, v]) => [k, v.condition]);
-    for (const [dep] of entries) {
-      if (!serviceNames.includes(dep)) {
-        const p = Array.isArray(value) ? [...path, value.indexOf(dep)] : [...path, dep];
-        fail(p, `depends on "${dep}", which is not a service in this file (services: ${serviceNames.join(', ')})`);
-      }
-    }
-    return entries.map(([service, condition]) => ({ service, condition }));
-  }
-
+/** The top-level `networks`, with the default network when the file does not declare it. */
+function topNetworks(value: z.infer<typeof fileSchema>['networks']): StackSpec['networks'] {
   const networks: StackSpec['networks'] = [];
-  if (!spec.networks || !('default' in spec.networks)) networks.push({ key: 'default', external: false });
-  for (const [key, value] of Object.entries(spec.networks ?? {})) {
-    const external = value?.external === true;
+  if (!value || !('default' in value)) networks.push({ key: 'default', external: false });
+  for (const [key, network] of Object.entries(value ?? {})) {
+    const external = network?.external === true;
     // An external network is the engine's network of that name (v1 serialize.py prints name: key).
-    const netName = value?.name ?? (external ? key : undefined);
+    const netName = network?.name ?? (external ? key : undefined);
     networks.push({ key, ...(netName !== undefined ? { name: netName } : {}), external });
   }
-  const volumes = Object.keys(spec.volumes ?? {}).map((key) => ({ key }));
-  const warnings = [...unset].map((v) => `The ${v} variable is not set. Defaulting to a blank string.`);
-  return { file, inputs: ctx.inputs, services, networks, volumes, warnings };
+  return networks;
 }
 
 /** The issue to report: inside a union, the branch that matched the value's shape. */
