@@ -103,6 +103,13 @@ module.exports = {
       from: { path: `^${root}/`, pathNot: at(LAYERS.flatMap(([, p]) => p)) },
       to: {},
     },
+    {
+      name: 'no-import-of-unplaced-module',
+      comment: 'every module under src/ sits in a layer (one that imports nothing is caught where it is imported): add it to LAYERS in .dependency-cruiser.cjs',
+      severity: 'error',
+      from: { path: `^${root}/` },
+      to: { path: `^${root}/`, pathNot: at(LAYERS.flatMap(([, p]) => p)) },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -42,12 +42,14 @@ const TREE: Record<string, string[]> = {
   // A shared module reaching up to the config.
   'paths.ts': ['errors.ts', 'config-model.ts'],
   'errors.ts': [],
-  'lock.ts': [],
+  'lock.ts': ['gadgets.ts'],
   // A cycle among the shared modules themselves.
   'state.ts': ['state-dir.ts'],
   'state-dir.ts': ['state.ts'],
   // A new top-level module nobody placed in a layer.
   'widgets.ts': ['errors.ts'],
+  // One that imports nothing is caught where it is imported.
+  'gadgets.ts': [],
 };
 
 function plant(root: string): void {
@@ -92,6 +94,7 @@ describe('the import rule', () => {
         'no-upward-from-config-schema: src/config-schema.ts → src/render/upstream.ts',
         'no-upward-from-shared: src/paths.ts → src/config-model.ts',
         'no-unplaced-module: src/widgets.ts → src/errors.ts',
+        'no-import-of-unplaced-module: src/lock.ts → src/gadgets.ts',
         // each cycle once, from the module depcruise meets first on it
         'no-cycle: src/config-schema.ts → src/config.ts',
         'no-cycle: src/state-dir.ts → src/state.ts',
