@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config-schema.js';
 import { DEFAULT_CONFIG, configuredHosts, loadConfig } from '../src/config.js';
+import { RELEASE_NAMES } from '../src/config-model.js';
 import { UserError } from '../src/errors.js';
+import { RELEASES } from '../src/lms/releases.js';
 import { removeDir, tempDir } from './helpers.js';
 
 function errorOf(fn: () => unknown): UserError {
@@ -17,6 +19,13 @@ function errorOf(fn: () => unknown): UserError {
 }
 
 describe('project config', () => {
+  it('offers exactly the OpenEdX releases lms/releases.ts describes, in its order', () => {
+    // The names live below the config (config-model.ts), the facts in lms/: TypeScript checks
+    // they are the same set; the order is the one a refusal lists them in.
+    expect(RELEASE_NAMES).toEqual(Object.keys(RELEASES));
+    expect(() => parseConfig({ lms: { release: 'juniper' } })).toThrow(`expected an OpenEdX release: ${Object.keys(RELEASES).join(', ')}`);
+  });
+
   const dir = tempDir();
   afterAll(() => removeDir(dir));
 
