@@ -17,6 +17,7 @@
  *   trust / hosts / certs                  siblings: trust may import certs (it hands the
  *                                          certificate certs made to the stores); hosts and
  *                                          certs import no sibling, and nothing imports trust
+^ *   context    src/context.ts              one command's context, handed down (issue 21)
  *   config     src/config.ts (the loader) > src/config-schema.ts (zod) >
  *              src/config-model.ts (types, defaults, releases), src/config-upstream.ts
  *   shared     errors, exec, fsutil, paths, regexp, domains, inputs, lock, state-dir, state,
@@ -39,6 +40,10 @@ const LAYERS = [
   ['lms', ['lms/']],
   // Siblings: the arrows between them are siblingRules' to judge.
   ['trust-hosts-certs', ['trust/', 'hosts/', 'certs/']],
+  // One command's context (issue 21: paths, config, CA root, worked out once and handed down),
+  // src/context.ts on the branch that builds it: every library layer may take it; it knows
+  // the config's types only.
+  ['context', ['context\\.ts$']],
   ['config-loader', ['config\\.ts$']],
   ['config-schema', ['config-schema\\.ts$']],
   ['config-model', ['config-model\\.ts$', 'config-upstream\\.ts$']],
