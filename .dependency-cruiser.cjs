@@ -17,7 +17,7 @@
  *   trust / hosts / certs                  siblings: trust may import certs (it hands the
  *                                          certificate certs made to the stores); hosts and
  *                                          certs import no sibling, and nothing imports trust
-^ *   context    src/context.ts              one command's context, handed down (issue 21)
+ *   context    src/context.ts              one command's context, handed down (issue 21)
  *   config     src/config.ts (the loader) > src/config-schema.ts (zod) >
  *              src/config-model.ts (types, defaults, releases), src/config-upstream.ts
  *   shared     errors, exec, fsutil, paths, regexp, domains, inputs, lock, state-dir, state,
