@@ -282,7 +282,7 @@ const COURSE_ID_PATTERN = String.raw`[^/+]+(?:/|\+)[^/+]+(?:/|\+)[^/?]+`;
 const USERNAME_PATTERN = String.raw`[\p{L}\p{N}_ .@+-]+`;
 const ENROLLMENT_ROUTES = [new RegExp(`^(?<username>${USERNAME_PATTERN}),(?<courseId>${COURSE_ID_PATTERN})$`, 'u'), new RegExp(`^(?<courseId>${COURSE_ID_PATTERN})$`, 'u')];
 /** opaque_keys' CourseKey.from_string: course-v1:org+course+run, or the deprecated org/course/run. */
-const COURSE_KEY = /^(course-v1:[\w.~-]+\+[\w.~-]+\+[\w.~-]+|[\w.~-]+\/[\w.~-]+\/[\w.~-]+)$/;
+const COURSE_KEY = /^(course-v1:[\p{L}\p{N}_.~:-]+\+[\p{L}\p{N}_.~:-]+\+[\p{L}\p{N}_.~:-]+|[\p{L}\p{N}_.~:-]+\/[\p{L}\p{N}_.~:-]+\/[\p{L}\p{N}_.~:-]+)$/u;
 const enrollments = () => readJson(enrollmentsFile, []);
 const dt = (value) => value ?? null;
 function courseDetails(courseId) {
@@ -558,6 +558,8 @@ async function handle(req, res) {
     ensureCsrfCookies(req, res);
     const username = route.groups.username ?? user ?? '';
     const courseId = route.groups.courseId;
+    // A routed id CourseKey.from_string refuses: InvalidKeyError, uncaught (data.py get_course_enrollment).
+    if (!COURSE_KEY.test(courseId)) return html(res, 500, '<h1>Server Error (500)</h1>');
     // Another user's enrollment: 404, not 403, so usernames cannot be probed (staff and API keys may).
     if (username !== (user ?? '') && !apiKey && !STAFF.has(user)) return api(res, 404);
     const found = enrollments().find((e) => e.user === username && e.course_id === courseId);
