@@ -7,7 +7,10 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config-schema.js';
+import { InputLog } from '../../src/inputs.js';
 import { DEMO_NOW_VARIABLE, demoNow } from '../../src/lms/env.js';
+import { planRender } from '../../src/render/index.js';
 import { parseEnvFile } from '../../src/render/files.js';
 import { cli, removeDir, tempDir } from '../helpers.js';
 import { DEMO_NOW_FORM } from '../../templates/demo-shared/clock.mjs';
@@ -29,6 +32,13 @@ describe('RICHIE_DEV_DEMO_NOW', () => {
     expect(() => demoNow('2027-02-29')).toThrow('is not an ISO 8601 date');
     expect(demoNow(undefined)).toBeUndefined();
     expect(demoNow('')).toBeUndefined();
+  });
+
+  it("read through the command's inputs, so the up record notices a new value (run's fast path renders again)", async () => {
+    const inputs = new InputLog({ RICHIE_DEV_DEMO_NOW: '2027-12-06' });
+    const plan = await planRender({ config: parseConfig({}), projectDir: join(root, 'inputs'), tls: true, backend: 'real', inputs });
+    expect(inputs.variables.get(DEMO_NOW_VARIABLE)).toBe('2027-12-06');
+    expect(plan.outputs.find(([path]) => path.endsWith('lms.env'))![1]).toContain('\nRICHIE_DEV_DEMO_NOW=2027-12-06\n');
   });
 
   it('a bad value: exit 3 naming the variable and the fix, nothing written', async () => {
