@@ -118,6 +118,14 @@ describe('a secret in the environment goes nowhere', () => {
     const masked = JSON.parse((await cli(['--project-dir', dir, '--json', 'stack', 'config'], { env })).stdout) as { masked: number; config: { services: Record<string, { environment?: Record<string, string> }> } };
     expect(masked.masked).toBeGreaterThan(0);
     expect(masked.config.services.catalog?.environment?.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS).toBe('********');
+    // The project's other secrets (src/lms/secret.ts: the LMS's EDX_API_KEY, Fonzie's signing key): in no output either.
+    const all = Object.values(JSON.parse(readFileSync(join(dir, '.richie-dev', 'secrets.json'), 'utf8')) as Record<string, string>);
+    expect(all).toHaveLength(3);
+    for (const value of all) {
+      for (const { args, result } of runs) expect(result.stdout + result.stderr, args.join(' ')).not.toContain(value);
+      expect(JSON.stringify(masked)).not.toContain(value);
+    }
+    expect(masked.config.services.lms?.environment?.EDX_API_KEY).toBe('********');
     // Asked: the values as the containers get them.
     const shown = await cli(['--project-dir', dir, '--json', 'stack', 'config', '--show-secrets'], { env });
     expect(shown.exitCode, shown.stderr).toBe(0);

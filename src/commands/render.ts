@@ -43,6 +43,7 @@ export async function run(options: RenderCommandOptions): Promise<RenderCommandR
     backend,
     ...(options.upstreams ? { upstreams: options.upstreams } : {}),
     ...(options.certDir ? { certDir: options.certDir } : {}),
+    inputs: options.inputs,
   });
   const mode = options.tls ? 'tls' : 'http';
   await mergeState(options.projectDir, { mode, lms: backend });

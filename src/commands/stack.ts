@@ -164,15 +164,10 @@ export async function config(options: StackOptions & { showSecrets?: boolean }):
   const resolved = composeConfig(stack, envFiles);
   let masked = 0;
   if (!options.showSecrets) {
-    const { secretsFile } = await import('../lms/secret.js');
-    const text = await readIfExists(secretsFile(options.projectDir)).catch(() => undefined);
-    let stored: unknown;
-    try {
-      stored = text ? (JSON.parse(text) as { courseRunSync?: unknown } | null)?.courseRunSync : undefined;
-    } catch {
-      stored = undefined; // not JSON: render says so; the names still mask the sync secret
-    }
-    masked = maskSecrets(resolved, typeof stored === 'string' && stored ? [stored] : []);
+    const { secretValues, secretsFile } = await import('../lms/secret.js');
+    // Every secret of the project (not JSON: render says so; the names still mask the sync secret).
+    const stored = secretValues(await readIfExists(secretsFile(options.projectDir)).catch(() => undefined));
+    masked = maskSecrets(resolved, stored);
   }
   return { inputs: stack.inputs, config: resolved, warnings, masked };
 }

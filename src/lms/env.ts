@@ -12,9 +12,41 @@
  *   values are JSON.
  * Variables named RICHIE_DEV_* are read by richie-dev's demo apps only.
  */
+import { UserError } from '../errors.js';
 import { pythonMatchRegExp } from './regex.js';
 import { RELEASES, corsWhitelist } from './releases.js';
+import type { ProjectSecrets } from './secret.js';
 import type { SiteModel } from './site.js';
+
+/**
+ * RICHIE_DEV_DEMO_NOW, read from richie-dev's environment: the instant the demo apps take as
+ * "now" when they start (templates/demo-shared/clock.mjs, which accepts the same forms), so a
+ * test can start the demo a year later. A date (midnight UTC) or a date and time with Z or an
+ * offset: without one, the host and a container in another zone would read different instants.
+ */
+export const DEMO_NOW_VARIABLE = 'RICHIE_DEV_DEMO_NOW';
+const DEMO_NOW_FORM = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/** The value checked (undefined when unset or empty); a UserError naming the variable otherwise. */
+export function demoNow(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const match = DEMO_NOW_FORM.exec(value);
+  // Date.parse rolls 2026-02-30 over to March: the day must exist in its month.
+  const real = match && new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))).getUTCDate() === Number(match[3]);
+  if (!match || !real || Number.isNaN(Date.parse(value))) {
+    throw new UserError(`${DEMO_NOW_VARIABLE}="${value}" is not an ISO 8601 date, or date and time with Z or an offset.`, {
+      fix: `Set it like ${DEMO_NOW_VARIABLE}=2027-12-06 or ${DEMO_NOW_VARIABLE}=2027-12-06T09:30:00Z, or unset it (the demo apps then use the real clock).`,
+    });
+  }
+  return value;
+}
+
+/** What the env files carry besides the site model: the project's secrets and the demo's clock. */
+export interface EnvOptions {
+  secrets: Pick<ProjectSecrets, 'edxApiKey' | 'jwtSigningKey'>;
+  /** RICHIE_DEV_DEMO_NOW, checked (demoNow). */
+  demoNow?: string | undefined;
+}
 
 /**
  * Richie's Django LMS backend, its front-end LMS module and its authentication module: the fake
@@ -57,7 +89,7 @@ export function lmsBackend(model: SiteModel): LmsBackendSettings {
 }
 
 /** The catalog env: the first RICHIE_LMS_BACKENDS entry under the EDX_* names Richie's sandbox settings read. */
-export function catalogEnv(models: readonly SiteModel[]): Record<string, string> {
+export function catalogEnv(models: readonly SiteModel[], options: Pick<EnvOptions, 'demoNow'> = {}): Record<string, string> {
   const model = models[0]!;
   const all = models.map(lmsBackend);
   const lms = all[0]!;
@@ -79,6 +111,7 @@ export function catalogEnv(models: readonly SiteModel[]): Record<string, string>
     RICHIE_DEV_SAMPLE_COURSE_URL: model.sampleCourseUrl,
     // One demo course per LMS (the first is the one above).
     ...(models.length > 1 ? { RICHIE_DEV_SAMPLE_COURSE_URLS: JSON.stringify(models.map((m) => m.sampleCourseUrl)) } : {}),
+    ...(options.demoNow ? { [DEMO_NOW_VARIABLE]: options.demoNow } : {}),
   };
 }
 
@@ -87,7 +120,11 @@ export function pythonBool(value: boolean): string {
   return value ? 'true' : '';
 }
 
-export function lmsEnv(model: SiteModel): Record<string, string> {
+/**
+ * The LMS env. `first`: the first LMS's demo course holds a run in each state a learner can
+ * meet (templates/demo-shared/runs.mjs), as the catalog seeds it; the others, their sample run.
+ */
+export function lmsEnv(model: SiteModel, options: EnvOptions & { first: boolean }): Record<string, string> {
   const lms = new URL(model.lms.origin);
   const hooks = JSON.stringify([{ url: model.sync.url, secret: model.sync.secret, verify: true }]);
   return {
@@ -109,6 +146,17 @@ export function lmsEnv(model: SiteModel): Record<string, string> {
     RICHIE_DEV_OPENEDX_RELEASE: model.release,
     RICHIE_DEV_FONZIE: pythonBool(model.fonzie),
     RICHIE_DEV_CATALOG_URL: model.catalog.origin,
+    // openedx-docker: EDX_API_KEY = config("EDX_API_KEY", default=None); the X-Edx-Api-Key a
+    // server-to-server caller (Joanie) sends (openedx/core/lib/api/permissions.py).
+    EDX_API_KEY: options.secrets.edxApiKey,
+    // Fonzie's SIMPLE_JWT, as fonzie's edx-platform/config/lms/docker_run_development.py sets it
+    // (HS256, the user's username as its id claim), with the project's key instead of the dev
+    // one; JSON, as openedx-docker renders structured settings. Only when Fonzie is on.
+    ...(model.fonzie ? { SIMPLE_JWT: JSON.stringify({ ALGORITHM: 'HS256', SIGNING_KEY: options.secrets.jwtSigningKey, USER_ID_FIELD: 'username', USER_ID_CLAIM: 'username' }) } : {}),
+    // The demo LMS's courses (templates/demo-shared/runs.mjs): the sample course's runs.
+    RICHIE_DEV_SAMPLE_COURSE_ID: model.courseId,
+    RICHIE_DEV_DEMO_STATE_RUNS: pythonBool(options.first),
+    ...(options.demoNow ? { [DEMO_NOW_VARIABLE]: options.demoNow } : {}),
   };
 }
 

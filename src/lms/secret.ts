@@ -1,6 +1,15 @@
 /**
- * The course-run sync secret both sides share: random per project, kept in .richie-dev/ (0600,
- * through src/state-dir.ts: never through a planted link), never printed.
+ * The project's secrets, random per project, kept in .richie-dev/secrets.json (0600, through
+ * src/state-dir.ts: never through a planted link), never printed unless asked
+ * (`stack config --show-secrets`):
+ * - `courseRunSync`: the course-run sync secret both sides share (the LMS's course hooks sign
+ *   with it, Richie's RICHIE_COURSE_RUN_SYNC_SECRETS checks it);
+ * - `edxApiKey`: the LMS's EDX_API_KEY, which a server-to-server caller (Joanie) sends as
+ *   `X-Edx-Api-Key` (edx-platform openedx/core/lib/api/permissions.py, ApiKeyHeaderPermission);
+ * - `jwtSigningKey`: the key Fonzie signs its access tokens with (SIMPLE_JWT's SIGNING_KEY,
+ *   openfun/fonzie fonzie/views/user.py), which an app that accepts them (Joanie's
+ *   JWT_PRIVATE_SIGNING_KEY) is given too.
+ * A file from an older richie-dev, with the sync secret only, keeps it and gains the others.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -8,31 +17,62 @@ import { UserError } from '../errors.js';
 import { projectPaths } from '../paths.js';
 import { readStateFile, writeStateFile } from '../state-dir.js';
 
+export interface ProjectSecrets {
+  courseRunSync: string;
+  edxApiKey: string;
+  jwtSigningKey: string;
+}
+
+const NAMES = ['courseRunSync', 'edxApiKey', 'jwtSigningKey'] as const;
+
 export function secretsFile(projectDir: string): string {
   return join(projectPaths(projectDir).stateDir, 'secrets.json');
 }
 
-/** The project's secret, or a new one not yet saved (saveSecret writes it, once every check has passed). */
-export async function courseRunSyncSecret(projectDir: string): Promise<{ secret: string; isNew: boolean }> {
+/** Every value of a secrets file's text (what `stack config` masks); none when it is not JSON. */
+export function secretValues(text: string | undefined): string[] {
+  try {
+    const stored = text ? (JSON.parse(text) as Record<string, unknown> | null) : undefined;
+    return Object.values(stored ?? {}).filter((v): v is string => typeof v === 'string' && v !== '');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The project's secrets, those missing made anew (`isNew`: saveSecret writes them, once every
+ * check has passed).
+ */
+export async function projectSecrets(projectDir: string): Promise<{ secrets: ProjectSecrets; isNew: boolean }> {
   const file = secretsFile(projectDir);
   const text = readStateFile(projectPaths(projectDir).stateDir, file);
-  let stored: unknown;
+  let stored: Record<string, unknown> = {};
   try {
-    stored = text ? (JSON.parse(text) as { courseRunSync?: unknown } | null)?.courseRunSync : undefined;
+    const parsed: unknown = text ? JSON.parse(text) : {};
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) stored = parsed as Record<string, unknown>;
   } catch (error) {
     throw new UserError(`${file} is not valid JSON: ${(error as Error).message}`, {
-      fix: `Remove it (rm ${file}) and render again: a new secret is made, which both apps then share.`,
+      fix: `Remove it (rm ${file}) and render again: new secrets are made, which the apps then share.`,
     });
   }
-  if (typeof stored === 'string' && stored) return { secret: stored, isNew: false };
-  return { secret: randomBytes(32).toString('hex'), isNew: true };
+  let isNew = false;
+  const secrets = Object.fromEntries(
+    NAMES.map((name) => {
+      const value = stored[name];
+      if (typeof value === 'string' && value) return [name, value];
+      isNew = true;
+      return [name, randomBytes(32).toString('hex')];
+    }),
+  ) as unknown as ProjectSecrets;
+  return { secrets, isNew };
 }
 
-export async function saveSecret(projectDir: string, secret: string): Promise<void> {
-  writeStateFile(projectPaths(projectDir).stateDir, secretsFile(projectDir), `${JSON.stringify({ courseRunSync: secret }, null, 2)}\n`);
+export async function saveSecret(projectDir: string, secrets: ProjectSecrets): Promise<void> {
+  const value = Object.fromEntries(NAMES.map((name) => [name, secrets[name]]));
+  writeStateFile(projectPaths(projectDir).stateDir, secretsFile(projectDir), `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** The stored secret kept as it is, its file checked again and narrowed to 0600 if an older richie-dev left it wider. */
+/** The stored secrets kept as they are, their file checked again and narrowed to 0600 if an older richie-dev left it wider. */
 export async function keepSecret(projectDir: string): Promise<void> {
   const stateDir = projectPaths(projectDir).stateDir;
   const current = readStateFile(stateDir, secretsFile(projectDir));

@@ -4,8 +4,9 @@
  */
 import { join } from 'node:path';
 import type { ProjectConfig } from '../config.js';
-import { catalogEnv, lmsEnv, richieSettings } from '../lms/env.js';
-import { courseRunSyncSecret, keepSecret, saveSecret, secretsFile } from '../lms/secret.js';
+import { variable, type Inputs } from '../inputs.js';
+import { DEMO_NOW_VARIABLE, catalogEnv, demoNow, lmsEnv, richieSettings } from '../lms/env.js';
+import { keepSecret, projectSecrets, saveSecret, secretsFile, type ProjectSecrets } from '../lms/secret.js';
 import { siteModels, type Backend, type SiteModel } from '../lms/site.js';
 import { projectPaths } from '../paths.js';
 import { loadTemplates } from './engine.js';
@@ -24,6 +25,8 @@ export interface RenderOptions {
   upstreams?: { catalog: string; lms: string };
   /** Where nginx finds `<host>.pem` and `.key`: the mounted .richie-dev/ssl in the stack. */
   certDir?: string;
+  /** The up record's (run): RICHIE_DEV_DEMO_NOW is read through it (else from process.env). */
+  inputs?: Inputs | undefined;
 }
 
 export interface RenderResult {
@@ -47,8 +50,8 @@ export interface RenderPlan {
   models: SiteModel[];
   warnings: string[];
   outputs: [path: string, content: string][];
-  /** A sync secret made for this render, saved with its files. */
-  newSecret?: string;
+  /** The project's secrets when some were made for this render, saved with its files. */
+  newSecret?: ProjectSecrets;
   /** What the render read besides the config: the secret's file, the templates' folder and files. */
   read: { files: string[]; dirs: string[] };
 }
@@ -61,8 +64,9 @@ export function richieSettingsFile(projectDir: string): string {
 /** Every check and every file's content, nothing written: bad input changes nothing. */
 export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const paths = projectPaths(options.projectDir);
-  const { secret, isNew } = await courseRunSyncSecret(options.projectDir);
-  const models = await siteModels(options.config, { tls: options.tls, backend: options.backend, secret });
+  const { secrets, isNew } = await projectSecrets(options.projectDir);
+  const models = await siteModels(options.config, { tls: options.tls, backend: options.backend, secret: secrets.courseRunSync });
+  const now = demoNow(variable(process.env, DEMO_NOW_VARIABLE, options.inputs));
   const model = models[0]!;
   const warnings = [...new Set(models.flatMap((m) => m.warnings))];
   const loaded = await loadTemplates('nginx');
@@ -79,7 +83,7 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const catalogUpstream = site('catalog', options.config.catalog.upstream, (options.upstreams ?? STACK_UPSTREAMS).catalog);
   const outputs: RenderPlan['outputs'] = [
     [join(paths.nginxDir, 'catalog.conf'), templates['catalog.conf']!({ ...base, upstream: catalogUpstream, certHost: model.catalog.host })],
-    [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, catalogEnv(models))],
+    [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, catalogEnv(models, { demoNow: now }))],
     [richieSettingsFile(options.projectDir), richieSettings(models, GENERATED_MARKER)],
   ];
   // Each LMS: its nginx server (its upstream block named after its stem) and its env file.
@@ -89,11 +93,11 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
     const upstream = site(m.key, lmsConfig.upstream, container);
     outputs.push(
       [join(paths.nginxDir, `${m.stem}.conf`), templates['lms.conf']!({ ...base, lms: m.lms, upstream, upstreamName: `richie_dev_${m.stem.replaceAll('-', '_')}`, certHost: m.lms.host })],
-      [join(paths.envDir, `${m.stem}.env`), envFile(`LMS (OpenEdX) settings for ${m.release}${models.length > 1 ? ` (${m.key}, "${m.name}")` : ''}: ${m.tls ? 'TLS' : 'HTTP'}, ${m.backend} backend`, lmsEnv(m))],
+      [join(paths.envDir, `${m.stem}.env`), envFile(`LMS (OpenEdX) settings for ${m.release}${models.length > 1 ? ` (${m.key}, "${m.name}")` : ''}: ${m.tls ? 'TLS' : 'HTTP'}, ${m.backend} backend`, lmsEnv(m, { secrets, demoNow: now, first: i === 0 }))],
     );
   });
   const read = { files: [secretsFile(options.projectDir), ...loaded.files], dirs: [loaded.dir] };
-  return { projectDir: options.projectDir, model, models, warnings, outputs, read, ...(isNew ? { newSecret: secret } : {}) };
+  return { projectDir: options.projectDir, model, models, warnings, outputs, read, ...(isNew ? { newSecret: secrets } : {}) };
 }
 
 export async function writeRender(plan: RenderPlan): Promise<RenderResult> {

@@ -16,6 +16,12 @@ const LMS = 'https://edx.local.dev:8073';
 const LINK = `${LMS}/courses/course-v1:richie+demo+2026/course/`;
 const NEW_LINK = `${LMS}/courses/course-v1:richie+demo+2027/course/`;
 const SECRET = 'shared secret';
+// The demo's clock, fixed (templates/demo-shared/clock.mjs): the sample run is seeded from it
+// (templates/demo-shared/runs.mjs: start 30 days before, end 60 days after), and a restart at the
+// same instant seeds the same dates.
+const DEMO_NOW = '2026-10-01T00:00:00Z';
+const SEEDED_START = '2026-09-01T00:00:00Z';
+const SEEDED_END = '2026-11-30T00:00:00Z';
 
 // Richie's sandbox default COURSE_REGEX and its JavaScript equivalent under re.match, written by
 // hand: anchored at the start by the translation.
@@ -76,7 +82,7 @@ describe('demo catalog: course run sync, as Richie answers it', () => {
   /** Starts a demo catalog; returns its base URL and its data directory (to restart on it). */
   async function catalog({ backends = [lms()], secrets = `other, ${SECRET}`, sample = LINK, data = join(root, `catalog-${count++}`) }: Options = {}) {
     const port = await freePort();
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', PORT: String(port), RICHIE_DEV_DATA_DIR: data, RICHIE_DEV_SAMPLE_COURSE_URL: sample, RICHIE_DEV_LMS_BACKENDS: JSON.stringify(backends.map((b) => b.backend)), RICHIE_DEV_COURSE_REGEX_MATCH: JSON.stringify(backends.map((b) => b.match)) };
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', PORT: String(port), RICHIE_DEV_DATA_DIR: data, RICHIE_DEV_DEMO_NOW: DEMO_NOW, RICHIE_DEV_SAMPLE_COURSE_URL: sample, RICHIE_DEV_LMS_BACKENDS: JSON.stringify(backends.map((b) => b.backend)), RICHIE_DEV_COURSE_REGEX_MATCH: JSON.stringify(backends.map((b) => b.match)) };
     if (secrets !== null) env.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS = secrets;
     const child = spawn(process.execPath, [SERVER], { env, stdio: 'ignore' });
     children.push(child);
@@ -112,7 +118,7 @@ describe('demo catalog: course run sync, as Richie answers it', () => {
     it('no Authorization header: 403 with the JSON string "Missing authentication."; nothing changes', async () => {
       const { base } = await catalog();
       expect(await push(base, { resource_link: LINK, start: '2030-01-01T00:00:00Z' }, { authorization: null })).toEqual({ status: 403, type: 'application/json', body: 'Missing authentication.' });
-      expect((await demo(base)).draft.start).toBe('2026-09-01T00:00:00Z');
+      expect((await demo(base)).draft.start).toBe(SEEDED_START);
     });
 
     it('a wrong signature, an upper-case hex digest or another scheme: 401 "Invalid authentication."', async () => {
@@ -125,7 +131,7 @@ describe('demo catalog: course run sync, as Richie answers it', () => {
       expect(await push(base, payload, { authorization: good.replace(/[a-f]/g, (c) => c.toUpperCase()) })).toEqual(invalid);
       expect(await push(base, payload, { authorization: good.replace(' ', '  ') })).toEqual(invalid);
       expect(await push(base, payload, { authorization: 'invalid authorization' })).toEqual(invalid);
-      expect((await demo(base)).draft.start).toBe('2026-09-01T00:00:00Z');
+      expect((await demo(base)).draft.start).toBe(SEEDED_START);
     });
 
     it('DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS is a comma-separated list (ListValue strips items): any of them signs; the HMAC covers the UTF-8 body', async () => {
@@ -287,7 +293,7 @@ describe('demo catalog: course run sync, as Richie answers it', () => {
       const { base } = await catalog({ backends: [lms({ DEFAULT_COURSE_RUN_SYNC_MODE: 'sync_to_draft' })] });
       expect(await push(base, { resource_link: LINK, end: '2027-06-30T00:00:00Z' })).toEqual(OK);
       const state = await demo(base);
-      expect([state.draft.end, state.public?.end]).toEqual(['2027-06-30T00:00:00Z', '2026-12-31T00:00:00Z']);
+      expect([state.draft.end, state.public?.end]).toEqual(['2027-06-30T00:00:00Z', SEEDED_END]);
       expect(await (await fetch(`${base}/en/courses/demo/`)).text()).not.toContain('2027-06-30T00:00:00Z');
       expect(await (await fetch(`${base}/en/courses/demo/?draft`)).text()).toContain('2027-06-30T00:00:00Z');
     });
@@ -296,7 +302,7 @@ describe('demo catalog: course run sync, as Richie answers it', () => {
       const { base } = await catalog({ backends: [lms({ DEFAULT_COURSE_RUN_SYNC_MODE: 'manual' })] });
       expect((await demo(base)).sync_mode).toBe('manual');
       expect(await push(base, { resource_link: LINK, start: '2030-01-01T00:00:00Z' })).toEqual(OK);
-      expect((await demo(base)).draft.start).toBe('2026-09-01T00:00:00Z');
+      expect((await demo(base)).draft.start).toBe(SEEDED_START);
       expect(await push(base, { resource_link: NEW_LINK, languages: ['en'] })).toEqual(bad({ resource_link: ['Unknown course run when creation is deactivated.'] }));
       // Data is validated even for a run that will not be updated.
       expect(await push(base, { resource_link: LINK, start: 'soon' })).toEqual(bad({ start: ['Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].'] }));
@@ -307,14 +313,14 @@ describe('demo catalog: course run sync, as Richie answers it', () => {
       await manual.stop();
       const publicNow = await catalog({ data: manual.data });
       expect(await push(publicNow.base, { resource_link: LINK, start: '2030-01-01T00:00:00Z' })).toEqual(OK);
-      expect((await demo(publicNow.base)).draft.start).toBe('2026-09-01T00:00:00Z');
+      expect((await demo(publicNow.base)).draft.start).toBe(SEEDED_START);
 
       const draft = await catalog({ backends: [lms({ DEFAULT_COURSE_RUN_SYNC_MODE: 'sync_to_draft' })] });
       await draft.stop();
       const later = await catalog({ data: draft.data });
       expect(await push(later.base, { resource_link: LINK, start: '2030-01-01T00:00:00Z' })).toEqual(OK);
       const state = await demo(later.base);
-      expect([state.sync_mode, state.draft.start, state.public?.start]).toEqual(['sync_to_draft', '2030-01-01T00:00:00Z', '2026-09-01T00:00:00Z']);
+      expect([state.sync_mode, state.draft.start, state.public?.start]).toEqual(['sync_to_draft', '2030-01-01T00:00:00Z', SEEDED_START]);
     });
 
     it('creation with sync_to_public: draft and public runs, sync_mode sync_to_public, model defaults for what was not sent', async () => {
@@ -345,7 +351,7 @@ describe('demo catalog: course run sync, as Richie answers it', () => {
     it('the first push to an existing run does not set them; a created run takes them, later pushes do not', async () => {
       const { base } = await catalog({ backends: [lms({ COURSE_RUN_SYNC_NO_UPDATE_FIELDS: ['enrollment_count', 'start'] })] });
       expect(await push(base, { resource_link: LINK, enrollment_count: 5, start: '2027-01-01T00:00:00Z', end: '2027-06-30T00:00:00Z' })).toEqual(OK);
-      expect((await demo(base)).public).toMatchObject({ enrollment_count: 0, start: '2026-09-01T00:00:00Z', end: '2027-06-30T00:00:00Z' });
+      expect((await demo(base)).public).toMatchObject({ enrollment_count: 0, start: SEEDED_START, end: '2027-06-30T00:00:00Z' });
 
       expect(await push(base, { resource_link: NEW_LINK, languages: ['en'], enrollment_count: 7 })).toEqual(OK);
       expect(await push(base, { resource_link: NEW_LINK, enrollment_count: 9 })).toEqual(OK);
@@ -447,7 +453,7 @@ describe('demo catalog: course run sync, as Richie answers it', () => {
           catalog_visibility: ['"everywhere" is not a valid choice.'],
         }),
       );
-      expect((await demo(base)).draft.end).toBe('2026-12-31T00:00:00Z');
+      expect((await demo(base)).draft.end).toBe(SEEDED_END);
     });
   });
 

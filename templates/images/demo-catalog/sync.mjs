@@ -17,6 +17,7 @@
 // Standard library only.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { demoRuns } from './demo-runs.mjs';
 
 const env = process.env;
 
@@ -579,8 +580,30 @@ const VISIBILITY_MAPPING = { both: 'course_and_search', about: 'course_only', no
 // State: courses (by code) and runs, each with its own sync_mode, a draft version and,
 // once published, a public one.
 
+/** The course id COURSE_REGEX finds in a sample link (re.match's course_id group), or null. */
+function sampleCourseId(link) {
+  const lms = LMS_BACKENDS.findIndex((_, i) => MATCHERS[i].exec(link));
+  const id = lms >= 0 ? MATCHERS[lms].exec(link)?.groups?.course_id : undefined;
+  return typeof id === 'string' && id ? id : null;
+}
+
+/**
+ * The demo runs of sample link `index`, dated now (demo-runs.mjs, the definition the demo LMS
+ * holds too): the first demo course has one run in each state a learner can meet, the others
+ * their sample run alone. Each run's link is the sample link with its course id swapped.
+ */
+function demoLinks(link, index) {
+  const id = sampleCourseId(link);
+  if (id === null) return [{ link, dates: demoRuns('x/x/x', { states: false })[0] }];
+  return demoRuns(id, { states: index === 0 }).map((run) => ({ link: run.run === null ? link : link.replace(id, run.course_id), dates: run }));
+}
+
+const DATE_FIELDS = ['start', 'end', 'enrollment_start', 'enrollment_end'];
+const datesOf = (version) => Object.fromEntries(DATE_FIELDS.map((f) => [f, version[f] ?? null]));
+const sameDates = (a, b) => DATE_FIELDS.every((f) => (a?.[f] ?? null) === (b?.[f] ?? null));
+
 /** A demo course and its run on `link`, as a first sync with its LMS's default mode then a publication would leave them. */
-function seed(link, index) {
+function seed(link, index, dates) {
   const lms = LMS_BACKENDS.findIndex((_, i) => MATCHERS[i].exec(link));
   let code = null;
   try {
@@ -589,15 +612,8 @@ function seed(link, index) {
     // a sample URL the regex does not split: the course still exists, under a fixed code
   }
   code ||= index === 0 ? 'DEMO' : `DEMO-${index + 1}`;
-  const run = {
-    ...MODEL_DEFAULTS,
-    resource_link: link,
-    start: '2026-09-01T00:00:00Z',
-    end: '2026-12-31T00:00:00Z',
-    enrollment_start: '2026-06-01T00:00:00Z',
-    enrollment_end: '2026-12-01T00:00:00Z',
-    languages: ['en'],
-  };
+  // OpenEdX's catalog_visibility mapped as EdXLMSBackend.clean_course_run_data maps it.
+  const run = { ...MODEL_DEFAULTS, resource_link: link, ...datesOf(dates), languages: ['en'], catalog_visibility: VISIBILITY_MAPPING[dates.catalog_visibility] ?? 'course_and_search' };
   return {
     course: { code, title: index === 0 ? 'Demo course' : `Demo course ${index + 1}`, published: true },
     run: { course: code, sync_mode: defaultSyncMode(LMS_BACKENDS[Math.max(lms, 0)] ?? DEFAULT_LMS), draft: run, public: { ...run } },
@@ -605,22 +621,41 @@ function seed(link, index) {
 }
 
 function initialState() {
-  const st = { version: 2, courses: [], runs: [] };
+  const st = { version: 3, courses: [], runs: [], seeded: {} };
   seedMissing(st);
   return st;
 }
 
-/** Seed the demo course of every sample link that has no run yet (an LMS added since the last start). */
+/**
+ * At each start: seed every demo run that has none yet (an LMS added since the last start), and
+ * date again, from now, each version of a demo run whose dates are still the ones seeded (a
+ * run a sync has changed keeps its dates). Returns whether anything changed.
+ */
 function seedMissing(st) {
-  let added = false;
-  SAMPLE_LINKS.forEach((link, i) => {
-    if (st.runs.some((r) => r.draft.resource_link === link)) return;
-    const { course, run } = seed(link, i);
-    if (!st.courses.some((c) => c.code === course.code)) st.courses.push(course);
-    st.runs.push(run);
-    added = true;
+  let changed = false;
+  SAMPLE_LINKS.forEach((sample, i) => {
+    // The sample run's course code names the course; every run of that sample link joins it.
+    let courseCode = null;
+    for (const { link, dates } of demoLinks(sample, i)) {
+      const fresh = datesOf(dates);
+      const existing = st.runs.find((r) => r.draft.resource_link === link);
+      if (existing) {
+        courseCode ??= existing.course;
+        for (const version of [existing.draft, existing.public]) {
+          if (version && sameDates(version, st.seeded[link]) && !sameDates(version, fresh)) Object.assign(version, fresh), (changed = true);
+        }
+      } else {
+        const { course, run } = seed(link, i, dates);
+        courseCode ??= course.code;
+        run.course = courseCode;
+        if (!st.courses.some((c) => c.code === courseCode)) st.courses.push({ ...course, code: courseCode });
+        st.runs.push(run);
+        changed = true;
+      }
+      if (!sameDates(st.seeded[link], fresh)) (st.seeded[link] = fresh), (changed = true);
+    }
   });
-  return added;
+  return changed;
 }
 
 let state;
@@ -629,7 +664,7 @@ function load() {
   mkdirSync(DATA, { recursive: true });
   try {
     const saved = JSON.parse(readFileSync(STATE_FILE, 'utf8'));
-    if (saved.version === 2) {
+    if (saved.version === 3) {
       state = saved;
       if (seedMissing(state)) save();
       return state;
@@ -652,7 +687,8 @@ load();
 
 /** The whole demo state: { courses, runs: [{ course, sync_mode, draft, public }] }. */
 export function catalogState() {
-  return structuredClone(load());
+  const { courses, runs } = load();
+  return structuredClone({ courses, runs });
 }
 
 /** The demo run of LMS `index` (0: the one on RICHIE_DEV_SAMPLE_COURSE_URL): { course, sync_mode, draft, public }. */
