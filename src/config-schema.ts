@@ -3,6 +3,8 @@
  * errors name the key, the value and what is allowed. The defaults live in config.ts.
  */
 import * as z from 'zod';
+import { authenticationProblems } from './auth/keycloak.js';
+import { authenticationSchema } from './auth/schema.js';
 import { DEFAULT_CONFIG, SYNC_MODES, singleLms, type LmsConfig, type ProjectConfig } from './config.js';
 import { hostNameProblem } from './domains.js';
 import { UserError } from './errors.js';
@@ -112,6 +114,7 @@ const configSchemaWith = <L extends z.ZodType>(lms: L) => z
       )
       .optional(),
     stackFile: z.string().min(1).optional(),
+    authentication: authenticationSchema,
   })
   .strict();
 
@@ -124,6 +127,7 @@ export function parseConfig(input: unknown, source = CONFIG_FILE_NAME): ProjectC
   const list = input !== null && typeof input === 'object' && Array.isArray((input as { lms?: unknown }).lms);
   const result = (list ? listConfigSchema : configSchema).safeParse(input) as z.ZodSafeParseResult<z.infer<typeof configSchema> | z.infer<typeof listConfigSchema>>;
   const lines = result.success ? listProblems(result.data, input) : result.error.issues.map((issue) => describeIssue(issue, input));
+  if (result.success && !lines.length) lines.push(...authenticationProblems(result.data));
   if (result.success && !lines.length) {
     const { lms, ...rest } = result.data;
     if (!Array.isArray(lms)) return { ...rest, lms, lmses: [singleLms({ ...rest, lms })] };

@@ -3,6 +3,7 @@
  * as they are; with one, config-schema.ts validates it (and zod is only loaded then).
  */
 import { readFile } from 'node:fs/promises';
+import type { AuthenticationConfig } from './auth/keycloak.js';
 import { UserError } from './errors.js';
 import type { Inputs } from './inputs.js';
 import { DEFAULT_RELEASE, type Release } from './lms/releases.js';
@@ -53,6 +54,8 @@ export interface ProjectConfig {
   courseRunSync: { mode: SyncMode; noUpdateFields: string[] };
   /** A Compose file of the project's own instead of richie-dev's docker-compose.richie.yml. */
   stackFile?: string | undefined;
+  /** Richie's Keycloak authentication (src/auth/keycloak.ts); absent: the LMS authenticates. */
+  authentication?: AuthenticationConfig | undefined;
 }
 
 /** One LMS, with the keys that route and sync its courses. */
@@ -131,5 +134,5 @@ export async function loadConfig(projectDir: string, inputs?: Inputs): Promise<L
 
 /** The hosts every certificate and hosts entry must cover, catalog first. */
 export function configuredHosts(config: ProjectConfig): string[] {
-  return [...new Set([config.catalog.host, ...config.lmses.map((l) => l.host)])];
+  return [...new Set([config.catalog.host, ...config.lmses.map((l) => l.host), ...(config.authentication ? [config.authentication.host] : [])])];
 }

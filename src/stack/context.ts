@@ -4,6 +4,7 @@
  */
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withKeycloak } from '../auth/stack.js';
 import { loadConfig, type ProjectConfig } from '../config.js';
 import type { Inputs } from '../inputs.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
@@ -53,7 +54,7 @@ export async function loadStack(options: { projectDir: string; env?: NodeJS.Proc
 
 /** The stack file as this project runs it: a container per LMS, none for a site with an upstream. */
 export function forProject(stack: StackSpec, config: ProjectConfig): StackSpec {
-  return withoutUpstreamed(withLmses(stack, config), config);
+  return withKeycloak(withoutUpstreamed(withLmses(stack, config), config), config);
 }
 
 /**
