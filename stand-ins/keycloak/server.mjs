@@ -11,8 +11,9 @@
 // for the client's web origins. One public client; users: the demo user and those registered
 // since the start (kept in memory). Bundled by stand-ins/keycloak/build.mjs into
 // templates/images/demo-keycloak/server.mjs (npm run build).
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { jwtVerify } from 'jose';
 import Provider from 'oidc-provider';
 
 const env = process.env;
@@ -56,7 +57,11 @@ const escape = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCode
 const page = (title, body) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1 id="kc-page-title">${escape(title)}</h1>${body}</body></html>`;
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const REFRESH_TTL = 1800;
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+// Keycloak's access tokens are JWTs (keycloak-js decodes them: exp, iat, sub), for its "account"
+// audience, with the user's claims.
+const ACCOUNT = `${ISSUER}/account`;
 
 const provider = new Provider(ISSUER, {
   clients: [
@@ -80,11 +85,17 @@ const provider = new Provider(ISSUER, {
   extraParams: ['kc_action'],
   pkce: { required: () => true },
   // Keycloak's defaults: access token 5 min, SSO session idle 30 min.
-  ttl: { AccessToken: 300, AuthorizationCode: 60, IdToken: 300, RefreshToken: 1800, Interaction: 1800, Session: 36000, Grant: 36000 },
+  ttl: { AccessToken: 300, AuthorizationCode: 60, IdToken: 300, RefreshToken: REFRESH_TTL, Interaction: 1800, Session: 36000, Grant: 36000 },
   // A public client gets a refresh token, as from Keycloak, without offline_access.
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
   features: {
     devInteractions: { enabled: false },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => ACCOUNT,
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({ scope: 'profile email', audience: 'account', accessTokenTTL: 300, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }),
+    },
     rpInitiatedLogout: {
       enabled: true,
       // With a valid id_token_hint Keycloak logs out at once; without one it asks (a form here).
@@ -98,6 +109,12 @@ const provider = new Provider(ISSUER, {
     },
   },
   clientBasedCORS: (_ctx, origin) => WEB_ORIGINS.includes(origin),
+  extraTokenClaims: async (_ctx, token) => {
+    const user = token.accountId && byId(token.accountId);
+    if (!user) return undefined;
+    const { sub: _sub, ...claims } = claimsOf(user);
+    return { typ: 'Bearer', azp: token.clientId, ...claims };
+  },
   findAccount: async (_ctx, sub) => {
     const user = byId(sub);
     return user ? { accountId: sub, claims: async () => claimsOf(user) } : undefined;
@@ -109,6 +126,7 @@ const provider = new Provider(ISSUER, {
     const existing = session.grantIdFor(client.clientId);
     const grant = (existing && (await ctx.oidc.provider.Grant.find(existing))) || new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
     grant.addOIDCScope(String(params.scope || 'openid'));
+    grant.addResourceScope(ACCOUNT, 'profile email');
     await grant.save();
     return grant;
   },
@@ -135,6 +153,16 @@ provider.Client.prototype.redirectUriAllowed = function (uri) {
 };
 provider.Client.prototype.postLogoutRedirectUriAllowed = function (uri) {
   return allowedUri(uri);
+};
+// Keycloak's refresh tokens are JWTs too (HS512), and keycloak-js decodes them (decodeToken,
+// which throws on anything else): the stand-in's refresh token handle takes that shape, its
+// claims those of Keycloak's. The whole string is still only a key to the stored token.
+const REFRESH_KEY = randomBytes(64);
+const b64 = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+provider.RefreshToken.prototype.generateTokenId = function () {
+  const iat = Math.floor(Date.now() / 1000);
+  const head = `${b64({ alg: 'HS512', typ: 'JWT' })}.${b64({ exp: iat + REFRESH_TTL, iat, jti: randomId(), iss: ISSUER, aud: ISSUER, sub: this.accountId, typ: 'Refresh', azp: this.clientId, scope: this.scope })}`;
+  return `${head}.${createHmac('sha512', REFRESH_KEY).update(head).digest('base64url')}`;
 };
 // keycloak-js sends its token requests with credentials: 'include', as Keycloak allows.
 provider.use(async (ctx, next) => {
@@ -222,8 +250,8 @@ async function account(req, res) {
   };
   const [scheme, value] = (req.headers.authorization || '').split(' ');
   if (!/^bearer$/i.test(scheme || '') || !value) return json(401, { error: 'HTTP 401 Unauthorized' });
-  const token = await provider.AccessToken.find(value);
-  const user = token && byId(token.accountId);
+  const payload = await jwtVerify(value, publicKey, { issuer: ISSUER, audience: 'account' }).then((r) => r.payload, () => undefined);
+  const user = payload && byId(payload.sub);
   if (!user) return json(401, { error: 'HTTP 401 Unauthorized' });
   // Keycloak's account REST representation (UserRepresentation's profile fields).
   return json(200, { id: user.id, username: user.username, firstName: user.firstName, lastName: user.lastName, email: user.email, emailVerified: false, attributes: {} });

@@ -157,6 +157,11 @@ describe('the Keycloak stand-in, as keycloak-js uses it', () => {
     expect(tokens.refresh_token).toBeTruthy();
     // Keycloak's claims in the ID token, which Richie keeps as the user's token; the nonce back.
     expect(claims(tokens.id_token!)).toMatchObject({ iss: realm, aud: 'richie', nonce: 'n2', preferred_username: 'student', given_name: 'Demo', family_name: 'Student', email: 'student@example.com' });
+    // The access token is a JWT, as Keycloak's: keycloak-js decodes it (exp, iat) and fails on an opaque one.
+    expect(claims(tokens.access_token!)).toMatchObject({ iss: realm, aud: 'account', azp: 'richie', typ: 'Bearer', preferred_username: 'student' });
+    expect(claims(tokens.access_token!).exp).toBeTypeOf('number');
+    // So is the refresh token (keycloak-js's decodeToken throws on an opaque one).
+    expect(claims(tokens.refresh_token!)).toMatchObject({ iss: realm, typ: 'Refresh', azp: 'richie' });
 
     // loadUserProfile: GET /account with "bearer" (keycloak-js's spelling), after a preflight.
     const preflight = await fetch(`${realm}/account`, { method: 'OPTIONS', headers: { origin: CATALOG, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
