@@ -187,6 +187,10 @@ describe('the Keycloak stand-in, as keycloak-js uses it', () => {
 
     // Logout with id_token_hint: no question asked, back to the page; then check-sso finds no session.
     const logoutUrl = `${realm}/protocol/openid-connect/logout?${new URLSearchParams({ client_id: 'richie', post_logout_redirect_uri: PAGE, id_token_hint: refreshed.id_token ?? tokens.id_token! })}`;
+    // Without a hint Keycloak asks first: the form is shown, not submitted.
+    const unhinted = await (await navigate(`${realm}/protocol/openid-connect/logout?${new URLSearchParams({ client_id: 'richie', post_logout_redirect_uri: PAGE })}`)).text();
+    expect(unhinted).toContain('id="kc-logout"');
+    expect(unhinted).not.toContain('.submit()');
     const logoutPage = await navigate(logoutUrl);
     const logoutHtml = await logoutPage.text();
     expect(logoutHtml).toContain('.submit()');
