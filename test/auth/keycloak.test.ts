@@ -61,6 +61,11 @@ describe('authentication: Keycloak', () => {
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toContain('authentication.backend "keycloak" needs TLS');
     expect(existsSync(join(dir, '.richie-dev', 'env'))).toBe(false);
+    // `run` too, before it reaches the engine or makes .richie-dev/.
+    const up = await cli(['--project-dir', dir, 'run']);
+    expect(up.exitCode).toBe(3);
+    expect(up.stderr).toContain('authentication.backend "keycloak" needs TLS');
+    expect(existsSync(join(dir, '.richie-dev'))).toBe(false);
   });
 
   it("render --ssl: Richie's AUTHENTICATION_* settings, the stand-in's env and its nginx site; the realm and client a real Keycloak needs are printed", async () => {

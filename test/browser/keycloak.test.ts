@@ -63,6 +63,8 @@ describe("Keycloak: Richie's keycloak backend logs in on the stand-in", () => {
     const checks = Object.fromEntries((JSON.parse(result.stdout) as { checks: { id: string; status: string; seen: string }[] }).checks.map((c) => [c.id, c]));
     expect(checks.keycloak, JSON.stringify(checks.keycloak)).toMatchObject({ status: 'pass', seen: `${REALM}: issuer and endpoints where keycloak-js looks` });
     expect(checks['keycloak-cors'], JSON.stringify(checks['keycloak-cors'])).toMatchObject({ status: 'pass', seen: `token endpoint (with credentials) and account endpoint allow ${CATALOG}` });
+    expect(checks.ports, JSON.stringify(checks.ports)).toMatchObject({ status: 'pass', seen: `${CATALOG_PORT}, ${EDX_PORT} and ${KEYCLOAK_PORT} are free or ours on 127.0.0.1` });
+    expect(checks.services, JSON.stringify(checks.services)).toMatchObject({ status: 'pass', seen: '4 services running and healthy' });
   });
 
   it('in Chromium: log in on Keycloak and back, me is the user, a reload keeps the session, logout ends it, registration logs a new user in', async () => {
