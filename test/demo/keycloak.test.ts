@@ -172,9 +172,12 @@ describe('the Keycloak stand-in, as keycloak-js uses it', () => {
     expect(profile.status).toBe(200);
     expect(await profile.json()).toMatchObject({ username: 'student', firstName: 'Demo', lastName: 'Student', email: 'student@example.com' });
     expect((await fetch(`${realm}/account`, { headers: { authorization: 'bearer nope' } })).status).toBe(401);
-    // Another origin gets no CORS headers.
+    // Another origin gets no CORS headers, from /account or the token endpoint (doctor's keycloak-cors relies on it).
     const other = await fetch(`${realm}/account`, { headers: { origin: 'https://evil.local.dev:1', authorization: `bearer ${tokens.access_token}` } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const otherToken = await fetch(`${realm}/protocol/openid-connect/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: 'richie' }), headers: { origin: 'https://evil.local.dev:1' } });
+    expect(otherToken.status).toBe(400);
+    expect(otherToken.headers.get('access-control-allow-origin')).toBeNull();
 
     // updateToken: a refresh gives new tokens.
     const refreshed = (await (await tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: 'richie' })).json()) as Record<string, string>;
