@@ -4,13 +4,13 @@
  */
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withKeycloak } from '../auth/stack.js';
 import { loadConfig, type ProjectConfig } from '../config.js';
 import type { Inputs } from '../inputs.js';
 import { projectPaths, type ProjectPaths } from '../paths.js';
 import { readStack, type ServiceSpec, type StackSpec } from './compose.js';
 import { isIPv6 } from 'node:net';
 import { Engine, LOOPBACK_ADDRESS, resolveTarget } from './engine.js';
+import { withKeycloak } from './keycloak.js';
 import { identify, type ProjectId } from './project.js';
 import type { StackContext } from './stack.js';
 

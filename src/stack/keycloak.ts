@@ -2,13 +2,14 @@
  * Keycloak in the stack: with `authentication` set, the stand-in's container (made from the
  * stack file's LMS service, as stack/context.ts's withLmses makes a second LMS) unless it has an
  * upstream of the user's own, and nginx publishing its port, answering to its host inside the
- * stack and waiting for it.
+ * stack and waiting for it. (src/auth/keycloak.ts has the model; imports go down, from stack to auth.)
  */
 import { dirname, join } from 'node:path';
 import type { ProjectConfig } from '../config.js';
-import type { ServiceSpec, StackSpec } from '../stack/compose.js';
-import { KEYCLOAK_IMAGE } from './keycloak.js';
+import { KEYCLOAK_IMAGE } from '../auth/keycloak.js';
+import type { ServiceSpec, StackSpec } from './compose.js';
 
+// context.ts's ROLE_LABEL (not imported: context.ts imports this module).
 const ROLE_LABEL = 'dev.richie.role';
 
 export function withKeycloak(stack: StackSpec, config: ProjectConfig): StackSpec {
