@@ -54,7 +54,8 @@ export async function loadStack(options: { projectDir: string; env?: NodeJS.Proc
 
 /** The stack file as this project runs it: a container per LMS, none for a site with an upstream. */
 export function forProject(stack: StackSpec, config: ProjectConfig): StackSpec {
-  return withKeycloak(withoutUpstreamed(withLmses(stack, config), config), config);
+  // Keycloak's container is made from the LMS service: before an LMS upstream removes it.
+  return withoutUpstreamed(withKeycloak(withLmses(stack, config), config), config);
 }
 
 /**

@@ -155,6 +155,9 @@ describe('authentication: Keycloak', () => {
     const ownStack = forProject(await readStack(STACK_FILE, stackVars(paths, own)), own);
     expect(ownStack.services.map((s) => s.name)).toEqual(['catalog', 'lms', 'nginx']);
     expect(ownStack.services.find((s) => s.name === 'nginx')!.ports).toContainEqual({ hostIp: '127.0.0.1', hostPort: 8074, containerPort: 8074 });
+    // An LMS of your own: no LMS container, the stand-in still runs.
+    const ownLms = parseConfig({ lms: { upstream: 'http://localhost:8000' }, authentication: { backend: 'keycloak' } });
+    expect(forProject(await readStack(STACK_FILE, stackVars(paths, ownLms)), ownLms).services.map((s) => s.name)).toEqual(['catalog', 'keycloak', 'nginx']);
     // Without authentication, the stack is as before.
     const none = parseConfig({});
     expect(forProject(await readStack(STACK_FILE, stackVars(paths, none)), none).services.map((s) => s.name)).toEqual(['catalog', 'lms', 'nginx']);
