@@ -13,12 +13,12 @@
  *   doctor     src/doctor/
  *   stack      src/stack/
  *   render     src/render/
- *   lms        src/lms/
+ *   lms        src/lms/, src/auth/ (the sites modelled from a validated config)
  *   trust / hosts / certs                  siblings: trust may import certs (it hands the
  *                                          certificate certs made to the stores); hosts and
  *                                          certs import no sibling, and nothing imports trust
  *   context    src/context.ts              one command's context, handed down (issue 21)
- *   config     src/config.ts (the loader) > src/config-schema.ts (zod) >
+ *   config     src/config.ts (the loader) > src/config-schema.ts, src/config-auth.ts (zod) >
  *              src/config-model.ts (types, defaults, releases), src/config-upstream.ts
  *   shared     errors, exec, fsutil, paths, regexp, domains, inputs, lock, state-dir, state,
  *              wsl, steps: the small modules every layer may use; among themselves only the
@@ -37,7 +37,8 @@ const LAYERS = [
   ['doctor', ['doctor/']],
   ['stack', ['stack/']],
   ['render', ['render/']],
-  ['lms', ['lms/']],
+  // lms/: each LMS site; auth/: the Keycloak site. Both are modelled from a validated config.
+  ['lms', ['lms/', 'auth/']],
   // Siblings: the arrows between them are siblingRules' to judge.
   ['trust-hosts-certs', ['trust/', 'hosts/', 'certs/']],
   // One command's context (issue 21: paths, config, CA root, worked out once and handed down),
@@ -45,7 +46,7 @@ const LAYERS = [
   // the config's types only.
   ['context', ['context\\.ts$']],
   ['config-loader', ['config\\.ts$']],
-  ['config-schema', ['config-schema\\.ts$']],
+  ['config-schema', ['config-schema\\.ts$', 'config-auth\\.ts$']],
   ['config-model', ['config-model\\.ts$', 'config-upstream\\.ts$']],
   [
     'shared',

@@ -30,9 +30,14 @@ async function main(): Promise<void> {
   }
   $('login').onclick = () => AuthenticationApi!.login();
   $('register').onclick = () => AuthenticationApi!.register();
+  // As Richie's session does (contexts/SessionContext/BaseSessionProvider.tsx, destroy): the
+  // user is forgotten, no reload, which would cancel a logout that navigates (keycloak-js's).
   $('logout').onclick = async () => {
     await AuthenticationApi!.logout();
-    location.reload();
+    $('user').textContent = 'not logged in';
+    show('log in to enroll');
+    ['logout', 'enroll'].forEach((id) => ($(id).hidden = true));
+    reveal('login', 'register');
   };
   const user = await AuthenticationApi.me();
   if (!user) {

@@ -61,6 +61,8 @@ export interface ProjectConfig {
   courseRunSync: { mode: SyncMode; noUpdateFields: string[] };
   /** A Compose file of the project's own instead of richie-dev's docker-compose.richie.yml. */
   stackFile?: string | undefined;
+  /** Richie's Keycloak authentication (src/auth/keycloak.ts); absent: the LMS authenticates. */
+  authentication?: AuthenticationConfig | undefined;
 }
 
 /** One LMS, with the keys that route and sync its courses. */
@@ -110,5 +112,24 @@ export const DEFAULT_CONFIG: Readonly<ProjectConfig> = Object.freeze<ProjectConf
 
 /** The hosts every certificate and hosts entry must cover, catalog first. */
 export function configuredHosts(config: ProjectConfig): string[] {
-  return [...new Set([config.catalog.host, ...config.lmses.map((l) => l.host)])];
+  return [...new Set([config.catalog.host, ...config.lmses.map((l) => l.host), ...(config.authentication ? [config.authentication.host] : [])])];
 }
+
+/** Richie's front-end backends that go through Keycloak (richie-education js/types/api.ts APIBackend). */
+export const KEYCLOAK_BACKENDS = ['keycloak', 'fonzie-keycloak'] as const;
+export type KeycloakBackend = (typeof KEYCLOAK_BACKENDS)[number];
+
+/** `authentication` once validated (src/auth/schema.ts). */
+export interface AuthenticationConfig {
+  /** `keycloak`: Richie logs in through keycloak-js; `fonzie-keycloak`: through the LMS's /keycloak-login and Fonzie. */
+  backend: KeycloakBackend;
+  realm: string;
+  clientId: string;
+  /** The Keycloak site's own sibling host and port, served over TLS by richie-dev's nginx. */
+  host: string;
+  port: number;
+  /** A Keycloak of the user's own (an http(s) URL) that nginx serves on that host instead of the stand-in. */
+  upstream?: string | undefined;
+}
+
+export const AUTHENTICATION_DEFAULTS = { realm: 'richie', clientId: 'richie', host: 'keycloak.local.dev', port: 8074 } as const;

@@ -4,6 +4,7 @@
  * config-model.ts; config.ts loads the file and calls parseConfig.
  */
 import * as z from 'zod';
+import { authenticationProblems, authenticationSchema } from './config-auth.js';
 import { DEFAULT_CONFIG, RELEASE_NAMES, SYNC_MODES, singleLms, type LmsConfig, type ProjectConfig } from './config-model.js';
 import { UPSTREAM_FORM, upstreamProblem } from './config-upstream.js';
 import { hostNameProblem } from './domains.js';
@@ -112,6 +113,7 @@ const configSchemaWith = <L extends z.ZodType>(lms: L) => z
       )
       .optional(),
     stackFile: z.string().min(1).optional(),
+    authentication: authenticationSchema,
   })
   .strict();
 
@@ -124,6 +126,7 @@ export function parseConfig(input: unknown, source = CONFIG_FILE_NAME): ProjectC
   const list = input !== null && typeof input === 'object' && Array.isArray((input as { lms?: unknown }).lms);
   const result = (list ? listConfigSchema : configSchema).safeParse(input) as z.ZodSafeParseResult<z.infer<typeof configSchema> | z.infer<typeof listConfigSchema>>;
   const lines = result.success ? listProblems(result.data, input) : result.error.issues.map((issue) => describeIssue(issue, input));
+  if (result.success && !lines.length) lines.push(...authenticationProblems(result.data));
   if (result.success && !lines.length) {
     const { lms, ...rest } = result.data;
     if (!Array.isArray(lms)) return { ...rest, lms, lmses: [singleLms({ ...rest, lms })] };

@@ -1,5 +1,16 @@
 import { Option, type Command } from 'commander';
+import type { RealmSettings } from '../auth/keycloak.js';
 import { finish, globalOptions } from './shared.js';
+
+/** What a real Keycloak needs for this catalog, in its admin console's words. */
+function keycloakLines(k: RealmSettings): string[] {
+  return [
+    `Keycloak at ${k.url}: realm "${k.realm}", client "${k.client.clientId}" (public, standard flow, PKCE S256)`,
+    `  Valid redirect URIs and post logout redirect URIs: ${k.client.redirectUris.join(' ')}`,
+    `  Web origins: ${k.client.webOrigins.join(' ')}`,
+    ...(k.serverOptions ? [`  Start your Keycloak with: ${k.serverOptions.join(' ')}`] : []),
+  ];
+}
 
 export function register(program: Command): void {
   program
@@ -33,6 +44,7 @@ not match the sample course URL.`,
         [
           `${result.mode === 'tls' ? 'TLS' : 'HTTP'}, ${result.backend} LMS backend: catalog ${result.urls.catalog}, LMS ${(result.urls.lmses ?? [result.urls.lms]).join(', ')}`,
           ...result.files.map((f) => `  ${f.status === 'written' ? c.green('written  ') : f.status === 'unchanged' ? c.dim('unchanged') : c.yellow('yours    ')} ${f.path}`),
+          ...(result.keycloak ? keycloakLines(result.keycloak) : []),
           ...result.warnings.map((w) => `${c.yellow('!')} ${w}`),
         ].join('\n'),
       );

@@ -2,6 +2,7 @@
  * `richie-dev render [--ssl] [--lms fake|real]`: write every generated file, say what changed.
  */
 import { join } from 'node:path';
+import { realmSettings, type RealmSettings } from '../auth/keycloak.js';
 import { loadConfig } from '../config.js';
 import type { Inputs } from '../inputs.js';
 import { saveSecret } from '../lms/secret.js';
@@ -30,6 +31,8 @@ export interface RenderCommandResult {
   urls: { catalog: string; lms: string; lmses?: string[] };
   files: RenderedFile[];
   warnings: string[];
+  /** With `authentication`: the realm and client a real Keycloak needs (the stand-in has them). */
+  keycloak?: RealmSettings;
 }
 
 export async function run(options: RenderCommandOptions): Promise<RenderCommandResult> {
@@ -52,7 +55,7 @@ export async function run(options: RenderCommandOptions): Promise<RenderCommandR
     for (const path of [...result.read.files, ...result.files.map((f) => f.path)]) options.inputs.file(path);
     for (const path of result.read.dirs) options.inputs.dir(path);
   }
-  return { mode, backend, urls: { catalog: result.model.catalog.origin, lms: result.model.lms.origin, ...(result.models.length > 1 ? { lmses: result.models.map((m) => m.lms.origin) } : {}) }, files: result.files, warnings: result.warnings };
+  return { mode, backend, urls: { catalog: result.model.catalog.origin, lms: result.model.lms.origin, ...(result.models.length > 1 ? { lmses: result.models.map((m) => m.lms.origin) } : {}) }, files: result.files, warnings: result.warnings, ...(result.keycloak ? { keycloak: realmSettings(result.keycloak) } : {}) };
 }
 
 export type App = 'catalog' | 'lms';

@@ -126,6 +126,8 @@ async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: En
  * before anything changes unless --allow-domain names them (src/hosts/index.ts says why).
  */
 async function assertHostsAllowed(options: RunOptions, config: ProjectConfig): Promise<void> {
+  // Keycloak is served over TLS only: `run` (HTTP) with it is refused here, before anything is written.
+  (await import('../auth/keycloak.js')).keycloakModel(config, { tls: options.tls });
   if (!options.tls) return;
   const [{ configuredHosts }, { assertHostsAccepted }] = await Promise.all([import('../config.js'), import('../hosts/index.js')]);
   assertHostsAccepted({ hosts: configuredHosts(config), allowDomains: options.allowDomains ?? [], rerun: 'richie-dev run-ssl' });

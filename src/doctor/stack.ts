@@ -64,7 +64,7 @@ export const portsCheck: Check = {
   group: 'ports',
   title: 'Ports free or held by our nginx',
   async run(ctx) {
-    const ports = [ctx.config.catalog.port, ...ctx.config.lmses.map((l) => l.port)];
+    const ports = [ctx.config.catalog.port, ...ctx.config.lmses.map((l) => l.port), ...(ctx.config.authentication ? [ctx.config.authentication.port] : [])];
     const ours = await ourContainers(ctx);
     const { remote, address } = await publishTarget(ctx);
     const problems: string[] = [];

@@ -2,7 +2,9 @@
  * From one validated config to every file the stack needs: nginx servers for both sites and
  * both apps' env files, for HTTP or TLS and the fake or real backend.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { catalogKeycloakEnv, keycloakEnv, keycloakModel, type KeycloakModel } from '../auth/keycloak.js';
 import type { ProjectConfig } from '../config.js';
 import { variable, type Inputs } from '../inputs.js';
 import { DEMO_NOW_VARIABLE, catalogEnv, demoNow, lmsEnv, richieSettings } from '../lms/env.js';
@@ -33,6 +35,8 @@ export interface RenderResult {
   files: RenderedFile[];
   model: SiteModel;
   models: SiteModel[];
+  /** The Keycloak site, when `authentication` is set. */
+  keycloak?: KeycloakModel | undefined;
   warnings: string[];
   /** What the render read besides the config (the up record's inputs). */
   read: RenderPlan['read'];
@@ -48,6 +52,7 @@ export interface RenderPlan {
   /** The first LMS's model (catalog and EDX_* settings), and every LMS's. */
   model: SiteModel;
   models: SiteModel[];
+  keycloak?: KeycloakModel | undefined;
   warnings: string[];
   outputs: [path: string, content: string][];
   /** The project's secrets when some were made for this render, saved with its files. */
@@ -68,6 +73,7 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const models = await siteModels(options.config, { tls: options.tls, backend: options.backend, secret: secrets.courseRunSync });
   const now = demoNow(variable(process.env, DEMO_NOW_VARIABLE, options.inputs));
   const model = models[0]!;
+  const keycloak = keycloakModel(options.config, { tls: options.tls });
   const warnings = [...new Set(models.flatMap((m) => m.warnings))];
   const loaded = await loadTemplates('nginx');
   const templates = loaded.render;
@@ -83,7 +89,7 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const catalogUpstream = site('catalog', options.config.catalog.upstream, (options.upstreams ?? STACK_UPSTREAMS).catalog);
   const outputs: RenderPlan['outputs'] = [
     [join(paths.nginxDir, 'catalog.conf'), templates['catalog.conf']!({ ...base, upstream: catalogUpstream, certHost: model.catalog.host })],
-    [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, catalogEnv(models, { demoNow: now }))],
+    [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, { ...catalogEnv(models, { demoNow: now }), ...(keycloak ? catalogKeycloakEnv(keycloak, model.lms.origin) : {}) })],
     [richieSettingsFile(options.projectDir), richieSettings(models, GENERATED_MARKER)],
   ];
   // Each LMS: its nginx server (its upstream block named after its stem) and its env file.
@@ -96,8 +102,14 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
       [join(paths.envDir, `${m.stem}.env`), envFile(`LMS (OpenEdX) settings for ${m.release}${models.length > 1 ? ` (${m.key}, "${m.name}")` : ''}: ${m.tls ? 'TLS' : 'HTTP'}, ${m.backend} backend`, lmsEnv(m, { secrets, demoNow: now, first: i === 0 }))],
     );
   });
+  // Keycloak: its nginx server and the stand-in's env file. Once Keycloak is turned off, its
+  // server becomes a comment, so nginx is not left proxying to a container that is gone.
+  const keycloakUpstream = keycloak && { ...site('authentication', options.config.authentication?.upstream, 'keycloak:8000'), external: Boolean(keycloak.upstream) };
+  const keycloakConf = join(paths.nginxDir, 'keycloak.conf');
+  if (keycloak || existsSync(keycloakConf)) outputs.push([keycloakConf, templates['keycloak.conf']!({ ...base, keycloak, upstream: keycloakUpstream, certHost: keycloak?.host })]);
+  if (keycloak && !keycloak.upstream) outputs.push([join(paths.envDir, 'keycloak.env'), envFile(`Keycloak stand-in: realm ${keycloak.realm}, client ${keycloak.clientId}`, keycloakEnv(keycloak))]);
   const read = { files: [secretsFile(options.projectDir), ...loaded.files], dirs: [loaded.dir] };
-  return { projectDir: options.projectDir, model, models, warnings, outputs, read, ...(isNew ? { newSecret: secrets } : {}) };
+  return { projectDir: options.projectDir, model, models, keycloak, warnings, outputs, read, ...(isNew ? { newSecret: secrets } : {}) };
 }
 
 export async function writeRender(plan: RenderPlan): Promise<RenderResult> {
@@ -112,7 +124,7 @@ export async function writeRender(plan: RenderPlan): Promise<RenderResult> {
   for (const file of files) {
     if (file.status === 'user-owned') warnings.push(`${file.path} no longer has richie-dev's first line, so it is yours and was not overwritten.`);
   }
-  return { files, model: plan.model, models: plan.models, warnings, read: plan.read };
+  return { files, model: plan.model, models: plan.models, keycloak: plan.keycloak, warnings, read: plan.read };
 }
 
 export async function renderAll(options: RenderOptions): Promise<RenderResult> {

@@ -10,6 +10,7 @@ import { projectPaths, type ProjectPaths } from '../paths.js';
 import { readStack, type ServiceSpec, type StackSpec } from './compose.js';
 import { isIPv6 } from 'node:net';
 import { Engine, LOOPBACK_ADDRESS, resolveTarget } from './engine.js';
+import { withKeycloak } from './keycloak.js';
 import { identify, type ProjectId } from './project.js';
 import type { StackContext } from './stack.js';
 
@@ -53,7 +54,8 @@ export async function loadStack(options: { projectDir: string; env?: NodeJS.Proc
 
 /** The stack file as this project runs it: a container per LMS, none for a site with an upstream. */
 export function forProject(stack: StackSpec, config: ProjectConfig): StackSpec {
-  return withoutUpstreamed(withLmses(stack, config), config);
+  // Keycloak's container is made from the LMS service: before an LMS upstream removes it.
+  return withoutUpstreamed(withKeycloak(withLmses(stack, config), config), config);
 }
 
 /**

@@ -81,6 +81,9 @@ settings = {
     "RICHIE_AUTHENTICATION_DELEGATION": {
         "BASE_URL": env.get("AUTHENTICATION_BASE_URL", ""),
         "BACKEND": env.get("AUTHENTICATION_BACKEND", "dummy"),
+        "KEYCLOAK_CLIENT_ID": env.get("AUTHENTICATION_KEYCLOAK_CLIENT_ID", ""),
+        "KEYCLOAK_BASE_URL": env.get("AUTHENTICATION_KEYCLOAK_BASE_URL", ""),
+        "KEYCLOAK_REALM": env.get("AUTHENTICATION_KEYCLOAK_REALM", ""),
     },
     "RICHIE_LMS_BACKENDS": scope["RICHIE_LMS_BACKENDS"] if data["lms_backends"] is None else data["lms_backends"],
 }
@@ -90,6 +93,10 @@ def get_authentication_context():
     authentication_delegation = settings.get("RICHIE_AUTHENTICATION_DELEGATION")
     if authentication_delegation:
         context = {"endpoint": authentication_delegation["BASE_URL"], "backend": authentication_delegation["BACKEND"]}
+        if authentication_delegation["BACKEND"] in ["keycloak", "fonzie-keycloak"]:
+            context["keycloak_endpoint"] = authentication_delegation["KEYCLOAK_BASE_URL"]
+            context["keycloak_client_id"] = authentication_delegation["KEYCLOAK_CLIENT_ID"]
+            context["keycloak_realm"] = authentication_delegation["KEYCLOAK_REALM"]
     return context
 
 def get_lms_context():
@@ -130,6 +137,7 @@ describe("the demo catalog's window.__richie_frontend_context__, as Richie's Fro
     [true, 'real', { lms: { fonzie: true } }],
     [true, 'fake', {}],
     [false, 'fake', {}],
+    [true, 'real', { authentication: { backend: 'keycloak' } }],
   ] as const)('tls=%s %s %j: every page carries the processor\'s context for the rendered settings', async (tls, backend, config) => {
     const { env, snippet } = await rendered(tls, backend, config);
     const base = await startCatalog(env);

@@ -33,7 +33,7 @@ describe('precompiled templates', () => {
     expect(existsSync(PRECOMPILED), 'npm run build writes it (npm test builds first)').toBe(true);
     const templates = await loadTemplates('nginx');
     expect(templates.precompiled).toBe(true);
-    expect(Object.keys(templates.render).sort()).toEqual(['catalog.conf', 'lms.conf']);
+    expect(Object.keys(templates.render).sort()).toEqual(['catalog.conf', 'keycloak.conf', 'lms.conf']);
   });
 
   it('render the shipped nginx templates exactly as compiling their sources does', async () => {

@@ -29,6 +29,12 @@ export function frontendContext() {
   // RICHIE_AUTHENTICATION_DELEGATION always exists in the sandbox settings (BASE_URL "" and
   // BACKEND "dummy" by default, an environment value used as given, even empty).
   context.authentication = { endpoint: env.AUTHENTICATION_BASE_URL ?? '', backend: env.AUTHENTICATION_BACKEND ?? 'dummy' };
+  // get_authentication_context: Keycloak's base URL, client and realm for its two backends.
+  if (['keycloak', 'fonzie-keycloak'].includes(context.authentication.backend)) {
+    context.authentication.keycloak_endpoint = env.AUTHENTICATION_KEYCLOAK_BASE_URL ?? '';
+    context.authentication.keycloak_client_id = env.AUTHENTICATION_KEYCLOAK_CLIENT_ID ?? '';
+    context.authentication.keycloak_realm = env.AUTHENTICATION_KEYCLOAK_REALM ?? '';
+  }
   // get_lms_context: nothing at all when RICHIE_LMS_BACKENDS is empty; next_url only for an
   // entry with JS_NEXT_URL.
   if (LMS_BACKENDS.length > 0) {

@@ -1,0 +1,99 @@
+// Drives Debian's Chromium through Richie's `keycloak` authentication on the demo catalog: every
+// call to Keycloak is made by Richie's own front end (richie-education js/api/auth/keycloak.ts)
+// and keycloak-js, bundled into the demo catalog. Run by test/browser/keycloak.test.ts inside a
+// private mount namespace whose /etc/hosts got its entries from `richie-dev hosts add`; prints
+// one JSON line of what it saw. argv: catalogCourseUrl keycloakOrigin homeDir
+import { chromium } from 'playwright-core';
+
+const [courseUrl, keycloak, home] = process.argv.slice(2);
+const catalog = new URL(courseUrl).origin;
+
+/**
+ * The page's own controls, in one place: the demo catalog's glue (frontend/demo-catalog.ts)
+ * today. Switch these when Richie's UserLogin widget replaces it.
+ */
+function ui(page) {
+  const text = async (selector) => ((await page.textContent(selector)) ?? '').trim();
+  return {
+    /** The user as the page shows it, once Richie's `me` has answered. */
+    user: async () => {
+      await page.waitForFunction(() => !['…', ''].includes(document.getElementById('user')?.textContent ?? ''), null, { timeout: 20000 });
+      return text('#user');
+    },
+    login: () => page.click('#login'),
+    register: () => page.click('#register'),
+    logout: () => page.click('#logout'),
+    loggedOutText: 'not logged in',
+  };
+}
+
+const context = await chromium.launchPersistentContext(`${home}/chromium-profile-keycloak`, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  env: { ...process.env, HOME: home },
+});
+const seen = { steps: [], keycloakRequests: [] };
+const page = await context.newPage();
+const controls = ui(page);
+const consoleErrors = [];
+page.on('console', (message) => {
+  if (message.type() === 'error') consoleErrors.push(message.text().split('\n')[0]);
+});
+page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
+page.on('response', (response) => {
+  const url = new URL(response.url());
+  if (url.origin === keycloak) seen.keycloakRequests.push(`${response.status()} ${response.request().method()} ${url.pathname}${url.searchParams.has('prompt') ? `?prompt=${url.searchParams.get('prompt')}` : ''}${url.searchParams.has('kc_action') ? `?kc_action=${url.searchParams.get('kc_action')}` : ''}`);
+});
+const mark = (name) => seen.steps.push([name, seen.keycloakRequests.splice(0)]);
+const backOnCatalog = () => page.waitForURL((url) => url.origin === catalog && !url.hash.includes('state='), { timeout: 20000 });
+
+/** Keycloak's login or registration form, filled in; back on the catalog afterwards. */
+async function signIn(fields) {
+  for (const [id, value] of Object.entries(fields)) await page.fill(`#${id}`, value);
+  await Promise.all([backOnCatalog(), page.click('#kc-login')]);
+}
+
+try {
+  // Docker's interface changes abort what is in flight (ERR_NETWORK_CHANGED): load again.
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const response = await page.goto(courseUrl).catch((error) => ({ error: error.message }));
+    if (!response.error?.includes('ERR_NETWORK_CHANGED')) break;
+  }
+  seen.anonymous = await controls.user();
+  mark('anonymous');
+
+  await Promise.all([page.waitForURL((url) => url.origin === keycloak), controls.login()]);
+  const loginUrl = new URL(page.url());
+  seen.loginUrl = `${loginUrl.origin}${loginUrl.pathname}`;
+  seen.loginForm = await page.isVisible('#kc-form-login');
+  await signIn({ username: 'student', password: 'student' });
+  seen.backOn = page.url();
+  seen.loggedIn = await controls.user();
+  seen.sessionToken = await page.evaluate(() => sessionStorage.getItem('RICHIE_USER_TOKEN'));
+  mark('login');
+
+  // A new page load: check-sso finds the Keycloak session (prompt=none), no form.
+  await page.reload();
+  seen.afterReload = await controls.user();
+  mark('reload');
+
+  // Keycloak's logout page submits itself at once (id_token_hint): wait for the navigation to commit, not to load.
+  await Promise.all([page.waitForURL((url) => url.origin === keycloak, { timeout: 20000, waitUntil: 'commit' }), controls.logout()]);
+  await backOnCatalog();
+  seen.afterLogout = await controls.user();
+  seen.sessionTokenAfterLogout = await page.evaluate(() => sessionStorage.getItem('RICHIE_USER_TOKEN'));
+  mark('logout');
+
+  await Promise.all([page.waitForURL((url) => url.origin === keycloak), controls.register()]);
+  seen.registerForm = await page.isVisible('#kc-register-form');
+  await signIn({ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', username: 'ada', password: 'ada-secret' });
+  seen.registered = await controls.user();
+  mark('register');
+} catch (error) {
+  seen.error = error.message.split('\n')[0];
+  seen.url = page.url();
+}
+seen.consoleErrors = consoleErrors;
+await context.close();
+console.log(JSON.stringify(seen));
