@@ -5,17 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { projectPaths } from '../paths.js';
+import type { ProjectPaths } from '../paths.js';
 import { readStateFile, writeStateFile } from '../state-dir.js';
 
-export function secretsFile(projectDir: string): string {
-  return join(projectPaths(projectDir).stateDir, 'secrets.json');
+export function secretsFile(paths: ProjectPaths): string {
+  return join(paths.stateDir, 'secrets.json');
 }
 
 /** The project's secret, or a new one not yet saved (saveSecret writes it, once every check has passed). */
-export async function courseRunSyncSecret(projectDir: string): Promise<{ secret: string; isNew: boolean }> {
-  const file = secretsFile(projectDir);
-  const text = readStateFile(projectPaths(projectDir).stateDir, file);
+export async function courseRunSyncSecret(paths: ProjectPaths): Promise<{ secret: string; isNew: boolean }> {
+  const file = secretsFile(paths);
+  const text = readStateFile(paths.stateDir, file);
   let stored: unknown;
   try {
     stored = text ? (JSON.parse(text) as { courseRunSync?: unknown } | null)?.courseRunSync : undefined;
@@ -28,13 +28,12 @@ export async function courseRunSyncSecret(projectDir: string): Promise<{ secret:
   return { secret: randomBytes(32).toString('hex'), isNew: true };
 }
 
-export async function saveSecret(projectDir: string, secret: string): Promise<void> {
-  writeStateFile(projectPaths(projectDir).stateDir, secretsFile(projectDir), `${JSON.stringify({ courseRunSync: secret }, null, 2)}\n`);
+export async function saveSecret(paths: ProjectPaths, secret: string): Promise<void> {
+  writeStateFile(paths.stateDir, secretsFile(paths), `${JSON.stringify({ courseRunSync: secret }, null, 2)}\n`);
 }
 
 /** The stored secret kept as it is, its file checked again and narrowed to 0600 if an older richie-dev left it wider. */
-export async function keepSecret(projectDir: string): Promise<void> {
-  const stateDir = projectPaths(projectDir).stateDir;
-  const current = readStateFile(stateDir, secretsFile(projectDir));
-  if (current !== undefined) writeStateFile(stateDir, secretsFile(projectDir), current, { current });
+export async function keepSecret(paths: ProjectPaths): Promise<void> {
+  const current = readStateFile(paths.stateDir, secretsFile(paths));
+  if (current !== undefined) writeStateFile(paths.stateDir, secretsFile(paths), current, { current });
 }

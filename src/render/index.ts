@@ -7,14 +7,15 @@ import type { ProjectConfig } from '../config.js';
 import { catalogEnv, lmsEnv, richieSettings } from '../lms/env.js';
 import { courseRunSyncSecret, keepSecret, saveSecret, secretsFile } from '../lms/secret.js';
 import { siteModels, type Backend, type SiteModel } from '../lms/site.js';
-import { projectPaths } from '../paths.js';
+import type { ProjectPaths } from '../paths.js';
 import { loadTemplates } from './engine.js';
 import { GENERATED_MARKER, envFile, writeGenerated, type RenderedFile } from './files.js';
 import { nginxUpstream, upstreamWarning } from './upstream.js';
 
 export interface RenderOptions {
   config: ProjectConfig;
-  projectDir: string;
+  /** The command's paths (src/context.ts). */
+  paths: ProjectPaths;
   tls: boolean;
   backend: Backend;
   /**
@@ -41,7 +42,7 @@ export const STACK_CERT_DIR = '/etc/nginx/ssl';
 
 /** Every file's content, with every check done and nothing written yet. */
 export interface RenderPlan {
-  projectDir: string;
+  paths: ProjectPaths;
   /** The first LMS's model (catalog and EDX_* settings), and every LMS's. */
   model: SiteModel;
   models: SiteModel[];
@@ -54,14 +55,14 @@ export interface RenderPlan {
 }
 
 /** The Python settings snippet for a Richie checkout: `.richie-dev/richie/lms_backends.py`. */
-export function richieSettingsFile(projectDir: string): string {
-  return join(projectPaths(projectDir).stateDir, 'richie', 'lms_backends.py');
+export function richieSettingsFile(paths: ProjectPaths): string {
+  return join(paths.stateDir, 'richie', 'lms_backends.py');
 }
 
 /** Every check and every file's content, nothing written: bad input changes nothing. */
 export async function planRender(options: RenderOptions): Promise<RenderPlan> {
-  const paths = projectPaths(options.projectDir);
-  const { secret, isNew } = await courseRunSyncSecret(options.projectDir);
+  const { paths } = options;
+  const { secret, isNew } = await courseRunSyncSecret(paths);
   const models = await siteModels(options.config, { tls: options.tls, backend: options.backend, secret });
   const model = models[0]!;
   const warnings = [...new Set(models.flatMap((m) => m.warnings))];
@@ -80,7 +81,7 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const outputs: RenderPlan['outputs'] = [
     [join(paths.nginxDir, 'catalog.conf'), templates['catalog.conf']!({ ...base, upstream: catalogUpstream, certHost: model.catalog.host })],
     [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, catalogEnv(models))],
-    [richieSettingsFile(options.projectDir), richieSettings(models, GENERATED_MARKER)],
+    [richieSettingsFile(paths), richieSettings(models, GENERATED_MARKER)],
   ];
   // Each LMS: its nginx server (its upstream block named after its stem) and its env file.
   models.forEach((m, i) => {
@@ -92,16 +93,16 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
       [join(paths.envDir, `${m.stem}.env`), envFile(`LMS (OpenEdX) settings for ${m.release}${models.length > 1 ? ` (${m.key}, "${m.name}")` : ''}: ${m.tls ? 'TLS' : 'HTTP'}, ${m.backend} backend`, lmsEnv(m))],
     );
   });
-  const read = { files: [secretsFile(options.projectDir), ...loaded.files], dirs: [loaded.dir] };
-  return { projectDir: options.projectDir, model, models, warnings, outputs, read, ...(isNew ? { newSecret: secret } : {}) };
+  const read = { files: [secretsFile(paths), ...loaded.files], dirs: [loaded.dir] };
+  return { paths, model, models, warnings, outputs, read, ...(isNew ? { newSecret: secret } : {}) };
 }
 
 export async function writeRender(plan: RenderPlan): Promise<RenderResult> {
-  if (plan.newSecret) await saveSecret(plan.projectDir, plan.newSecret);
-  else await keepSecret(plan.projectDir);
+  if (plan.newSecret) await saveSecret(plan.paths, plan.newSecret);
+  else await keepSecret(plan.paths);
   // Each write is a new file (0600, owner-only: env files and the snippet carry the sync
   // secret), an fsync and a rename, in .richie-dev/ (src/state-dir.ts).
-  const stateDir = projectPaths(plan.projectDir).stateDir;
+  const { stateDir } = plan.paths;
   const files: RenderedFile[] = [];
   for (const [path, content] of plan.outputs) files.push(await writeGenerated(stateDir, path, content));
   const warnings = [...plan.warnings];
