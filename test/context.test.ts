@@ -84,7 +84,7 @@ describe('the config is read once per command', () => {
       expect(result.exitCode, result.stderr).toBe(0);
       expect((JSON.parse(result.stdout) as { path: string }).path).toBe('full');
       // One read, validated, for every step; and the up record's hash of it (src/stack/record.ts
-      // inputStates), which the next run compares. Before the context: six.
+      // inputStates), which the next run compares. Before the context: seven.
       expect(result.opens).toBe(2);
     });
   });
