@@ -24,8 +24,6 @@ import { checkStateDir } from '../state-dir.js';
 import { runSteps, type ProgressMode, type Step, type StepOutcome } from '../steps.js';
 import { trustExitCode } from './trust.js';
 
-export { requiredConstraints } from '../certs/setup.js';
-
 export interface SetupSslOptions {
   /** Reissue the certificate; recreate the CA when its name constraints do not cover the hosts. */
   force?: boolean;
