@@ -2,7 +2,7 @@
  * The doctor: runs every check (independent ones at once) and keeps their order for the report.
  */
 import { configuredHosts } from '../config.js';
-import type { CommandContext } from '../context.js';
+import type { EngineContext } from '../stack/context.js';
 import { readState } from '../state.js';
 import { CERT_CHECKS } from './certs.js';
 import { E2E_CHECKS } from './e2e.js';
@@ -25,7 +25,7 @@ export const ALL_CHECKS: readonly Check[] = [
 ];
 
 /** The command's context (src/context.ts) as the checks read it. */
-export async function doctorContext(ctx: CommandContext, options: { now?: Date } = {}): Promise<DoctorContext> {
+export async function doctorContext(ctx: EngineContext, options: { now?: Date } = {}): Promise<DoctorContext> {
   const config = await ctx.config();
   return {
     config,
@@ -33,6 +33,7 @@ export async function doctorContext(ctx: CommandContext, options: { now?: Date }
     hosts: configuredHosts(config),
     root: ctx.caRoot(),
     env: ctx.env,
+    engine: ctx.engine,
     now: options.now ?? new Date(),
     memo: new Map(),
   };
