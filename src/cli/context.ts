@@ -30,7 +30,7 @@ export function commandContext(options: ContextOptions): EngineContext {
   let engine: Promise<Engine> | undefined;
   return {
     ...ctx,
-    // Connected on first use only: status of the certificates needs no engine.
+    // Connected on first use only: a command that never talks to Docker never connects.
     engine: () => (engine ??= import('../stack/engine.js').then(({ Engine }) => Engine.connect(env, options.signal ? { signal: options.signal } : {}))),
   };
 }
