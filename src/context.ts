@@ -9,7 +9,7 @@
  * without loading the schema (src/commands/run.ts).
  */
 import type { ProjectConfig } from './config.js';
-import { InputLog } from './inputs.js';
+import { InputLog, type Inputs } from './inputs.js';
 import type { CaRootSource, ProjectPaths } from './paths.js';
 
 export interface CommandContext {
@@ -47,7 +47,7 @@ export function contextOf(parts: ContextParts): CommandContext {
 }
 
 /** Tell `inputs` what the context's own reads touched (run's up record). */
-export function replayReads(ctx: CommandContext, inputs: { file(path: string): void; env(name: string): string | undefined }): void {
+export function replayReads(ctx: CommandContext, inputs: Inputs): void {
   for (const file of ctx.read.files) inputs.file(file);
   for (const name of ctx.read.variables.keys()) inputs.env(name);
 }
