@@ -3,7 +3,7 @@
  * backend last rendered, ...). Each writer merges its own keys and keeps the others'.
  * Read and written through src/state-dir.ts: a link planted at it is refused, never followed.
  */
-import { projectPaths } from './paths.js';
+import { projectPaths, type ProjectPaths } from './paths.js';
 import { readStateFile, writeStateFile } from './state-dir.js';
 
 export interface ProjectState {
@@ -13,8 +13,9 @@ export interface ProjectState {
   [key: string]: unknown;
 }
 
-export async function readState(projectDir: string): Promise<ProjectState> {
-  const paths = projectPaths(projectDir);
+/** `where`: the command's paths (src/context.ts); a project dir from the stack's own callers. */
+export async function readState(where: ProjectPaths | string): Promise<ProjectState> {
+  const paths = pathsOf(where);
   return parseState(readStateFile(paths.stateDir, paths.stateFile));
 }
 
@@ -27,11 +28,15 @@ function parseState(text: string | undefined): ProjectState {
   }
 }
 
-export async function mergeState(projectDir: string, patch: ProjectState): Promise<ProjectState> {
-  const paths = projectPaths(projectDir);
+export async function mergeState(where: ProjectPaths | string, patch: ProjectState): Promise<ProjectState> {
+  const paths = pathsOf(where);
   const current = readStateFile(paths.stateDir, paths.stateFile);
   const next = { ...parseState(current), ...patch };
   // Unchanged, untouched: a re-run that changes nothing writes nothing.
   writeStateFile(paths.stateDir, paths.stateFile, `${JSON.stringify(next, null, 2)}\n`, { current });
   return next;
+}
+
+function pathsOf(where: ProjectPaths | string): ProjectPaths {
+  return typeof where === 'string' ? projectPaths(where) : where;
 }

@@ -12,6 +12,7 @@
  * namespace whose /etc is a copy).
  */
 import { X509Certificate } from 'node:crypto';
+import { commandContext } from '../src/cli/context.js';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,7 +109,7 @@ describe('WSL: the Windows side, with stand-ins for the Windows programs', () =>
       chmodSync(join(dir, name), 0o755);
     }
     writeFileSync(log, '');
-    await setupSsl({ projectDir, env: { CAROOT: caRoot, HOME: home, TRUST_STORES: 'nss' } });
+    await setupSsl(commandContext({ projectDir, env: { CAROOT: caRoot, HOME: home, TRUST_STORES: 'nss' } }));
     thumbprint = new X509Certificate(readFileSync(join(caRoot, 'rootCA.pem'))).fingerprint.replaceAll(':', '').toLowerCase();
   });
   afterAll(() => removeDir(root));

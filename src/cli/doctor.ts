@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { DoctorResult } from '../commands/doctor.js';
+import { commandContext } from './context.js';
 import { finish, globalOptions, type Colors } from './shared.js';
 
 export function register(program: Command): void {
@@ -12,7 +13,7 @@ export function register(program: Command): void {
       const g = globalOptions(this);
       const opts = this.opts<{ caRoot?: string }>();
       const { run } = await import('../commands/doctor.js');
-      const result = await run({ projectDir: g.projectDir, caRoot: opts.caRoot });
+      const result = await run(commandContext({ projectDir: g.projectDir, caRoot: opts.caRoot }));
       finish(g, result, (c) => formatDoctor(result, c), result.exitCode);
     });
 }

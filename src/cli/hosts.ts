@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { HostsChange } from '../hosts/index.js';
 import type { HostsCheckResult, WindowsHostsResult } from '../commands/hosts.js';
+import { commandContext } from './context.js';
 import { collect, finish, globalOptions, type Colors } from './shared.js';
 
 const FILE_HELP = 'the hosts file (default: RICHIE_DEV_HOSTS_FILE, else /etc/hosts; Windows: %SystemRoot%\\System32\\drivers\\etc\\hosts)';
@@ -51,11 +52,11 @@ export function register(program: Command): void {
       const allowDomains = normalizeAllowedDomains(opts.allowDomain);
       const cmd = await import('../commands/hosts.js');
       if (opts.print) {
-        const printed = await cmd.print({ projectDir: g.projectDir, hostsFile: opts.hostsFile });
+        const printed = await cmd.print(commandContext(g), { hostsFile: opts.hostsFile });
         finish(g, printed, () => `# Add these lines to ${printed.file}:\n${printed.block}`);
         return;
       }
-      const result = await cmd.add({ projectDir: g.projectDir, hostsFile: opts.hostsFile, allowDomains, ...(await suggestions(opts.hostsFile)) });
+      const result = await cmd.add(commandContext(g), { hostsFile: opts.hostsFile, allowDomains, ...(await suggestions(opts.hostsFile)) });
       finish(g, result, (c) => formatChange(result, c), result.exitCode);
     });
 
@@ -68,7 +69,7 @@ export function register(program: Command): void {
       const g = globalOptions(this);
       const opts = this.opts<{ hostsFile?: string }>();
       const { remove } = await import('../commands/hosts.js');
-      const result = await remove({ projectDir: g.projectDir, hostsFile: opts.hostsFile, ...(await suggestions(opts.hostsFile)) });
+      const result = await remove(commandContext(g), { hostsFile: opts.hostsFile, ...(await suggestions(opts.hostsFile)) });
       finish(g, result, (c) => formatChange(result, c), result.exitCode);
     });
 
@@ -81,7 +82,7 @@ export function register(program: Command): void {
       const g = globalOptions(this);
       const opts = this.opts<{ hostsFile?: string }>();
       const { check } = await import('../commands/hosts.js');
-      const result = await check({ projectDir: g.projectDir, hostsFile: opts.hostsFile });
+      const result = await check(commandContext(g), { hostsFile: opts.hostsFile });
       finish(g, result, (c) => formatCheck(result, c), result.exitCode);
     });
 }

@@ -1,4 +1,5 @@
 import { Argument, type Command } from 'commander';
+import { commandContext } from './context.js';
 import { finish, globalOptions } from './shared.js';
 
 export function register(program: Command): void {
@@ -12,11 +13,11 @@ export function register(program: Command): void {
       const { show, switchTo } = await import('../commands/lms.js');
       if (backend) {
         const { interruptible, stackProgress } = await import('./stack.js');
-        const result = await interruptible((signal) => switchTo({ projectDir: g.projectDir, backend, signal, ...(stackProgress(g).onEvent ? { onEvent: stackProgress(g).onEvent! } : {}) }));
+        const result = await interruptible((signal) => switchTo(commandContext({ projectDir: g.projectDir, signal }), { backend, signal, ...(stackProgress(g).onEvent ? { onEvent: stackProgress(g).onEvent! } : {}) }));
         finish(g, result, () => `LMS backend: ${result.backend}\n${result.services.map((s) => `  ${s.name}: ${s.action === 'keep' ? 'unchanged' : s.action}`).join('\n')}`);
         return;
       }
-      const result = await show({ projectDir: g.projectDir });
+      const result = await show(commandContext(g));
       finish(g, result, () =>
         result.backend ? `${result.backend} (${result.mode === 'tls' ? 'TLS' : 'HTTP'})` : 'not rendered yet: run "richie-dev run" or "richie-dev run-ssl"',
       );

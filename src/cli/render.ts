@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { RealmSettings } from '../auth/keycloak.js';
+import { commandContext } from './context.js';
 import { finish, globalOptions } from './shared.js';
 
 /** What a real Keycloak needs for this catalog, in its admin console's words. */
@@ -34,12 +35,13 @@ not match the sample course URL.`,
       const g = globalOptions(this);
       const opts = this.opts<{ ssl?: boolean; lms?: 'fake' | 'real'; print?: 'catalog' | 'lms' }>();
       const { run, print } = await import('../commands/render.js');
+      const ctx = commandContext(g);
       if (opts.print) {
-        const printed = await print({ projectDir: g.projectDir, tls: Boolean(opts.ssl), backend: opts.lms, app: opts.print });
+        const printed = await print(ctx, { tls: Boolean(opts.ssl), backend: opts.lms, app: opts.print });
         finish(g, printed, () => printed.files.map((f) => `# ${f.path}\n${f.content}`).join('\n').trimEnd());
         return;
       }
-      const result = await run({ projectDir: g.projectDir, tls: Boolean(opts.ssl), backend: opts.lms });
+      const result = await run(ctx, { tls: Boolean(opts.ssl), backend: opts.lms });
       finish(g, result, (c) =>
         [
           `${result.mode === 'tls' ? 'TLS' : 'HTTP'}, ${result.backend} LMS backend: catalog ${result.urls.catalog}, LMS ${(result.urls.lmses ?? [result.urls.lms]).join(', ')}`,

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { SetupSslResult, TrustQuestion } from '../commands/setup-ssl.js';
 import { domainsToAllow, normalizeAllowedDomains, unacceptedNames } from '../domains.js';
+import { commandContext } from './context.js';
 import { collect, colors, confirm, finish, globalOptions, type Colors } from './shared.js';
 import { formatTrustReports } from './trust-report.js';
 
@@ -30,6 +31,8 @@ the hosts and chains to the current CA.`,
       const g = globalOptions(this);
       const opts = this.opts<{ force?: boolean; cert: boolean; caRoot?: string; trust?: boolean; keyType?: 'ecdsa' | 'rsa'; allowUnconstrainedCa?: boolean; allowDomain: string[] }>();
       const { run, trustQuestion, namesOutsideCa } = await import('../commands/setup-ssl.js');
+      // One context for the questions and the run: the config read once, the CA root worked out once.
+      const ctx = commandContext({ projectDir: g.projectDir, caRoot: opts.caRoot });
       let allowDomains = normalizeAllowedDomains(opts.allowDomain);
       let prepared: { preparedCa: NonNullable<TrustQuestion['prepared']> } | Record<string, never> = {};
       let confirmed: { confirmedFingerprint: string } | Record<string, never> = {};
@@ -40,7 +43,7 @@ the hosts and chains to the current CA.`,
       if (g.interactive && opts.cert && !force) {
         // The second project: hosts outside the CA's constraints. Offer to widen the CA and
         // reinstall trust in one step, instead of the refusal (exit 3) a script gets.
-        const outside = await namesOutsideCa({ projectDir: g.projectDir, caRoot: opts.caRoot });
+        const outside = await namesOutsideCa(ctx);
         if (outside) {
           const real = domainsToAllow(unacceptedNames(outside.outside, allowDomains));
           process.stderr.write(
@@ -56,7 +59,7 @@ the hosts and chains to the current CA.`,
         }
       }
       if (opts.trust === undefined && opts.cert && g.interactive && trust !== 'install') {
-        const question = await trustQuestion({ projectDir: g.projectDir, caRoot: opts.caRoot, force, keyType: opts.keyType, allowDomains });
+        const question = await trustQuestion(ctx, { force, keyType: opts.keyType, allowDomains });
         // The CA the question showed is the one the run creates (its fingerprint was shown).
         if (question.prepared) prepared = { preparedCa: question.prepared };
         if (question.pending && question.objection && !allowUnconstrainedCa) {
@@ -72,9 +75,7 @@ the hosts and chains to the current CA.`,
           }
         }
       }
-      const result = await run({
-        projectDir: g.projectDir,
-        caRoot: opts.caRoot,
+      const result = await run(ctx, {
         force,
         noCert: !opts.cert,
         trust,

@@ -2,6 +2,7 @@ import { Argument, Option, type Command } from 'commander';
 import type { RunResult } from '../commands/run.js';
 import { ExitCode } from '../errors.js';
 import type { StackEvent } from '../stack/up.js';
+import { commandContext } from './context.js';
 import { collect, finish, globalOptions, table, type Colors, type GlobalOptions } from './shared.js';
 
 /**
@@ -71,7 +72,7 @@ export function register(program: Command): void {
         const allowDomains = normalizeAllowedDomains(opts.allowDomain);
         const sudoCommand = await hostsSudoCommand(g.projectDir, opts.hostsFile, allowDomains);
         const result = await interruptible((signal) =>
-          run({ projectDir: g.projectDir, tls, backend: opts.lms, caRoot: opts.caRoot, hostsFile: opts.hostsFile, allowDomains, progress: g.progress, sudoCommand, signal, ...stackProgress(g) }),
+          run(commandContext({ projectDir: g.projectDir, caRoot: opts.caRoot, signal }), { tls, backend: opts.lms, caRoot: opts.caRoot, hostsFile: opts.hostsFile, allowDomains, progress: g.progress, sudoCommand, signal, ...stackProgress(g) }),
         );
         finish(g, result, (c) => formatRun(result, c));
       });
@@ -89,7 +90,7 @@ export function register(program: Command): void {
     .action(async function (this: Command, opts: { showSecrets?: boolean }) {
       const g = globalOptions(this);
       const [{ config }, { composeYaml }] = await Promise.all([import('../commands/stack.js'), import('../stack/canonical.js')]);
-      const result = await config({ projectDir: g.projectDir, showSecrets: Boolean(opts.showSecrets) });
+      const result = await config(commandContext(g), { showSecrets: Boolean(opts.showSecrets) });
       if (!g.json && !g.quiet) for (const w of result.warnings) process.stderr.write(`! ${w}\n`);
       finish(g, result, () => composeYaml(result.config));
     });
@@ -100,7 +101,7 @@ export function register(program: Command): void {
     .action(async function (this: Command) {
       const g = globalOptions(this);
       const { status } = await import('../commands/stack.js');
-      const result = await status({ projectDir: g.projectDir });
+      const result = await status(commandContext(g));
       finish(g, result, (c) =>
         [
           table([['SERVICE', 'STATE', 'HEALTH', 'PORTS', 'IMAGE'].map((h) => c.dim(h)), ...result.services.map((s) => [s.name, s.state, s.health, s.ports.join(', ') || '-', s.image])]),
@@ -125,8 +126,7 @@ export function register(program: Command): void {
       const width = 8;
       // Following ends at Ctrl-C, which is then not an interruption: exit 0.
       await interruptible((signal) =>
-        logs({
-          projectDir: g.projectDir,
+        logs(commandContext({ projectDir: g.projectDir, signal }), {
           service,
           follow: Boolean(opts.follow),
           tail: Number(opts.tail),
@@ -142,7 +142,7 @@ export function register(program: Command): void {
     .action(async function (this: Command) {
       const g = globalOptions(this);
       const { stop } = await import('../commands/stack.js');
-      const result = await stop({ projectDir: g.projectDir });
+      const result = await stop(commandContext(g));
       finish(g, result, () => (result.stopped.length ? `Stopped: ${result.stopped.join(', ')}` : 'Nothing was running.'));
     });
 
@@ -154,7 +154,7 @@ export function register(program: Command): void {
       const g = globalOptions(this);
       const opts = this.opts<{ volumes?: boolean }>();
       const { down } = await import('../commands/stack.js');
-      const result = await down({ projectDir: g.projectDir, volumes: Boolean(opts.volumes) });
+      const result = await down(commandContext(g), { volumes: Boolean(opts.volumes) });
       finish(g, result, () => `Removed ${result.containers.length} containers, ${result.networks.length} networks${opts.volumes ? `, ${result.volumes.length} volumes` : ''}.`);
     });
 }

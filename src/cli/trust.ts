@@ -1,5 +1,6 @@
 import { Argument, type Command } from 'commander';
 import { UserError } from '../errors.js';
+import { commandContext } from './context.js';
 import { collect, confirm, finish, globalOptions } from './shared.js';
 import { formatBrowserReports, formatTrustReports } from './trust-report.js';
 
@@ -35,9 +36,10 @@ Exit codes: 0 done, 3 CA refused, 4 needs root, 5 no store found, or (status) no
       const allowDomains = normalizeAllowedDomains(opts.allowDomain);
       const { run, describeCa } = await import('../commands/trust.js');
       const allowUnconstrainedCa = Boolean(opts.allowUnconstrainedCa);
+      const ctx = commandContext({ projectDir: g.projectDir, caRoot: opts.caRoot });
       if (action === 'install' && allowUnconstrainedCa && g.interactive) {
         // The flag says the user means it; on a terminal, show what they are about to trust.
-        const ca = await describeCa({ caRoot: opts.caRoot });
+        const ca = await describeCa(ctx);
         if (ca?.objection) {
           process.stderr.write(`CA ${ca.dir} (${ca.key})\n  SHA-256 fingerprint: ${ca.fingerprint}\n  Name constraints: ${ca.scope}\n  ! ${ca.objection}\n`);
           if (!(await confirm('Install it into the system trust store and browsers anyway?', false))) {
@@ -45,7 +47,7 @@ Exit codes: 0 done, 3 CA refused, 4 needs root, 5 no store found, or (status) no
           }
         }
       }
-      const result = await run({ projectDir: g.projectDir, action, caRoot: opts.caRoot, allowUnconstrainedCa, allowDomains });
+      const result = await run(ctx, { action, allowUnconstrainedCa, allowDomains });
       finish(
         g,
         result,

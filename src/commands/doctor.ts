@@ -3,11 +3,9 @@
  */
 import { ExitCode } from '../errors.js';
 import { doctorContext, runChecks, type CheckResult } from '../doctor/index.js';
+import type { EngineContext } from '../stack/context.js';
 
 export interface DoctorOptions {
-  projectDir: string;
-  caRoot?: string | undefined;
-  env?: NodeJS.ProcessEnv;
   now?: Date;
 }
 
@@ -17,8 +15,8 @@ export interface DoctorResult {
   exitCode: ExitCode;
 }
 
-export async function run(options: DoctorOptions): Promise<DoctorResult> {
-  const checks = await runChecks(await doctorContext(options));
+export async function run(ctx: EngineContext, options: DoctorOptions = {}): Promise<DoctorResult> {
+  const checks = await runChecks(await doctorContext(ctx, options));
   const count = (status: CheckResult['status']) => checks.filter((c) => c.status === status).length;
   const summary = { pass: count('pass'), warn: count('warn'), fail: count('fail'), skip: count('skip') };
   return { checks, summary, exitCode: summary.fail ? ExitCode.checkFailed : ExitCode.ok };

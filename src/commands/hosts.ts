@@ -2,18 +2,16 @@
  * `richie-dev hosts add|remove|check`: the project's managed block in the hosts file, and what
  * the system resolver makes of each configured host.
  */
-import { realpath } from 'node:fs/promises';
-import { configuredHosts, loadConfig } from '../config.js';
+import { configuredHosts } from '../config.js';
+import type { CommandContext } from '../context.js';
 import { ExitCode, UserError } from '../errors.js';
 import { addBlock, checkHosts, removeBlock, renderBlock, type HostsChange, type HostsReport, type HostsTarget } from '../hosts/index.js';
-import { hostsFilePath, projectPaths } from '../paths.js';
+import { hostsTarget } from '../hosts/target.js';
 import { linuxPathOf, underWsl, WINDOWS_HOSTS, WINDOWS_HOSTS_DEFAULT_MOUNT } from '../wsl.js';
 import { hostsAddresses, resolveTarget } from '../stack/engine.js';
 
 export interface HostsOptions {
-  projectDir: string;
   hostsFile?: string | undefined;
-  env?: NodeJS.ProcessEnv;
   /** The command line to suggest with sudo when rights are missing. */
   sudoCommand?: string;
   /** The command that prints the block for manual editing, for the same message. */
@@ -26,26 +24,12 @@ export interface HostsOptions {
   rerun?: string;
 }
 
-export async function target(options: HostsOptions): Promise<HostsTarget> {
-  const { config } = await loadConfig(options.projectDir);
+export async function target(ctx: CommandContext, options: HostsOptions): Promise<HostsTarget> {
+  const hosts = configuredHosts(await ctx.config());
   // The entries follow DOCKER_HOST as the stack's ports do: loopback for a local engine, else
   // the engine's address (a remote engine publishes there, not on this machine's loopback).
-  const addresses = options.addresses ?? hostsAddresses(await resolveTarget(options.env ?? process.env));
-  return {
-    file: hostsFilePath({ flag: options.hostsFile }, options.env ?? process.env),
-    projectDir: await canonicalDir(projectPaths(options.projectDir).projectDir),
-    hosts: configuredHosts(config),
-    ...(options.sudoCommand ? { sudoCommand: options.sudoCommand } : {}),
-    ...(options.printCommand ? { printCommand: options.printCommand } : {}),
-    ...(addresses ? { addresses } : {}),
-    ...(options.allowDomains ? { allowDomains: options.allowDomains } : {}),
-    ...(options.rerun ? { rerun: options.rerun } : {}),
-  };
-}
-
-/** The marker names the project dir: the same dir reached through a symlink is the same project. */
-async function canonicalDir(dir: string): Promise<string> {
-  return realpath(dir).catch(() => dir);
+  const addresses = options.addresses ?? hostsAddresses(await resolveTarget(ctx.env));
+  return hostsTarget({ paths: ctx.paths, env: ctx.env, hosts }, { ...options, addresses });
 }
 
 /** Under WSL, what happened to the Windows hosts file, which browsers on Windows read. */
@@ -62,14 +46,14 @@ export interface HostsChangeResult extends HostsChange {
   exitCode: ExitCode;
 }
 
-export async function add(options: HostsOptions): Promise<HostsChangeResult> {
-  const t = await target(options);
-  return withWindows(await addBlock(t), t, options, 'add');
+export async function add(ctx: CommandContext, options: HostsOptions): Promise<HostsChangeResult> {
+  const t = await target(ctx, options);
+  return withWindows(await addBlock(t), t, ctx, options, 'add');
 }
 
-export async function remove(options: HostsOptions): Promise<HostsChangeResult> {
-  const t = await target(options);
-  return withWindows(await removeBlock(t), t, options, 'remove');
+export async function remove(ctx: CommandContext, options: HostsOptions): Promise<HostsChangeResult> {
+  const t = await target(ctx, options);
+  return withWindows(await removeBlock(t), t, ctx, options, 'remove');
 }
 
 /**
@@ -77,8 +61,8 @@ export async function remove(options: HostsOptions): Promise<HostsChangeResult> 
  * the same block goes into the Windows hosts file; writing it needs a WSL shell started with
  * "Run as administrator", so without that the steps are returned (exit 4) instead.
  */
-async function withWindows(change: HostsChange, t: HostsTarget, options: HostsOptions, verb: 'add' | 'remove'): Promise<HostsChangeResult> {
-  const env = options.env ?? process.env;
+async function withWindows(change: HostsChange, t: HostsTarget, ctx: CommandContext, options: HostsOptions, verb: 'add' | 'remove'): Promise<HostsChangeResult> {
+  const { env } = ctx;
   if (options.hostsFile || env.RICHIE_DEV_HOSTS_FILE || process.platform !== 'linux' || !underWsl(env)) return { ...change, exitCode: ExitCode.ok };
   const file = linuxPathOf(WINDOWS_HOSTS, env) ?? WINDOWS_HOSTS_DEFAULT_MOUNT;
   const steps = [
@@ -100,8 +84,8 @@ async function withWindows(change: HostsChange, t: HostsTarget, options: HostsOp
 }
 
 /** The block for manual editing; reads nothing but the config. */
-export async function print(options: HostsOptions): Promise<{ file: string; block: string }> {
-  const t = await target(options);
+export async function print(ctx: CommandContext, options: HostsOptions): Promise<{ file: string; block: string }> {
+  const t = await target(ctx, options);
   return { file: t.file, block: renderBlock(t) };
 }
 
@@ -109,7 +93,7 @@ export interface HostsCheckResult extends HostsReport {
   exitCode: ExitCode;
 }
 
-export async function check(options: HostsOptions): Promise<HostsCheckResult> {
-  const report = await checkHosts(await target(options));
+export async function check(ctx: CommandContext, options: HostsOptions): Promise<HostsCheckResult> {
+  const report = await checkHosts(await target(ctx, options));
   return { ...report, exitCode: report.hosts.every((h) => h.ok) ? ExitCode.ok : ExitCode.checkFailed };
 }

@@ -3,24 +3,22 @@
  */
 import { join } from 'node:path';
 import { realmSettings, type RealmSettings } from '../auth/keycloak.js';
-import { loadConfig } from '../config.js';
+import type { CommandContext } from '../context.js';
 import type { Inputs } from '../inputs.js';
 import { saveSecret } from '../lms/secret.js';
 import type { Backend } from '../lms/site.js';
 import { planRender, renderAll, richieSettingsFile, type RenderOptions } from '../render/index.js';
 import type { RenderedFile } from '../render/files.js';
-import { projectPaths } from '../paths.js';
 import { mergeState } from '../state.js';
 import { checkStateDir } from '../state-dir.js';
 
 export interface RenderCommandOptions {
-  projectDir: string;
   tls: boolean;
   /** Defaults: fake over HTTP, real over TLS (as `run` and `run-ssl`). */
   backend?: Backend | undefined;
   upstreams?: RenderOptions['upstreams'];
   certDir?: string;
-  /** The up record's (run): told the config, the templates, the secret and every file written. */
+  /** The up record's (run): told the templates, the secret and every file written (the config: the context's reads). */
   inputs?: Inputs;
 }
 
@@ -35,21 +33,22 @@ export interface RenderCommandResult {
   keycloak?: RealmSettings;
 }
 
-export async function run(options: RenderCommandOptions): Promise<RenderCommandResult> {
-  const { config } = await loadConfig(options.projectDir, options.inputs);
-  checkStateDir(projectPaths(options.projectDir).stateDir);
+export async function run(ctx: CommandContext, options: RenderCommandOptions): Promise<RenderCommandResult> {
+  const config = await ctx.config();
+  checkStateDir(ctx.paths.stateDir);
   const backend = options.backend ?? (options.tls ? 'real' : 'fake');
   const result = await renderAll({
     config,
-    projectDir: options.projectDir,
+    paths: ctx.paths,
     tls: options.tls,
     backend,
     ...(options.upstreams ? { upstreams: options.upstreams } : {}),
     ...(options.certDir ? { certDir: options.certDir } : {}),
     inputs: options.inputs,
+    env: ctx.env,
   });
   const mode = options.tls ? 'tls' : 'http';
-  await mergeState(options.projectDir, { mode, lms: backend });
+  await mergeState(ctx.paths, { mode, lms: backend });
   if (options.inputs) {
     // The files written are inputs too: one edited by hand is rendered again.
     for (const path of [...result.read.files, ...result.files.map((f) => f.path)]) options.inputs.file(path);
@@ -73,15 +72,15 @@ export interface PrintResult {
  * checkout, an OpenEdX) — checked as render checks them, nothing written but a new sync secret,
  * which must stay the one both sides share.
  */
-export async function print(options: RenderCommandOptions & { app: App }): Promise<PrintResult> {
-  const { config } = await loadConfig(options.projectDir);
-  checkStateDir(projectPaths(options.projectDir).stateDir);
+export async function print(ctx: CommandContext, options: RenderCommandOptions & { app: App }): Promise<PrintResult> {
+  const config = await ctx.config();
+  checkStateDir(ctx.paths.stateDir);
   const backend = options.backend ?? (options.tls ? 'real' : 'fake');
-  const plan = await planRender({ config, projectDir: options.projectDir, tls: options.tls, backend });
+  const plan = await planRender({ config, paths: ctx.paths, tls: options.tls, backend });
   // saveSecret writes .richie-dev/.gitignore first (src/state-dir.ts): git never stages it.
-  if (plan.newSecret) await saveSecret(options.projectDir, plan.newSecret);
-  const envDir = projectPaths(options.projectDir).envDir;
-  const wanted = options.app === 'catalog' ? [join(envDir, 'catalog.env'), richieSettingsFile(options.projectDir)] : plan.models.map((m) => join(envDir, `${m.stem}.env`));
+  if (plan.newSecret) await saveSecret(ctx.paths, plan.newSecret);
+  const { envDir } = ctx.paths;
+  const wanted = options.app === 'catalog' ? [join(envDir, 'catalog.env'), richieSettingsFile(ctx.paths)] : plan.models.map((m) => join(envDir, `${m.stem}.env`));
   const files = wanted.map((path) => ({ path, content: plan.outputs.find(([p]) => p === path)![1] }));
   return { app: options.app, mode: options.tls ? 'tls' : 'http', backend, files };
 }

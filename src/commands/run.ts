@@ -11,27 +11,28 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProjectConfig } from '../config.js';
+import { replayReads } from '../context.js';
 import { ExitCode, UserError, isUserError } from '../errors.js';
 import { InputLog, type Inputs } from '../inputs.js';
 import type { HostsChange } from '../hosts/index.js';
 import type { Backend } from '../lms/site.js';
-import { caFiles, caRoot, hostsFilePath, projectPaths, type ProjectPaths } from '../paths.js';
+import { caFiles, hostsFilePath } from '../paths.js';
 import { checkStateDir, readStateFile, writeStateFile } from '../state-dir.js';
+import type { EngineContext } from '../stack/context.js';
 import type { ProjectId } from '../stack/project.js';
-import { hostsAddresses, interrupted, Engine } from '../stack/engine.js';
+import { hostsAddresses, interrupted, type Engine } from '../stack/engine.js';
 import type { ServiceOutcome, UpOptions } from '../stack/up.js';
 
 export interface RunOptions {
-  projectDir: string;
   tls: boolean;
   backend?: Backend | undefined;
+  /** --ca-root as given (the context holds the CA root it chose): a fact of the up record. */
   caRoot?: string | undefined;
   hostsFile?: string | undefined;
   /** Domains outside local use the user accepts sending to this machine (--allow-domain; run-ssl's hosts entries). */
   allowDomains?: readonly string[];
   /** The progress of setup-ssl's steps (listr2); the stack's own progress goes to onEvent. */
   progress?: import('../steps.js').ProgressMode;
-  env?: NodeJS.ProcessEnv;
   stackFile?: string;
   sudoCommand?: string;
   /** Ctrl-C: stops at the next step, removes what this run created, and throws "Interrupted." (exit 130). */
@@ -57,27 +58,32 @@ export interface RunResult {
   warnings: string[];
 }
 
-export async function run(options: RunOptions): Promise<RunResult> {
-  const env = options.env ?? process.env;
+/**
+ * One context for the whole trip (src/context.ts): setup-ssl, hosts, render and the stack are
+ * handed the one this command was given, so the config is read once and the CA root worked
+ * out once.
+ */
+export async function run(ctx: EngineContext, options: RunOptions): Promise<RunResult> {
   // A link planted in .richie-dev/ is refused first (src/state-dir.ts): nothing changes anywhere.
-  checkStateDir(projectPaths(options.projectDir).stateDir);
+  checkStateDir(ctx.paths.stateDir);
   // A project's first run checks its config before the lock makes .richie-dev/: bad input
   // leaves nothing behind. Later runs check it under the lock, after the up record (which
   // answers without loading the schema) and before anything is written.
-  if (!(await access(projectPaths(options.projectDir).stateDir).then(() => true, () => false))) {
-    const { loadConfig } = await import('../config.js');
-    await assertHostsAllowed(options, (await loadConfig(options.projectDir)).config);
+  if (!(await access(ctx.paths.stateDir).then(() => true, () => false))) {
+    await assertHostsAllowed(options, await ctx.config());
   }
   // Refuse what cannot work and reach the engine before changing anything, or waiting.
-  const engine = await Engine.connect(env, options.signal ? { signal: options.signal } : {});
+  const engine = await ctx.engine();
   const { withProjectLock } = await import('../stack/project.js');
-  return withProjectLock(options.projectDir, () => runLocked(options, env, engine));
+  return withProjectLock(ctx.paths.projectDir, () => runLocked(ctx, options, engine));
 }
 
-async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: Engine): Promise<RunResult> {
+async function runLocked(ctx: EngineContext, options: RunOptions, engine: Engine): Promise<RunResult> {
+  const { env } = ctx;
   const [{ identify, recordIdentity }, { checkRecord, saveRecord }] = await Promise.all([import('../stack/project.js'), import('../stack/record.js')]);
-  const id = await identify(engine, options.projectDir);
-  const stateFile = projectPaths(id.projectDir).stateFile;
+  const id = await identify(engine, ctx.paths.projectDir);
+  // Left out of the record's inputs: the record itself is kept there.
+  const stateFile = ctx.paths.stateFile;
   const mode = options.tls ? 'tls' : 'http';
   const backend: Backend = options.backend ?? (options.tls ? 'real' : 'fake');
   // What this command line means beyond what it reads: the same files under another backend,
@@ -112,11 +118,13 @@ async function runLocked(options: RunOptions, env: NodeJS.ProcessEnv, engine: En
   }
 
   // Bad input changes nothing: the config is checked before the project's identity is written.
-  const { loadConfig } = await import('../config.js');
-  await assertHostsAllowed(options, (await loadConfig(options.projectDir)).config);
+  await assertHostsAllowed(options, await ctx.config());
   await recordIdentity(id);
   const log = new InputLog(env);
-  const result = await fullPath(options, env, log, engine, id);
+  const result = await fullPath(ctx, options, log, engine, id);
+  // What the context read for this command (the config file, the CA root's variables and
+  // file) is read by the full path too: the record's inputs.
+  replayReads(ctx, log);
   await saveRecord({ id, stateFile, facts, log, engine, services: result.services, healthchecks: result.healthchecks, result: { urls: result.urls, warnings: result.warnings } });
   return { mode, backend, project: id.project, path: 'full', recordRefused: check.refused, urls: result.urls, hosts: result.hosts, services: result.services, engine: engineInfo(), ...(result.settled ? { settled: result.settled } : {}), warnings: result.warnings };
 }
@@ -134,7 +142,8 @@ async function assertHostsAllowed(options: RunOptions, config: ProjectConfig): P
 }
 
 /** Every step, each redoing only what changed. */
-async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inputs, engine: Engine, id: ProjectId) {
+async function fullPath(ctx: EngineContext, options: RunOptions, inputs: Inputs, engine: Engine, id: ProjectId) {
+  const { env } = ctx;
   const warnings: string[] = [];
   const backend: Backend = options.backend ?? (options.tls ? 'real' : 'fake');
   const stopped = () => {
@@ -156,7 +165,7 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inp
     });
     // Loaded only for TLS: certificates, trust stores and the hosts file are not needed over HTTP.
     const [{ run: setupSsl }, { add: hostsAdd }] = await Promise.all([import('./setup-ssl.js'), import('./hosts.js')]);
-    const ssl = await setupSsl({ projectDir: options.projectDir, caRoot: options.caRoot, progress: options.progress ?? 'silent', env, trust: 'report', render: false });
+    const ssl = await setupSsl(ctx, { progress: options.progress ?? 'silent', trust: 'report', render: false });
     warnings.push(...ssl.warnings);
     // The CA and the certificates setup-ssl checked (the CA root's variables: stageCa below).
     const checked = [...(ssl.ca ? Object.values(caFiles(ssl.ca.dir)) : []), ...ssl.certificate.files.flatMap((f) => [f.cert, f.key])];
@@ -165,10 +174,8 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inp
     if (untrusted.length) warnings.push(`The CA is not trusted yet in ${untrusted.join(', ')}: run "richie-dev trust install".`);
     stopped();
     try {
-      hosts = await hostsAdd({
-        projectDir: options.projectDir,
+      hosts = await hostsAdd(ctx, {
         hostsFile: options.hostsFile,
-        env,
         sudoCommand: options.sudoCommand ?? 'sudo richie-dev hosts add',
         allowDomains: options.allowDomains ?? [],
         rerun: 'richie-dev run-ssl',
@@ -186,21 +193,21 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inp
   stopped();
 
   const [{ run: render }, { stackContext }, { up }, { probeOf }] = await Promise.all([import('./render.js'), import('../stack/context.js'), import('../stack/up.js'), import('../stack/stack.js')]);
-  const rendered = await render({ projectDir: options.projectDir, tls: options.tls, backend, inputs });
+  const rendered = await render(ctx, { tls: options.tls, backend, inputs });
   warnings.push(...rendered.warnings);
   stopped();
-  // One context from here: config, paths, the stack read, the engine, the project's identity.
-  const ctx = await stackContext({ projectDir: options.projectDir, env, engine, id, inputs, ...(options.stackFile ? { stackFile: options.stackFile } : {}) });
-  warnings.push(...ctx.stack.warnings);
-  await stageCa(ctx.paths, ctx.config, options, env, inputs);
+  // The stack from here: the context's config, paths and engine, the stack read, the project's identity.
+  const stack = await stackContext(ctx, { id, inputs, ...(options.stackFile ? { stackFile: options.stackFile } : {}) });
+  warnings.push(...stack.stack.warnings);
+  await stageCa(ctx, inputs);
   let settled: RunResult['settled'];
-  const services = await up(ctx, {
+  const services = await up(stack, {
     onSettled: (s) => (settled = s),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.onImage ? { onImage: options.onImage } : {}),
   });
-  const healthchecks = Object.fromEntries(ctx.stack.services.map((s) => {
+  const healthchecks = Object.fromEntries(stack.stack.services.map((s) => {
     const probe = probeOf(s);
     return [s.name, probe ? { test: probe.test, timeoutNs: probe.timeoutMs * 1e6 } : null];
   }));
@@ -212,12 +219,13 @@ async function fullPath(options: RunOptions, env: NodeJS.ProcessEnv, inputs: Inp
  * written through src/state-dir.ts: 0600 (the containers read it as root) and never through
  * a link planted there.
  */
-async function stageCa(paths: ProjectPaths, _config: ProjectConfig, options: RunOptions, env: NodeJS.ProcessEnv, inputs?: Inputs): Promise<string> {
+async function stageCa(ctx: EngineContext, inputs?: Inputs): Promise<string> {
+  const { paths } = ctx;
   const target = join(paths.sslDir, 'ca.pem');
   // Only the one certificate readCa parsed and checked (src/certs/ca.ts), never the file as it
   // is: rootCA.pem holding a second certificate would have the apps trust it too. Over HTTP a CA
   // root that does not read as a CA leaves the apps trusting nothing extra.
-  const root = caRoot({ flag: options.caRoot, inputs }, env).dir;
+  const root = ctx.caRoot().dir;
   const caCert = caFiles(root).cert;
   inputs?.file(caCert);
   inputs?.file(target);

@@ -3,18 +3,17 @@
  * volumes that carry this project's labels.
  */
 import { X509Certificate } from 'node:crypto';
+import type { CommandContext } from '../context.js';
 import { UserError } from '../errors.js';
 import { readIfExists } from '../fsutil.js';
-import { hostCertPaths, projectPaths } from '../paths.js';
+import { hostCertPaths } from '../paths.js';
 import { readState } from '../state.js';
 import { checkStateDir } from '../state-dir.js';
-import { Engine } from '../stack/engine.js';
+import type { EngineContext } from '../stack/context.js';
 import { LABEL } from '../stack/project.js';
 import { downAll, statusAll, stopAll, type ProjectEngine } from '../stack/lifecycle.js';
 
 export interface StackOptions {
-  projectDir: string;
-  env?: NodeJS.ProcessEnv;
   stackFile?: string;
 }
 
@@ -23,19 +22,19 @@ export interface StackOptions {
  * be blocked by them. Both take the project's lock, so they wait for a run in progress (and the
  * other way round), and identify the project under it.
  */
-async function locked<T>(options: StackOptions, work: (ctx: ProjectEngine) => Promise<T>): Promise<T> {
+async function locked<T>(ctx: EngineContext, work: (project: ProjectEngine) => Promise<T>): Promise<T> {
   // A link planted in .richie-dev/ is refused before the engine is asked anything.
-  checkStateDir(projectPaths(options.projectDir).stateDir);
-  const [engine, { identify, withProjectLock }] = await Promise.all([Engine.connect(options.env ?? process.env), import('../stack/project.js')]);
-  return withProjectLock(options.projectDir, async () => work({ engine, ...(await identify(engine, options.projectDir)) }));
+  checkStateDir(ctx.paths.stateDir);
+  const [engine, { identify, withProjectLock }] = await Promise.all([ctx.engine(), import('../stack/project.js')]);
+  return withProjectLock(ctx.paths.projectDir, async () => work({ engine, ...(await identify(engine, ctx.paths.projectDir)) }));
 }
 
-export async function stop(options: StackOptions): Promise<{ project: string; stopped: string[] }> {
-  return locked(options, async (ctx) => ({ project: ctx.project, stopped: await stopAll(ctx) }));
+export async function stop(ctx: EngineContext): Promise<{ project: string; stopped: string[] }> {
+  return locked(ctx, async (p) => ({ project: p.project, stopped: await stopAll(p) }));
 }
 
-export async function down(options: StackOptions & { volumes: boolean }): Promise<{ project: string; containers: string[]; networks: string[]; volumes: string[] }> {
-  return locked(options, async (ctx) => ({ project: ctx.project, ...(await downAll(ctx, { volumes: options.volumes })) }));
+export async function down(ctx: EngineContext, options: { volumes: boolean }): Promise<{ project: string; containers: string[]; networks: string[]; volumes: string[] }> {
+  return locked(ctx, async (p) => ({ project: p.project, ...(await downAll(p, { volumes: options.volumes })) }));
 }
 
 export interface StatusResult {
@@ -47,15 +46,15 @@ export interface StatusResult {
   certificate: { notAfter: string; daysLeft: number } | null;
 }
 
-export async function status(options: StackOptions): Promise<StatusResult> {
+export async function status(command: EngineContext, options: StackOptions = {}): Promise<StatusResult> {
   const [{ stackContext }, { configuredHosts }] = await Promise.all([import('../stack/context.js'), import('../config.js')]);
-  const ctx = await stackContext(options);
+  const ctx = await stackContext(command, options);
   const containers = await statusAll(ctx);
-  const state = await readState(options.projectDir);
+  const state = await readState(ctx.paths);
   const hosts = configuredHosts(ctx.config);
   const scheme = state.mode === 'tls' ? 'https' : 'http';
   const host = (h: string) => (state.mode === 'tls' ? h : 'localhost');
-  const pem = await readIfExists(hostCertPaths(projectPaths(options.projectDir), hosts[0]!).cert);
+  const pem = await readIfExists(hostCertPaths(ctx.paths, hosts[0]!).cert);
   const notAfter = pem ? new Date(new X509Certificate(pem).validTo) : undefined;
   return {
     project: ctx.project,
@@ -82,9 +81,9 @@ export async function status(options: StackOptions): Promise<StatusResult> {
 }
 
 /** Stream (or print the tail of) the services' output, each line prefixed with its service; following ends when `signal` aborts. */
-export async function logs(options: StackOptions & { service?: string | undefined; follow: boolean; tail: number; onLine: (service: string, line: string) => void; signal?: AbortSignal }): Promise<void> {
+export async function logs(command: EngineContext, options: StackOptions & { service?: string | undefined; follow: boolean; tail: number; onLine: (service: string, line: string) => void; signal?: AbortSignal }): Promise<void> {
   const { stackContext } = await import('../stack/context.js');
-  const ctx = await stackContext(options);
+  const ctx = await stackContext(command, options);
   const containers = (await statusAll(ctx)).filter((c) => !options.service || c.labels[LABEL.service] === options.service);
   if (options.service && containers.length === 0) {
     throw new UserError(`No container for service "${options.service}" (services: ${ctx.stack.services.map((s) => s.name).join(', ')}).`, { fix: 'Start the stack with "richie-dev run" or "richie-dev run-ssl".' });
@@ -143,15 +142,15 @@ export function maskSecrets(config: import('../stack/canonical.js').ComposeConfi
  * The stack as richie-dev will run it: read, validated and resolved, without the engine.
  * Secret values are masked unless `showSecrets` (`--show-secrets`).
  */
-export async function config(options: StackOptions & { showSecrets?: boolean }): Promise<ConfigResult> {
+export async function config(ctx: CommandContext, options: StackOptions & { showSecrets?: boolean } = {}): Promise<ConfigResult> {
   const [{ loadStack }, { composeConfig }, { envFileValues }, { readFile }] = await Promise.all([
     import('../stack/context.js'),
     import('../stack/canonical.js'),
     import('../stack/interpolate.js'),
     import('node:fs/promises'),
   ]);
-  const env = options.env ?? process.env;
-  const { stack } = await loadStack(options);
+  const { env } = ctx;
+  const { stack } = await loadStack(ctx, options);
   const warnings = [...stack.warnings];
   // Env files are read when the containers are made (render writes richie-dev's own just
   // before); here, the ones that exist are merged as Compose merges them.
@@ -166,7 +165,7 @@ export async function config(options: StackOptions & { showSecrets?: boolean }):
   if (!options.showSecrets) {
     const { secretValues, secretsFile } = await import('../lms/secret.js');
     // Every secret of the project (not JSON: render says so; the names still mask the sync secret).
-    const stored = secretValues(await readIfExists(secretsFile(options.projectDir)).catch(() => undefined));
+    const stored = secretValues(await readIfExists(secretsFile(ctx.paths)).catch(() => undefined));
     masked = maskSecrets(resolved, stored);
   }
   return { inputs: stack.inputs, config: resolved, warnings, masked };

@@ -3,20 +3,16 @@
  * system store and every NSS database, reported per store.
  */
 import { describeScope, readCa, trustObjection, type LocalCa } from '../certs/ca.js';
-import { loadConfig } from '../config.js';
+import type { CommandContext } from '../context.js';
 import { ExitCode, UserError } from '../errors.js';
-import { caRoot } from '../paths.js';
 import { applyTrust, browserReports, discover, discoverStores, type BrowserReport, type StoreReport, type TrustAction } from '../trust/index.js';
 
 export interface TrustOptions {
-  projectDir: string;
   action: TrustAction;
-  caRoot?: string | undefined;
   /** Install even a CA richie-dev did not create, or one without name constraints. */
   allowUnconstrainedCa?: boolean;
   /** Domains outside local use the user accepts the CA signing for (--allow-domain). */
   allowDomains?: readonly string[];
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface TrustResult {
@@ -30,11 +26,11 @@ export interface TrustResult {
   exitCode: ExitCode;
 }
 
-export async function run(options: TrustOptions): Promise<TrustResult> {
-  const env = options.env ?? process.env;
+export async function run(ctx: CommandContext, options: TrustOptions): Promise<TrustResult> {
+  const { env } = ctx;
   // Read for its validation only: a project config that names a caRoot is refused (the CA root is the user's choice).
-  await loadConfig(options.projectDir);
-  const root = caRoot({ flag: options.caRoot }, env);
+  await ctx.config();
+  const root = ctx.caRoot();
   const ca = await readCa(root.dir);
   if (!ca) {
     throw new UserError(`There is no CA in ${root.dir} yet.`, { fix: 'Run "richie-dev setup-ssl" first; it creates the CA.' });
@@ -54,11 +50,10 @@ export async function run(options: TrustOptions): Promise<TrustResult> {
 }
 
 /** The CA a trust command would act on, for the CLI's question: fingerprint, scope and any objection. */
-export async function describeCa(options: Pick<TrustOptions, 'caRoot' | 'env'>): Promise<{ dir: string; fingerprint: string; scope: string; key: string; objection?: string } | undefined> {
-  const env = options.env ?? process.env;
-  const ca = await readCa(caRoot({ flag: options.caRoot }, env).dir);
+export async function describeCa(ctx: CommandContext): Promise<{ dir: string; fingerprint: string; scope: string; key: string; objection?: string } | undefined> {
+  const ca = await readCa(ctx.caRoot().dir);
   if (!ca) return undefined;
-  const objection = await trustObjection(ca, env);
+  const objection = await trustObjection(ca, ctx.env);
   return { dir: ca.dir, fingerprint: ca.fingerprint, scope: describeScope(ca), key: ca.keyDescription, ...(objection ? { objection } : {}) };
 }
 

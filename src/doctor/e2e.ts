@@ -68,7 +68,7 @@ const notRendered: CheckOutcome = { status: 'fail', seen: 'the settings are not 
 function catalogOrigin(ctx: DoctorContext): Promise<string> {
   return memo(ctx, 'catalogOrigin', async () => {
     const { host, port } = ctx.config.catalog;
-    if ((await readState(ctx.paths.projectDir)).mode !== 'http') return `https://${host}:${port}`;
+    if ((await readState(ctx.paths)).mode !== 'http') return `https://${host}:${port}`;
     return `http://${hstsPreloaded(host) ? 'localhost' : host}:${port}`;
   });
 }
@@ -290,7 +290,7 @@ export const upstreamsCheck: Check = {
       return upstream ? [{ name, upstream, site: ctx.config[name] }] : [];
     });
     if (!sites.length) return { status: 'skip', seen: 'no catalog.upstream or lms.upstream configured' };
-    const mode = (await readState(ctx.paths.projectDir)).mode;
+    const mode = (await readState(ctx.paths)).mode;
     const seen: string[] = [];
     for (const { name, upstream, site } of sites) {
       const direct = await run(command('curl', ['-sS', '--max-time', '5', '-k', '-o', '/dev/null', '-w', '%{http_code}', upstream]), { reject: false });

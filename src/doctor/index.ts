@@ -1,8 +1,8 @@
 /**
  * The doctor: runs every check (independent ones at once) and keeps their order for the report.
  */
-import { configuredHosts, loadConfig } from '../config.js';
-import { caRoot, projectPaths } from '../paths.js';
+import { configuredHosts } from '../config.js';
+import type { EngineContext } from '../stack/context.js';
 import { readState } from '../state.js';
 import { CERT_CHECKS } from './certs.js';
 import { E2E_CHECKS } from './e2e.js';
@@ -26,23 +26,23 @@ export const ALL_CHECKS: readonly Check[] = [
   ...KEYCLOAK_CHECKS,
 ];
 
-export async function doctorContext(options: { projectDir: string; caRoot?: string | undefined; env?: NodeJS.ProcessEnv; now?: Date }): Promise<DoctorContext> {
-  const env = options.env ?? process.env;
-  const { config } = await loadConfig(options.projectDir);
-  const paths = projectPaths(options.projectDir);
+/** The command's context (src/context.ts) as the checks read it. */
+export async function doctorContext(ctx: EngineContext, options: { now?: Date } = {}): Promise<DoctorContext> {
+  const config = await ctx.config();
   return {
     config,
-    paths,
+    paths: ctx.paths,
     hosts: configuredHosts(config),
-    root: caRoot({ flag: options.caRoot }, env),
-    env,
+    root: ctx.caRoot(),
+    env: ctx.env,
+    engine: ctx.engine,
     now: options.now ?? new Date(),
     memo: new Map(),
   };
 }
 
 export async function runChecks(ctx: DoctorContext, checks: readonly Check[] = ALL_CHECKS): Promise<CheckResult[]> {
-  const plainHttp = (await readState(ctx.paths.projectDir)).mode === 'http';
+  const plainHttp = (await readState(ctx.paths)).mode === 'http';
   return Promise.all(
     checks.map(async (check) => {
       const base = { id: check.id, group: check.group, title: check.title };

@@ -1,6 +1,6 @@
 /** Doctor checks for names: the resolver's answer for each host, and shadowing entries. */
-import { target } from '../commands/hosts.js';
 import { checkHosts } from '../hosts/index.js';
+import { hostsTarget } from '../hosts/target.js';
 import { hstsPreloaded } from '../lms/site.js';
 import { readState } from '../state.js';
 import { hostsAddresses } from '../stack/engine.js';
@@ -12,7 +12,7 @@ export const resolverCheck: Check = {
   group: 'names',
   title: 'Hosts resolve to where the stack publishes its ports (system resolver)',
   async run(ctx) {
-    const state = await readState(ctx.paths.projectDir);
+    const state = await readState(ctx.paths);
     if (!state.mode) return { status: 'skip', seen: 'the project has not been started yet' };
     if (state.mode === 'http') {
       const dev = ctx.hosts.filter(hstsPreloaded);
@@ -20,7 +20,7 @@ export const resolverCheck: Check = {
       return { status: 'pass', seen: 'HTTP mode uses the configured hosts' };
     }
     const addresses = hostsAddresses(await publishTarget(ctx));
-    const report = await checkHosts(await target({ projectDir: ctx.paths.projectDir, env: ctx.env, addresses }));
+    const report = await checkHosts(await hostsTarget(ctx, { addresses }));
     const bad = report.hosts.filter((h) => !h.ok);
     const shadows = report.conflicts.filter((c) => c.shadows);
     const details = report.hosts.map((h) => `${h.host}: resolver ${h.error ?? h.resolved.join(', ')}; file ${h.entries.map((e) => `${e.address} (line ${e.line})`).join(', ') || 'no entry'}`);

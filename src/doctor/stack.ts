@@ -3,7 +3,7 @@
  */
 import { forProject, identify, stackFilePath, stackVars } from '../stack/context.js';
 import { readStack } from '../stack/compose.js';
-import { Engine, resolveTarget, type ContainerState, type EngineTarget } from '../stack/engine.js';
+import { resolveTarget, type ContainerState, type Engine, type EngineTarget } from '../stack/engine.js';
 import { portFree, portHolder } from '../stack/ports.js';
 import { statusAll } from '../stack/lifecycle.js';
 import { LABEL } from '../stack/project.js';
@@ -14,7 +14,7 @@ type EngineLookup = { engine?: Engine; error?: string; fix?: string };
 export function connect(ctx: DoctorContext): Promise<EngineLookup> {
   return memo(ctx, 'engine', async () => {
     try {
-      return { engine: await Engine.connect(ctx.env) };
+      return { engine: await ctx.engine() };
     } catch (error) {
       return lookupFailure(error);
     }

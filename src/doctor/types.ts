@@ -5,6 +5,7 @@
 import type { ProjectConfig } from '../config.js';
 import { isUserError } from '../errors.js';
 import type { CaRootSource, ProjectPaths } from '../paths.js';
+import type { Engine } from '../stack/engine.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -30,6 +31,8 @@ export interface DoctorContext {
   hosts: string[];
   root: CaRootSource;
   env: NodeJS.ProcessEnv;
+  /** The command's engine (src/cli/context.ts): connected on first use, once. */
+  engine(): Promise<Engine>;
   now: Date;
   /** Memoised lookups shared by several checks (the CA is read once). */
   memo: Map<string, Promise<unknown>>;

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { projectPaths } from '../paths.js';
+import type { ProjectPaths } from '../paths.js';
 import { readStateFile, writeStateFile } from '../state-dir.js';
 
 export interface ProjectSecrets {
@@ -25,8 +25,8 @@ export interface ProjectSecrets {
 
 const NAMES = ['courseRunSync', 'edxApiKey', 'jwtSigningKey'] as const;
 
-export function secretsFile(projectDir: string): string {
-  return join(projectPaths(projectDir).stateDir, 'secrets.json');
+export function secretsFile(paths: ProjectPaths): string {
+  return join(paths.stateDir, 'secrets.json');
 }
 
 /** Every value of a secrets file's text (what `stack config` masks); none when it is not JSON. */
@@ -43,9 +43,9 @@ export function secretValues(text: string | undefined): string[] {
  * The project's secrets, those missing made anew (`isNew`: saveSecret writes them, once every
  * check has passed).
  */
-export async function projectSecrets(projectDir: string): Promise<{ secrets: ProjectSecrets; isNew: boolean }> {
-  const file = secretsFile(projectDir);
-  const text = readStateFile(projectPaths(projectDir).stateDir, file);
+export async function projectSecrets(paths: ProjectPaths): Promise<{ secrets: ProjectSecrets; isNew: boolean }> {
+  const file = secretsFile(paths);
+  const text = readStateFile(paths.stateDir, file);
   let stored: Record<string, unknown> = {};
   try {
     const parsed: unknown = text ? JSON.parse(text) : {};
@@ -67,14 +67,13 @@ export async function projectSecrets(projectDir: string): Promise<{ secrets: Pro
   return { secrets, isNew };
 }
 
-export async function saveSecret(projectDir: string, secrets: ProjectSecrets): Promise<void> {
+export async function saveSecret(paths: ProjectPaths, secrets: ProjectSecrets): Promise<void> {
   const value = Object.fromEntries(NAMES.map((name) => [name, secrets[name]]));
-  writeStateFile(projectPaths(projectDir).stateDir, secretsFile(projectDir), `${JSON.stringify(value, null, 2)}\n`);
+  writeStateFile(paths.stateDir, secretsFile(paths), `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** The stored secrets kept as they are, their file checked again and narrowed to 0600 if an older richie-dev left it wider. */
-export async function keepSecret(projectDir: string): Promise<void> {
-  const stateDir = projectPaths(projectDir).stateDir;
-  const current = readStateFile(stateDir, secretsFile(projectDir));
-  if (current !== undefined) writeStateFile(stateDir, secretsFile(projectDir), current, { current });
+export async function keepSecret(paths: ProjectPaths): Promise<void> {
+  const current = readStateFile(paths.stateDir, secretsFile(paths));
+  if (current !== undefined) writeStateFile(paths.stateDir, secretsFile(paths), current, { current });
 }

@@ -10,14 +10,15 @@ import { variable, type Inputs } from '../inputs.js';
 import { DEMO_NOW_VARIABLE, catalogEnv, demoNow, lmsEnv, richieSettings } from '../lms/env.js';
 import { keepSecret, projectSecrets, saveSecret, secretsFile, type ProjectSecrets } from '../lms/secret.js';
 import { siteModels, type Backend, type SiteModel } from '../lms/site.js';
-import { projectPaths } from '../paths.js';
+import type { ProjectPaths } from '../paths.js';
 import { loadTemplates } from './engine.js';
 import { GENERATED_MARKER, envFile, writeGenerated, type RenderedFile } from './files.js';
 import { nginxUpstream, upstreamWarning } from './upstream.js';
 
 export interface RenderOptions {
   config: ProjectConfig;
-  projectDir: string;
+  /** The command's paths (src/context.ts). */
+  paths: ProjectPaths;
   tls: boolean;
   backend: Backend;
   /**
@@ -27,8 +28,10 @@ export interface RenderOptions {
   upstreams?: { catalog: string; lms: string };
   /** Where nginx finds `<host>.pem` and `.key`: the mounted .richie-dev/ssl in the stack. */
   certDir?: string;
-  /** The up record's (run): RICHIE_DEV_DEMO_NOW is read through it (else from process.env). */
+  /** The up record's (run): RICHIE_DEV_DEMO_NOW is read through it. */
   inputs?: Inputs | undefined;
+  /** The command's environment (src/context.ts), where RICHIE_DEV_DEMO_NOW is read; else process.env. */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 export interface RenderResult {
@@ -48,7 +51,7 @@ export const STACK_CERT_DIR = '/etc/nginx/ssl';
 
 /** Every file's content, with every check done and nothing written yet. */
 export interface RenderPlan {
-  projectDir: string;
+  paths: ProjectPaths;
   /** The first LMS's model (catalog and EDX_* settings), and every LMS's. */
   model: SiteModel;
   models: SiteModel[];
@@ -62,16 +65,16 @@ export interface RenderPlan {
 }
 
 /** The Python settings snippet for a Richie checkout: `.richie-dev/richie/lms_backends.py`. */
-export function richieSettingsFile(projectDir: string): string {
-  return join(projectPaths(projectDir).stateDir, 'richie', 'lms_backends.py');
+export function richieSettingsFile(paths: ProjectPaths): string {
+  return join(paths.stateDir, 'richie', 'lms_backends.py');
 }
 
 /** Every check and every file's content, nothing written: bad input changes nothing. */
 export async function planRender(options: RenderOptions): Promise<RenderPlan> {
-  const paths = projectPaths(options.projectDir);
-  const { secrets, isNew } = await projectSecrets(options.projectDir);
+  const { paths } = options;
+  const { secrets, isNew } = await projectSecrets(paths);
   const models = await siteModels(options.config, { tls: options.tls, backend: options.backend, secret: secrets.courseRunSync });
-  const now = demoNow(variable(process.env, DEMO_NOW_VARIABLE, options.inputs));
+  const now = demoNow(variable(options.env ?? process.env, DEMO_NOW_VARIABLE, options.inputs));
   const model = models[0]!;
   const keycloak = keycloakModel(options.config, { tls: options.tls });
   const warnings = [...new Set(models.flatMap((m) => m.warnings))];
@@ -90,7 +93,7 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const outputs: RenderPlan['outputs'] = [
     [join(paths.nginxDir, 'catalog.conf'), templates['catalog.conf']!({ ...base, upstream: catalogUpstream, certHost: model.catalog.host })],
     [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, { ...catalogEnv(models, { demoNow: now }), ...(keycloak ? catalogKeycloakEnv(keycloak, model.lms.origin) : {}) })],
-    [richieSettingsFile(options.projectDir), richieSettings(models, GENERATED_MARKER)],
+    [richieSettingsFile(paths), richieSettings(models, GENERATED_MARKER)],
   ];
   // Each LMS: its nginx server (its upstream block named after its stem) and its env file.
   models.forEach((m, i) => {
@@ -108,16 +111,16 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const keycloakConf = join(paths.nginxDir, 'keycloak.conf');
   if (keycloak || existsSync(keycloakConf)) outputs.push([keycloakConf, templates['keycloak.conf']!({ ...base, keycloak, upstream: keycloakUpstream, certHost: keycloak?.host })]);
   if (keycloak && !keycloak.upstream) outputs.push([join(paths.envDir, 'keycloak.env'), envFile(`Keycloak stand-in: realm ${keycloak.realm}, client ${keycloak.clientId}`, keycloakEnv(keycloak))]);
-  const read = { files: [secretsFile(options.projectDir), ...loaded.files], dirs: [loaded.dir] };
-  return { projectDir: options.projectDir, model, models, keycloak, warnings, outputs, read, ...(isNew ? { newSecret: secrets } : {}) };
+  const read = { files: [secretsFile(paths), ...loaded.files], dirs: [loaded.dir] };
+  return { paths, model, models, keycloak, warnings, outputs, read, ...(isNew ? { newSecret: secrets } : {}) };
 }
 
 export async function writeRender(plan: RenderPlan): Promise<RenderResult> {
-  if (plan.newSecret) await saveSecret(plan.projectDir, plan.newSecret);
-  else await keepSecret(plan.projectDir);
+  if (plan.newSecret) await saveSecret(plan.paths, plan.newSecret);
+  else await keepSecret(plan.paths);
   // Each write is a new file (0600, owner-only: env files and the snippet carry the sync
   // secret), an fsync and a rename, in .richie-dev/ (src/state-dir.ts).
-  const stateDir = projectPaths(plan.projectDir).stateDir;
+  const { stateDir } = plan.paths;
   const files: RenderedFile[] = [];
   for (const [path, content] of plan.outputs) files.push(await writeGenerated(stateDir, path, content));
   const warnings = [...plan.warnings];

@@ -4,12 +4,13 @@
  */
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type ProjectConfig } from '../config.js';
+import type { ProjectConfig } from '../config.js';
+import type { CommandContext } from '../context.js';
 import type { Inputs } from '../inputs.js';
-import { projectPaths, type ProjectPaths } from '../paths.js';
+import type { ProjectPaths } from '../paths.js';
 import { readStack, type ServiceSpec, type StackSpec } from './compose.js';
 import { isIPv6 } from 'node:net';
-import { Engine, LOOPBACK_ADDRESS, resolveTarget } from './engine.js';
+import { LOOPBACK_ADDRESS, resolveTarget, type Engine } from './engine.js';
 import { withKeycloak } from './keycloak.js';
 import { identify, type ProjectId } from './project.js';
 import type { StackContext } from './stack.js';
@@ -40,14 +41,18 @@ export function stackVars(paths: ProjectPaths, config: ProjectConfig, publishAdd
   };
 }
 
+/** A command's context (src/context.ts) with the Docker engine, connected on first use (src/cli/context.ts). */
+export interface EngineContext extends CommandContext {
+  engine(): Promise<Engine>;
+}
+
 /**
- * The project's stack, read once: its own variables over the process environment over the
+ * The project's stack, read once: its own variables over the command's environment over the
  * `.env` beside the stack file. Needs no engine (`stack config` uses it alone).
  */
-export async function loadStack(options: { projectDir: string; env?: NodeJS.ProcessEnv; stackFile?: string; inputs?: Inputs }): Promise<{ config: ProjectConfig; paths: ProjectPaths; stack: StackSpec }> {
-  const { config } = await loadConfig(options.projectDir, options.inputs);
-  const paths = projectPaths(options.projectDir);
-  const env = options.env ?? process.env;
+export async function loadStack(ctx: CommandContext, options: { stackFile?: string | undefined; inputs?: Inputs } = {}): Promise<{ config: ProjectConfig; paths: ProjectPaths; stack: StackSpec }> {
+  const config = await ctx.config();
+  const { paths, env } = ctx;
   const stack = await readStack(options.stackFile ?? stackFilePath(paths, config), stackVars(paths, config, (await resolveTarget(env)).address), { env, ...(options.inputs ? { inputs: options.inputs } : {}) });
   return { config, paths, stack: forProject(stack, config) };
 }
@@ -122,11 +127,11 @@ export function withoutUpstreamed(stack: StackSpec, config: ProjectConfig): Stac
 export { identify, recordIdentity, withProjectLock } from './project.js';
 
 /**
- * A command's view of the stack, resolved once: config, paths, the stack file read, the
- * engine connected (under the command's signal) and the project identified. With `inputs`
- * (run's up record), every step on the context tells it what it reads.
+ * A command's view of the stack: the context's config, paths and engine, the stack file read
+ * and the project identified. With `inputs` (run's up record), every step on it tells it what
+ * it reads.
  */
-export async function stackContext(options: { projectDir: string; env?: NodeJS.ProcessEnv; stackFile?: string; signal?: AbortSignal; engine?: Engine; id?: ProjectId; inputs?: Inputs }): Promise<StackContext & { config: ProjectConfig; paths: ProjectPaths }> {
-  const [{ config, paths, stack }, engine] = await Promise.all([loadStack(options), options.engine ?? Engine.connect(options.env ?? process.env, options.signal ? { signal: options.signal } : {})]);
-  return { engine, stack, env: options.env ?? process.env, images: config.images, ...(options.inputs ? { inputs: options.inputs } : {}), ...(options.id ?? (await identify(engine, paths.projectDir))), config, paths };
+export async function stackContext(ctx: EngineContext, options: { stackFile?: string | undefined; id?: ProjectId; inputs?: Inputs } = {}): Promise<StackContext & { config: ProjectConfig; paths: ProjectPaths }> {
+  const [{ config, paths, stack }, engine] = await Promise.all([loadStack(ctx, options), ctx.engine()]);
+  return { engine, stack, env: ctx.env, images: config.images, ...(options.inputs ? { inputs: options.inputs } : {}), ...(options.id ?? (await identify(engine, paths.projectDir))), config, paths };
 }

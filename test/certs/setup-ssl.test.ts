@@ -3,6 +3,7 @@
  * a Node TLS client trusting only the CA connects to each host name.
  */
 import { X509Certificate, createHash, generateKeyPairSync } from 'node:crypto';
+import { commandContext } from '../../src/cli/context.js';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -51,7 +52,7 @@ describe('setup-ssl', () => {
 
   beforeAll(async () => {
     expect(hasTool('openssl')).toBe(true);
-    first = await setupSsl({ projectDir, env });
+    first = await setupSsl(commandContext({ projectDir, env }));
   });
   afterAll(() => removeDir(root));
 
@@ -154,7 +155,7 @@ describe('setup-ssl', () => {
     expect(text(join(state, 'env', 'lms.env'))).toContain('https://richie.local.dev:8070');
     const fake = project(root, 'fake-backend');
     expect((await cli(['--project-dir', fake, 'render', '--lms', 'fake'], { env })).exitCode).toBe(0);
-    const result = await setupSsl({ projectDir: fake, env });
+    const result = await setupSsl(commandContext({ projectDir: fake, env }));
     expect(result.rendered?.backend).toBe('fake');
     expect(text(join(fake, '.richie-dev', 'nginx', 'lms.conf'))).toContain('listen 8073 ssl');
     expect(JSON.parse(text(join(fake, '.richie-dev', 'state.json')))).toMatchObject({ mode: 'tls', lms: 'fake' });
@@ -163,15 +164,15 @@ describe('setup-ssl', () => {
   it('reissues, and says why, when the certificate has under 30 days left', async () => {
     const old = project(root, 'expiring');
     // Issued 2 years 3 months minus 10 days ago: 10 days left.
-    await setupSsl({ projectDir: old, env, now: new Date(Date.now() - 812 * DAY) });
-    const again = await setupSsl({ projectDir: old, env });
+    await setupSsl(commandContext({ projectDir: old, env }), { now: new Date(Date.now() - 812 * DAY) });
+    const again = await setupSsl(commandContext({ projectDir: old, env }));
     expect(again.certificate.issued).toBe(true);
     expect(again.steps.find((s) => s.id === 'certificate')?.reason).toMatch(/expires in \d+ days \(renewed under 30\)/);
   });
 
   it('reissues with --force and keeps the CA', async () => {
     const serial = new X509Certificate(text(join(ssl, 'edx.local.dev.pem'))).serialNumber;
-    const forced = await setupSsl({ projectDir, env, force: true });
+    const forced = await setupSsl(commandContext({ projectDir, env }), { force: true });
     expect(forced.ca?.created).toBe(false);
     expect(forced.certificate.issued).toBe(true);
     expect(new X509Certificate(text(join(ssl, 'edx.local.dev.pem'))).serialNumber).not.toBe(serial);
@@ -188,7 +189,7 @@ describe('setup-ssl', () => {
     expect(snapshot(caRoot)).toEqual(before);
     expect(existsSync(join(other, '.richie-dev'))).toBe(false);
 
-    const forced = await setupSsl({ projectDir: other, env, force: true });
+    const forced = await setupSsl(commandContext({ projectDir: other, env }), { force: true });
     expect(forced.ca?.created).toBe(true);
     // The old CA is kept, and the new one still covers the first project's domain.
     expect(forced.ca?.retiredFiles).toHaveLength(2);
@@ -197,7 +198,7 @@ describe('setup-ssl', () => {
     const verify = await openssl(['verify', '-CAfile', join(caRoot, 'rootCA.pem'), join(other, '.richie-dev', 'ssl', 'lms.dev.example.org.pem')]);
     expect(verify.stdout).toContain(': OK');
     // The first project's certificate no longer chains to the current CA: its next run says so.
-    const main = await setupSsl({ projectDir, env });
+    const main = await setupSsl(commandContext({ projectDir, env }));
     expect(main.steps.find((s) => s.id === 'certificate')?.reason).toContain('was not issued by the current CA');
   });
 });
@@ -210,7 +211,7 @@ describe('setup-ssl and mkcert share CAs', () => {
   it('mkcert issues a verifying certificate from our ECDSA CA root', async (ctx) => {
     ctx.skip(!hasTool('mkcert'), 'mkcert is not on PATH');
     const caRoot = join(root, 'ours');
-    await setupSsl({ projectDir: project(root, 'a'), env: { CAROOT: caRoot, TRUST_STORES: 'nss', HOME: root } });
+    await setupSsl(commandContext({ projectDir: project(root, 'a'), env: { CAROOT: caRoot, TRUST_STORES: 'nss', HOME: root } }));
     const out = join(root, 'mk.pem');
     const made = await sh('mkcert', ['-cert-file', out, '-key-file', join(root, 'mk.key'), 'other.local.dev'], { CAROOT: caRoot, TRUST_STORES: 'nss', HOME: root });
     expect(made.exitCode, made.stderr).toBe(0);
@@ -242,14 +243,14 @@ describe('setup-ssl on bad input changes nothing', () => {
 
   async function withCa(name: string): Promise<string> {
     const caRoot = join(root, `ca-${name}`);
-    await setupSsl({ projectDir: project(root, `seed-${name}`), env: env(caRoot) });
+    await setupSsl(commandContext({ projectDir: project(root, `seed-${name}`), env: env(caRoot) }));
     return caRoot;
   }
 
   it('what the render would refuse is refused before any certificate is made', async () => {
     const caRoot = join(root, 'ca-ports');
     const dir = project(root, 'equal-ports', { catalog: { port: 8070 }, lms: { port: 8070 } });
-    await expect(setupSsl({ projectDir: dir, env: env(caRoot) })).rejects.toThrow('catalog.port and lms.port are both 8070');
+    await expect(setupSsl(commandContext({ projectDir: dir, env: env(caRoot) }))).rejects.toThrow('catalog.port and lms.port are both 8070');
     expect(existsSync(caRoot)).toBe(false);
     expect(existsSync(join(dir, '.richie-dev'))).toBe(false);
   });

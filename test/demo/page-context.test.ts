@@ -7,6 +7,7 @@
  * Richie would hold (the rendered snippet's RICHIE_LMS_BACKENDS, the env's AUTHENTICATION_*).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { projectPaths } from '../../src/paths.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
@@ -29,7 +30,7 @@ let count = 0;
 /** Renders a project; returns the catalog env file as Compose passes it, and the snippet's path. */
 async function rendered(tls: boolean, backend: 'fake' | 'real', config: object = {}) {
   const projectDir = join(root, `p${count++}`);
-  await renderAll({ config: parseConfig(config), projectDir, tls, backend });
+  await renderAll({ config: parseConfig(config), paths: projectPaths(projectDir), tls, backend });
   const env = parseEnvFile(readFileSync(join(projectDir, '.richie-dev', 'env', 'catalog.env'), 'utf8'));
   return { env, snippet: join(projectDir, '.richie-dev', 'richie', 'lms_backends.py') };
 }

@@ -3,6 +3,7 @@
  * problem and the fix, apply the fix, see doctor pass.
  */
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { commandContext } from '../../src/cli/context.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as setupSsl } from '../../src/commands/setup-ssl.js';
@@ -79,11 +80,11 @@ describe('doctor: certificates, trust and tools', () => {
   });
 
   it('an expiring certificate warns, an expired one fails; setup-ssl fixes both', async () => {
-    await setupSsl({ projectDir, env, force: true, now: new Date(Date.now() - 815 * 86_400_000) });
+    await setupSsl(commandContext({ projectDir, env }), { force: true, now: new Date(Date.now() - 815 * 86_400_000) });
     const warned = await doctor();
     expect(warned.checks['certificate']).toMatchObject({ status: 'warn' });
     expect(warned.checks['certificate']?.seen).toMatch(/expires in \d days/);
-    await setupSsl({ projectDir, env, force: true, now: new Date(Date.now() - 900 * 86_400_000) });
+    await setupSsl(commandContext({ projectDir, env }), { force: true, now: new Date(Date.now() - 900 * 86_400_000) });
     const failed = await doctor();
     expect(failed.checks['certificate']?.status).toBe('fail');
     expect(failed.checks['certificate']?.seen).toMatch(/expired on \d{4}-\d\d-\d\d/);

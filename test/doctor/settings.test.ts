@@ -3,6 +3,8 @@
  * older) env file misleads the real apps is named with its fix, and a fresh render passes.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { projectPaths } from '../../src/paths.js';
+import { commandContext } from '../../src/cli/context.js';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config-schema.js';
@@ -18,7 +20,7 @@ let count = 0;
 
 async function rendered(config: object = {}) {
   const projectDir = join(root, `p${count++}`);
-  await renderAll({ config: parseConfig(config), projectDir, tls: true, backend: 'real' });
+  await renderAll({ config: parseConfig(config), paths: projectPaths(projectDir), tls: true, backend: 'real' });
   await mergeState(projectDir, { mode: 'tls', lms: 'real' });
   if (Object.keys(config).length) writeFileSync(join(projectDir, 'richie-dev.config.json'), JSON.stringify(config));
   return projectDir;
@@ -31,7 +33,7 @@ function edit(projectDir: string, file: string, change: (text: string) => string
 }
 
 async function check(projectDir: string) {
-  const [result] = await runChecks(await doctorContext({ projectDir }), [settingsCheck]);
+  const [result] = await runChecks(await doctorContext(commandContext({ projectDir })), [settingsCheck]);
   return result!;
 }
 

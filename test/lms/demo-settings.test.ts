@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config-schema.js';
 import { InputLog } from '../../src/inputs.js';
+import { projectPaths } from '../../src/paths.js';
 import { DEMO_NOW_VARIABLE, demoNow } from '../../src/lms/env.js';
 import { planRender } from '../../src/render/index.js';
 import { parseEnvFile } from '../../src/render/files.js';
@@ -36,7 +37,7 @@ describe('RICHIE_DEV_DEMO_NOW', () => {
 
   it("read through the command's inputs, so the up record notices a new value (run's fast path renders again)", async () => {
     const inputs = new InputLog({ RICHIE_DEV_DEMO_NOW: '2027-12-06' });
-    const plan = await planRender({ config: parseConfig({}), projectDir: join(root, 'inputs'), tls: true, backend: 'real', inputs });
+    const plan = await planRender({ config: parseConfig({}), paths: projectPaths(join(root, 'inputs')), tls: true, backend: 'real', inputs });
     expect(inputs.variables.get(DEMO_NOW_VARIABLE)).toBe('2027-12-06');
     expect(plan.outputs.find(([path]) => path.endsWith('lms.env'))![1]).toContain('\nRICHIE_DEV_DEMO_NOW=2027-12-06\n');
   });

@@ -4,6 +4,8 @@
  * that see the forwarded headers; plain HTTP on the TLS port redirected; /richie/ sent back.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { projectPaths } from '../../src/paths.js';
+import { commandContext } from '../../src/cli/context.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -113,15 +115,8 @@ describe('rendered nginx configs, run by nginx', () => {
     const dir = join(root, name);
     mkdirSync(dir, { recursive: true });
     const config = parseConfig({ catalog: { port: catalogPort }, lms: { port: lmsPort } });
-    if (tls) await setupSsl({ projectDir: dir, env: { CAROOT: join(root, 'ca'), TRUST_STORES: 'nss', HOME: root } });
-    await renderAll({
-      config,
-      projectDir: dir,
-      tls,
-      backend: tls ? 'real' : 'fake',
-      upstreams: { catalog: `127.0.0.1:${upstreamPorts.catalog}`, lms: `127.0.0.1:${upstreamPorts.lms}` },
-      certDir: join(dir, '.richie-dev', 'ssl'),
-    });
+    if (tls) await setupSsl(commandContext({ projectDir: dir, env: { CAROOT: join(root, 'ca'), TRUST_STORES: 'nss', HOME: root } }));
+    await renderAll({ config, paths: projectPaths(dir), tls, backend: tls ? 'real' : 'fake', upstreams: { catalog: `127.0.0.1:${upstreamPorts.catalog}`, lms: `127.0.0.1:${upstreamPorts.lms}` }, certDir: join(dir, '.richie-dev', 'ssl') });
     return { dir, nginxDir: join(dir, '.richie-dev', 'nginx') };
   }
 
@@ -186,7 +181,7 @@ describe('lms.upstream: an OpenEdX of your own', () => {
 
   it('nginx proxies the LMS host to it over https, asking for its own name (SNI); the stack runs no LMS container and nothing waits on one', async () => {
     const config = parseConfig({ lms: { upstream: 'https://lms.example.org:8443' } });
-    const result = await renderAll({ config, projectDir: dir, tls: true, backend: 'real' });
+    const result = await renderAll({ config, paths: projectPaths(dir), tls: true, backend: 'real' });
     const conf = readFileSync(join(dir, '.richie-dev', 'nginx', 'lms.conf'), 'utf8');
     expect(conf).toContain('    server lms.example.org:8443;\n');
     expect(conf).toContain('        proxy_ssl_server_name on;\n        proxy_ssl_name lms.example.org;\n        proxy_pass https://richie_dev_lms;\n');
@@ -196,7 +191,7 @@ describe('lms.upstream: an OpenEdX of your own', () => {
 
     const { loadStack } = await import('../../src/stack/context.js');
     writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ lms: { upstream: 'https://lms.example.org:8443' } }));
-    const { stack } = await loadStack({ projectDir: dir });
+    const { stack } = await loadStack(commandContext({ projectDir: dir }));
     expect(stack.services.map((s) => s.name)).toEqual(['catalog', 'nginx']);
     expect(stack.services.find((s) => s.name === 'nginx')!.dependsOn).toEqual([{ service: 'catalog', condition: 'service_healthy' }]);
     expect(stack.volumes.map((v) => v.key)).toEqual(['catalog-data']);

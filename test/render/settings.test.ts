@@ -3,6 +3,7 @@
  * sides that enrollment needs. Plus every refusal, with its message.
  */
 import { spawnSync } from 'node:child_process';
+import { projectPaths } from '../../src/paths.js';
 import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ let counter = 0;
 
 async function render(tls: boolean, backend: 'fake' | 'real', config: object = {}) {
   const projectDir = join(root, `p${counter++}`);
-  const result = await renderAll({ config: parseConfig(config), projectDir, tls, backend });
+  const result = await renderAll({ config: parseConfig(config), paths: projectPaths(projectDir), tls, backend });
   const env = (name: string) => parseEnvFile(readFileSync(join(projectDir, '.richie-dev', 'env', name), 'utf8'));
   return { projectDir, result, catalog: env('catalog.env'), lms: env('lms.env') };
 }
@@ -229,7 +230,7 @@ describe('LMS settings, both sides', () => {
 
   it('keeps one secret per project across renders', async () => {
     const first = await render(true, 'real');
-    await renderAll({ config: parseConfig({}), projectDir: first.projectDir, tls: true, backend: 'fake' });
+    await renderAll({ config: parseConfig({}), paths: projectPaths(first.projectDir), tls: true, backend: 'fake' });
     const again = parseEnvFile(readFileSync(join(first.projectDir, '.richie-dev', 'env', 'catalog.env'), 'utf8'));
     expect(again.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS).toBe(first.catalog.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS);
   });
@@ -296,7 +297,7 @@ describe('consistency checks refuse, naming the fix, and write nothing', () => {
     [true, 'real', { courseRegex: '^.*/courses/(?P<course_id>[^ #]+)/course/?$' }, /EDX_COURSE_REGEX=.* cannot go into an env file as it is: Compose's env_file reader would strip a leading quote, cut at " #"/],
   ] as const)('tls=%s %s %j', async (tls, backend, config, message) => {
     const projectDir = join(root, `refused${counter++}`);
-    await expect(renderAll({ config: parseConfig(config), projectDir, tls, backend })).rejects.toThrow(message);
+    await expect(renderAll({ config: parseConfig(config), paths: projectPaths(projectDir), tls, backend })).rejects.toThrow(message);
     // Not even the sync secret: it is saved with the files, once every check has passed.
     expect(() => statSync(join(projectDir, '.richie-dev'))).toThrow();
   });
@@ -335,12 +336,12 @@ describe('generated files', () => {
     const conf = join(projectDir, '.richie-dev', 'nginx', 'catalog.conf');
     utimesSync(conf, new Date(2020, 0, 1), new Date(2020, 0, 1));
     const before = statSync(conf).mtimeMs;
-    const again = await renderAll({ config: parseConfig({}), projectDir, tls: true, backend: 'real' });
+    const again = await renderAll({ config: parseConfig({}), paths: projectPaths(projectDir), tls: true, backend: 'real' });
     expect(again.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
     expect(statSync(conf).mtimeMs).toBe(before);
 
     writeFileSync(conf, '# my own catalog server\nserver { listen 9999; }\n');
-    const kept = await renderAll({ config: parseConfig({}), projectDir, tls: false, backend: 'fake' });
+    const kept = await renderAll({ config: parseConfig({}), paths: projectPaths(projectDir), tls: false, backend: 'fake' });
     expect(kept.files.find((f) => f.path === conf)?.status).toBe('user-owned');
     expect(readFileSync(conf, 'utf8')).toBe('# my own catalog server\nserver { listen 9999; }\n');
     expect(kept.warnings.some((w) => w.includes(`${conf} no longer has richie-dev's first line, so it is yours`))).toBe(true);

@@ -6,6 +6,8 @@
  * claim is refused with the pair named.
  */
 import { spawnSync } from 'node:child_process';
+import { projectPaths } from '../../src/paths.js';
+import { commandContext } from '../../src/cli/context.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,7 +42,7 @@ function refusal(config: object): string {
 
 async function refusedRender(config: object): Promise<UserError> {
   const projectDir = join(root, `refused${counter++}`);
-  const error = await renderAll({ config: parseConfig(config), projectDir, tls: true, backend: 'real' }).then(
+  const error = await renderAll({ config: parseConfig(config), paths: projectPaths(projectDir), tls: true, backend: 'real' }).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -79,7 +81,7 @@ describe('lms as a list', () => {
 describe('rendered for several LMSes', () => {
   it("RICHIE_LMS_BACKENDS in order, each LMS's courses routed to it as Richie routes them (python3), each with its env file and nginx server", async () => {
     const projectDir = join(root, 'two');
-    const result = await renderAll({ config: parseConfig(TWO), projectDir, tls: true, backend: 'real' });
+    const result = await renderAll({ config: parseConfig(TWO), paths: projectPaths(projectDir), tls: true, backend: 'real' });
     const state = join(projectDir, '.richie-dev');
     expect(result.models.map((m) => m.lms.origin)).toEqual(['https://edx.local.dev:8073', 'https://fonzie.local.dev:8075']);
     const catalog = parseEnvFile(readFileSync(join(state, 'env', 'catalog.env'), 'utf8'));
@@ -163,7 +165,7 @@ describe('the stack for several LMSes', () => {
     mkdirSync(projectDir, { recursive: true });
     const three = { lms: [...TWO.lms, { name: 'own', host: 'own.local.dev', port: 8077, upstream: 'http://localhost:9000' }] };
     writeFileSync(join(projectDir, 'richie-dev.config.json'), JSON.stringify(three));
-    const { stack } = await loadStack({ projectDir });
+    const { stack } = await loadStack(commandContext({ projectDir }));
     expect(stack.services.map((s) => s.name)).toEqual(['catalog', 'lms', 'lms-fonzie', 'nginx']);
     const copy = stack.services.find((s) => s.name === 'lms-fonzie')!;
     expect(copy.envFiles).toEqual([join(projectDir, '.richie-dev', 'env', 'lms-fonzie.env')]);
@@ -176,7 +178,7 @@ describe('the stack for several LMSes', () => {
 
     // An upstream for the first LMS replaces its container only: the second keeps its copy.
     writeFileSync(join(projectDir, 'richie-dev.config.json'), JSON.stringify({ lms: [{ ...TWO.lms[0], upstream: 'https://lms.example.org' }, TWO.lms[1]] }));
-    const firstUpstream = (await loadStack({ projectDir })).stack;
+    const firstUpstream = (await loadStack(commandContext({ projectDir }))).stack;
     expect(firstUpstream.services.map((s) => s.name)).toEqual(['catalog', 'lms-fonzie', 'nginx']);
     expect(firstUpstream.services.find((s) => s.name === 'nginx')!.dependsOn.map((d) => d.service)).toEqual(['catalog', 'lms-fonzie']);
     expect(firstUpstream.volumes.map((v) => v.key)).toEqual(['catalog-data', 'lms-fonzie-data']);

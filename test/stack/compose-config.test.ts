@@ -5,6 +5,7 @@
  * it reads from the original.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { commandContext } from '../../src/cli/context.js';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -90,7 +91,7 @@ describe('richie-dev stack config', () => {
 
   it('warns of unset variables and env files not written yet, and still prints', async () => {
     const dir = project('warn', 'services:\n  web:\n    image: "web:${NOT_SET_HERE}"\n    env_file: missing.env\n');
-    const result = await config({ projectDir: dir, env: {} });
+    const result = await config(commandContext({ projectDir: dir, env: {} }));
     expect(result.warnings).toEqual(['The NOT_SET_HERE variable is not set. Defaulting to a blank string.', expect.stringContaining(`The env file ${join(dir, 'missing.env')} cannot be read yet`)]);
     expect(result.config.services.web).toMatchObject({ image: 'web:', env_file: [join(dir, 'missing.env')] });
   });
@@ -104,7 +105,7 @@ describe('richie-dev stack config', () => {
     );
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root };
     const printed = join(dir, 'printed.yml');
-    writeFileSync(printed, composeYaml((await config({ projectDir: dir, env })).config));
+    writeFileSync(printed, composeYaml((await config(commandContext({ projectDir: dir, env }))).config));
     const run = async (file: string) => {
       const result = await execa('docker-compose', ['--project-directory', dir, '-f', file, 'config'], { env, extendEnv: false, reject: false });
       expect(result.exitCode, String(result.stderr)).toBe(0);

@@ -4,6 +4,7 @@
  * and the values of variables whose name says they are secret. No engine needed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { commandContext } from '../../src/cli/context.js';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MASK, config } from '../../src/commands/stack.js';
@@ -39,7 +40,7 @@ describe('stack config and secrets', () => {
   );
 
   it('masks the sync secret and secret-named values, and says how many', async () => {
-    const result = await config({ projectDir: dir, env: {} });
+    const result = await config(commandContext({ projectDir: dir, env: {} }));
     const app = result.config.services.app as { environment: Record<string, string>; build: { args: Record<string, string> } };
     expect(app.environment).toEqual({
       API_TOKEN: MASK,
@@ -57,7 +58,7 @@ describe('stack config and secrets', () => {
   });
 
   it('shows them when asked (--show-secrets)', async () => {
-    const result = await config({ projectDir: dir, env: {}, showSecrets: true });
+    const result = await config(commandContext({ projectDir: dir, env: {} }), { showSecrets: true });
     const app = result.config.services.app as { environment: Record<string, string> };
     expect(app.environment.API_TOKEN).toBe('tok-123');
     expect(app.environment.HOOKS).toContain(sync);

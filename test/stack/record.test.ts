@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandContext } from '../../src/cli/context.js';
 import { run, type RunResult } from '../../src/commands/run.js';
 import { Engine } from '../../src/stack/engine.js';
 import { ensureBuiltIn } from '../../src/stack/images.js';
@@ -33,7 +34,8 @@ describe('the up record', () => {
   const dir = join(root, 'recordproj');
   const unread = `unread-${randomBytes(8).toString('hex')}`;
   const env = { ...process.env, CAROOT: join(root, 'ca'), HOME: root, RECORD_TEST_ROLE: 'role-one', RECORD_TEST_UNREAD_TOKEN: unread };
-  const again = (more: Partial<Parameters<typeof run>[0]> = {}) => run({ projectDir: dir, tls: false, env, ...more });
+  // What the CLI hands run: one context (its environment and --ca-root), and the options.
+  const again = (more: { env?: NodeJS.ProcessEnv; caRoot?: string } = {}) => run(commandContext({ projectDir: dir, env, ...more }), { tls: false, ...(more.caRoot ? { caRoot: more.caRoot } : {}) });
   const actions = (result: RunResult) => result.services.map((s) => `${s.name}:${s.action}`);
   const config = (more: object = {}) => writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ stackFile: 'stack.yml', images: { catalog: IMAGE }, ...more }));
   const stackFile = (label: string) =>
@@ -69,7 +71,7 @@ describe('the up record', () => {
   }
 
   /** The full path, refused for `reason`; then, unchanged again, the record answers. */
-  async function refusedThenRecord(reason: string | RegExp, expected: string[], more: Partial<Parameters<typeof run>[0]> = {}): Promise<void> {
+  async function refusedThenRecord(reason: string | RegExp, expected: string[], more: { env?: NodeJS.ProcessEnv; caRoot?: string } = {}): Promise<void> {
     const full = await again(more);
     expect(full.path).toBe('full');
     expect(full.recordRefused).toMatch(reason);

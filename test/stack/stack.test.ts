@@ -5,6 +5,7 @@
  * and down leaving no labelled resource. No registry: the images are built from the host.
  */
 import { spawn } from 'node:child_process';
+import { commandContext } from '../../src/cli/context.js';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ describe('the stack on a real Docker engine', () => {
 
   it('up, a no-op re-run, a backend switch, then down', async () => {
     const dir = project('stackmain', 18070, 18073);
-    const first = await run({ projectDir: dir, tls: true, hostsFile: join(dir, 'hosts'), env: { ...process.env, ...env } });
+    const first = await run(commandContext({ projectDir: dir, env: { ...process.env, ...env } }), { tls: true, hostsFile: join(dir, 'hosts') });
     expect(first.services.map((s) => [s.name, s.state])).toEqual([
       ['catalog', 'healthy'],
       ['lms', 'healthy'],
@@ -67,7 +68,7 @@ describe('the stack on a real Docker engine', () => {
     }
 
     // A second run-ssl on a healthy stack: no engine writes at all.
-    const again = await run({ projectDir: dir, tls: true, hostsFile: join(dir, 'hosts'), env: { ...process.env, ...env } });
+    const again = await run(commandContext({ projectDir: dir, env: { ...process.env, ...env } }), { tls: true, hostsFile: join(dir, 'hosts') });
     expect(again.engine.writes).toBe(0);
     expect(again.services.map((s) => s.action)).toEqual(['keep', 'keep', 'keep']);
 
@@ -144,7 +145,7 @@ describe('the stack on a real Docker engine', () => {
     const file = join(dir, 'stack.yml');
     writeFileSync(file, `services:\n  app:\n    image: richie-dev/demo-catalog:latest\n${service}    init: true\n    stop_grace_period: 1s\n`);
     const [{ stackContext }, { up }] = await Promise.all([import('../../src/stack/context.js'), import('../../src/stack/up.js')]);
-    const ctx = await stackContext({ projectDir: dir, stackFile: file });
+    const ctx = await stackContext(commandContext({ projectDir: dir }), { stackFile: file });
     return up(ctx).then(
       () => undefined,
       (e: { message: string; exitCode: number; fix: string }) => e,
@@ -157,7 +158,7 @@ describe('the stack on a real Docker engine', () => {
     // node without a SIGTERM handler: as PID 1 it would ignore SIGTERM and wait for SIGKILL.
     writeFileSync(file, 'services:\n  app:\n    image: richie-dev/demo-catalog:latest\n    command: ["node", "-e", "setInterval(() => {}, 1000)"]\n');
     const [{ stackContext }, { up }, { stopAll }] = await Promise.all([import('../../src/stack/context.js'), import('../../src/stack/up.js'), import('../../src/stack/lifecycle.js')]);
-    const ctx = await stackContext({ projectDir: dir, stackFile: file });
+    const ctx = await stackContext(commandContext({ projectDir: dir }), { stackFile: file });
     await up(ctx);
     const inspect = async (format: string) => (await docker(['inspect', '--format', format, 'stackinit_app_1'])).stdout.trim();
     expect(await inspect('{{.HostConfig.Init}} {{.Config.StopTimeout}}')).toBe('true 1');
@@ -327,7 +328,7 @@ volumes:
       `services:\n  app:\n    image: richie-dev/demo-catalog:latest\n    command: ["node", "-e", "setInterval(() => {}, 1000)"]\n    env_file: app.env\n`,
     );
     const [{ stackContext }, { up }] = await Promise.all([import('../../src/stack/context.js'), import('../../src/stack/up.js')]);
-    await up(await stackContext({ projectDir: dir, stackFile: join(dir, 'stack.yml'), env: { ...process.env, RICHIE_TEST_GREETING: 'from the command' } }));
+    await up(await stackContext(commandContext({ projectDir: dir, env: { ...process.env, RICHIE_TEST_GREETING: 'from the command' } }), { stackFile: join(dir, 'stack.yml') }));
     const envOf = (await docker(['inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', 'stackenvfile_app_1'])).stdout;
     expect(envOf).toContain('GREETING=from the command\n');
   });
@@ -348,7 +349,7 @@ volumes:
     const file = join(dir, 'stack.yml');
     writeFileSync(file, 'services:\n  app:\n    image: richie-dev/demo-catalog:latest\n    command: ["node", "-e", "setInterval(() => {}, 1000)"]\n    healthcheck:\n      test: ["NONE"]\n');
     const [{ stackContext }, { up }] = await Promise.all([import('../../src/stack/context.js'), import('../../src/stack/up.js')]);
-    const ctx = await stackContext({ projectDir: dir, stackFile: file });
+    const ctx = await stackContext(commandContext({ projectDir: dir }), { stackFile: file });
     const began = Date.now();
     expect((await up(ctx)).map((s) => `${s.name}:${s.action}:${s.state}`)).toEqual(['app:create:running']);
     expect(Date.now() - began).toBeLessThan(3000);

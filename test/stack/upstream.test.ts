@@ -6,6 +6,7 @@
  * course-run sync from inside the stack.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { commandContext } from '../../src/cli/context.js';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ describe('catalog.upstream: your own app behind the same TLS', () => {
   });
 
   it('runs no catalog container; nginx serves the catalog host over TLS from the upstream, with the forwarded headers', async () => {
-    const result = await run({ projectDir: dir, tls: true, hostsFile: join(dir, 'hosts'), env });
+    const result = await run(commandContext({ projectDir: dir, env }), { tls: true, hostsFile: join(dir, 'hosts') });
     expect(result.services.map((s) => `${s.name}:${s.state}`)).toEqual(['lms:healthy', 'nginx:healthy']);
     expect(result.warnings.join('\n')).toContain(`catalog.upstream http://localhost:${port} is on this machine: richie-dev's nginx reaches it as host.docker.internal:${port}`);
     const services = (await sh('docker', ['ps', '-a', '--filter', 'label=com.docker.compose.project=upstreamproj', '--format', '{{.Label "com.docker.compose.service"}}'])).stdout.split('\n').filter(Boolean).sort();
@@ -91,7 +92,7 @@ describe('catalog.upstream: your own app behind the same TLS', () => {
     try {
       const loopbackPort = (loopbackOnly.address() as AddressInfo).port;
       writeFileSync(join(dir, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: CATALOG_PORT, upstream: `http://127.0.0.1:${loopbackPort}` }, lms: { port: LMS_PORT } }));
-      await run({ projectDir: dir, tls: true, hostsFile: join(dir, 'hosts'), env });
+      await run(commandContext({ projectDir: dir, env }), { tls: true, hostsFile: join(dir, 'hosts') });
       const fail = (await doctor()).find((c) => c.id === 'upstreams')!;
       expect(fail.status).toBe('fail');
       expect(fail.seen).toBe(`catalog.upstream http://127.0.0.1:${loopbackPort} answers here (200) but nginx cannot reach it (502 at https://richie.local.dev:${CATALOG_PORT}/)`);

@@ -4,6 +4,7 @@
  * (empty executables): discovery only looks for them, it never starts them.
  */
 import { X509Certificate } from 'node:crypto';
+import { commandContext } from '../../src/cli/context.js';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,7 +133,7 @@ describe("Firefox's policies.json", () => {
     beforeAll(async () => {
       const projectDir = join(root, 'pol-project');
       mkdirSync(projectDir, { recursive: true });
-      await setupSsl({ projectDir, env: { CAROOT: join(root, 'pol-ca'), HOME: join(root, 'pol-home'), TRUST_STORES: 'nss' }, trust: 'report' });
+      await setupSsl(commandContext({ projectDir, env: { CAROOT: join(root, 'pol-ca'), HOME: join(root, 'pol-home'), TRUST_STORES: 'nss' } }), { trust: 'report' });
       ca = (await readCa(join(root, 'pol-ca')))!;
     });
 

@@ -5,6 +5,7 @@
  * Real certutil and dd; the Debian system store in a private mount namespace.
  */
 import { X509Certificate } from 'node:crypto';
+import { commandContext } from '../../src/cli/context.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +42,7 @@ beforeAll(async () => {
   mkdirSync(project);
   mkdirSync(tmp);
   expect((await sh('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password'])).exitCode).toBe(0);
-  await setupSsl({ projectDir: project, env: { ...env, TRUST_STORES: 'nss' }, render: false });
+  await setupSsl(commandContext({ projectDir: project, env: { ...env, TRUST_STORES: 'nss' } }), { render: false });
 });
 afterAll(() => removeDir(root));
 

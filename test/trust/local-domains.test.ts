@@ -6,6 +6,7 @@
  * too, and defaults to no. Real certutil (a fresh NSS database); a hosts file of the test's own.
  */
 import { X509Certificate } from 'node:crypto';
+import { commandContext } from '../../src/cli/context.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createColors } from 'picocolors';
@@ -136,7 +137,7 @@ describe('the trust question', () => {
 
   it('for a new CA: shows the fingerprint of the CA the run then creates and its permitted names; google.com defaults to no', async () => {
     const p = project(GOOGLE);
-    const question = await trustQuestion({ projectDir: p.dir, env: p.env });
+    const question = await trustQuestion(commandContext({ projectDir: p.dir, env: p.env }));
     expect(question).toMatchObject({ pending: true, outsideDomains: ['google.com'], ca: { created: true, scope: 'limited to google.com, localhost, 127.0.0.0/8, ::1/128' } });
     const prompt = trustPrompt(question, c);
     expect(prompt.defaultYes).toBe(false);
@@ -145,14 +146,14 @@ describe('the trust question', () => {
     expect(prompt.text).toContain('it may sign for google.com, outside the domains reserved for local use');
     // Nothing was written while asking; the run creates the CA that was shown.
     expect(existsSync(p.caRoot)).toBe(false);
-    const result = await setupSsl({ projectDir: p.dir, env: p.env, preparedCa: question.prepared!, render: false });
+    const result = await setupSsl(commandContext({ projectDir: p.dir, env: p.env }), { preparedCa: question.prepared!, render: false });
     expect(result.ca?.fingerprint).toBe(question.ca.fingerprint);
     expect(new X509Certificate(readFileSync(join(p.caRoot, 'rootCA.pem'))).fingerprint256).toBe(question.ca.fingerprint);
   });
 
   it('for the default hosts: limited to local.dev and loopback, defaults to yes', async () => {
     const p = project();
-    const prompt = trustPrompt(await trustQuestion({ projectDir: p.dir, env: p.env }), c);
+    const prompt = trustPrompt(await trustQuestion(commandContext({ projectDir: p.dir, env: p.env })), c);
     expect(prompt.defaultYes).toBe(true);
     expect(prompt.text).toContain('Name constraints: limited to local.dev, localhost, 127.0.0.0/8, ::1/128');
     expect(prompt.text).not.toContain('outside the domains reserved');

@@ -3,6 +3,7 @@
  * inside a private mount namespace, so the machine's own store is never touched.
  */
 import { X509Certificate, createHash } from 'node:crypto';
+import { commandContext } from '../../src/cli/context.js';
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ describe('trust', () => {
     mkdirSync(projectDir);
     const made = await sh('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password']);
     expect(made.exitCode, made.stderr).toBe(0);
-    await setupSsl({ projectDir, env: { ...env, TRUST_STORES: 'nss' } });
+    await setupSsl(commandContext({ projectDir, env: { ...env, TRUST_STORES: 'nss' } }));
   });
   afterAll(() => removeDir(root));
 
@@ -170,7 +171,7 @@ describe('trust on macOS and Windows (printed commands only)', () => {
   it('prints the security and certutil.exe commands mkcert runs, removing from Windows by thumbprint', async () => {
     const dir = tempDir();
     try {
-      await setupSsl({ projectDir: dir, env: { CAROOT: join(dir, 'ca'), TRUST_STORES: 'nss', HOME: dir } });
+      await setupSsl(commandContext({ projectDir: dir, env: { CAROOT: join(dir, 'ca'), TRUST_STORES: 'nss', HOME: dir } }));
       const ca = await parseCa(join(dir, 'ca'), readFileSync(join(dir, 'ca', 'rootCA.pem'), 'utf8'), readFileSync(join(dir, 'ca', 'rootCA-key.pem'), 'utf8'));
       // The file named is the checked copy richie-dev writes (src/trust/handoff.ts), never rootCA.pem.
       const copy = '/tmp/richie-dev-trust-x/richie-dev_0.crt';
