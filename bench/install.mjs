@@ -33,7 +33,7 @@ function run(file, args, options = {}) {
 /** `npm pack` in `dir` (its prepack and prepare run, as for anyone packing it); the tarball's path. */
 function pack(dir, into) {
   mkdirSync(into, { recursive: true });
-  const { stdout } = run('npm', ['pack', '--pack-destination', into, '--loglevel', 'error'], { cwd: dir });
+  const { stdout } = run('npm', ['pack', '--pack-destination', into, '--loglevel', 'error', '--no-update-notifier'], { cwd: dir });
   return join(into, stdout.trim().split('\n').pop());
 }
 
@@ -68,7 +68,7 @@ function bytesUnder(path) {
 function install(tarball, mode) {
   const prefix = join(work, `prefix-${Math.random().toString(36).slice(2)}`);
   const start = process.hrtime.bigint();
-  const result = spawnSync('npm', ['install', '--global', '--prefix', prefix, mode, '--no-audit', '--no-fund', tarball], { encoding: 'utf8', env, cwd: work });
+  const result = spawnSync('npm', ['install', '--global', '--prefix', prefix, mode, '--no-audit', '--no-fund', '--no-update-notifier', tarball], { encoding: 'utf8', env, cwd: work });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`npm install ${tarball} failed (${result.status}):\n${result.stderr}`);
   const packages = Number(/added (\d+) package/.exec(result.stdout)?.[1] ?? NaN);

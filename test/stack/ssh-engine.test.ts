@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, olderVersion, API_VERSION } from '../../src/stack/engine.js';
 import { sshArgs } from '../../src/stack/ssh-dial.js';
-import { freePort, hasTool, removeDir, sh, tempDir } from '../helpers.js';
+import { cli, freePort, hasTool, removeDir, sh, tempDir } from '../helpers.js';
 
 const SSHD = '/usr/sbin/sshd';
 const PRIVSEP_DIR = '/run/sshd';
@@ -123,6 +123,16 @@ describe('the engine client over ssh://', () => {
     const error = await viaSsh.build(context, 'richie-dev-test/ssh-broken:1', {}).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'EngineError', exitCode: 10, call: 'POST /build (richie-dev-test/ssh-broken:1)' });
     expect((error as Error).message).toMatch(/missing\.txt/);
+  });
+
+  it('the CLI over ssh:// ends when its work is done: an idle ssh connection does not hold it', async () => {
+    const project = join(root, 'sshproject');
+    mkdirSync(project);
+    const began = Date.now();
+    const status = await cli(['--project-dir', project, '--json', 'status'], { env });
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ services: expect.any(Array) });
+    expect(Date.now() - began).toBeLessThan(20_000);
   });
 
   it('an ssh that cannot connect: exit 7, with ssh\'s own reason', async () => {
