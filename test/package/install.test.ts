@@ -33,7 +33,7 @@ describe('the packed package, installed into an empty prefix', () => {
     NO_COLOR: '1',
   });
   // npm's own npm_* variables (when the suite runs under `npm test`) would be a nested npm's config.
-  const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const npmEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))), npm_config_update_notifier: 'false' };
   let installed: { stdout: string; stderr: string };
   const bin = join(prefix, 'bin', 'richie-dev');
   const richieDev = (args: string[]) => execa(bin, args, { env, extendEnv: false, cwd: project, reject: false, stdin: 'ignore' });
