@@ -208,13 +208,13 @@ export function interrupted(): UserError {
 type Query = Record<string, unknown>;
 interface CallOptions {
   query?: Query;
-  /** A JSON body, or a stream sent as it is (a tar archive). */
   body?: object;
   /** ms; the kind of call picks the default. */
   deadline?: number;
 }
 interface SendOptions {
   query?: Query;
+  /** A JSON body, or a stream sent as it is (a tar archive). */
   body?: object | NodeJS.ReadableStream;
   contentType?: string;
 }
@@ -391,9 +391,11 @@ export class Engine {
   }
 
   private connection(): Promise<Connection> {
-    this.link.connection ??= connectionFor(this.link.transport, this.link.env);
-    // A connection that could not be made (unreadable certificates) is tried again next time.
-    this.link.connection.catch(() => (this.link.connection = undefined));
+    if (!this.link.connection) {
+      this.link.connection = connectionFor(this.link.transport, this.link.env);
+      // A connection that could not be made (unreadable certificates) is tried again next time.
+      this.link.connection.catch(() => (this.link.connection = undefined));
+    }
     return this.link.connection;
   }
 
