@@ -10,14 +10,15 @@
  *   each call), and the command's AbortSignal (Ctrl-C) cuts it short too;
  * - every failure is one error type, EngineError, naming the call ("POST /containers/create").
  *
- * Transports: unix socket, tcp and tcp+TLS go over node:http / node:https with this client's
- * own options (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH read from the command's env,
- * never from or into process.env). ssh:// (which needs an SSH client) and the two tar/JSON
- * stream calls, build and pull, go through dockerode, built with the same explicit options
- * and the same pinned version, behind the same methods. dockerode, with the gRPC and SSH
- * stacks it pulls in, costs more than a whole no-op re-run may take, so it loads only then.
+ * Transports: every call, whatever the transport, is one node:http(s) request over the
+ * connection's agent (`Connection`), and every failure goes through one mapping (`failure`).
+ * The transports differ only in how the agent opens a socket: unix socket or named pipe, tcp,
+ * tcp+TLS with this client's own options (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH
+ * read from the command's env, never from or into process.env), and ssh:// through the
+ * system `ssh` running `docker system dial-stdio`, as the docker CLI does (ssh-dial.ts).
  */
-import type { IncomingMessage } from 'node:http';
+import type { Agent, IncomingMessage } from 'node:http';
+// Types only: the client speaks the Engine API itself, with no SDK at run time.
 import type Dockerode from 'dockerode';
 import { ExitCode, UserError } from '../errors.js';
 
@@ -211,6 +212,61 @@ interface CallOptions {
   /** ms; the kind of call picks the default. */
   deadline?: number;
 }
+interface SendOptions {
+  query?: Query;
+  /** A JSON body, or a stream sent as it is (a tar archive). */
+  body?: object | NodeJS.ReadableStream;
+  contentType?: string;
+}
+
+/**
+ * The one interface every call goes through: node:http's or node:https's `request`, an agent
+ * that opens (and keeps alive) the transport's connections, and where each request goes.
+ */
+interface Connection {
+  request: typeof import('node:http').request;
+  agent: Agent;
+  target: { socketPath: string; host: string } | { host: string; port: number };
+}
+
+/** A call's signal and what its running out means: the deadline's own words for the error. */
+interface Under {
+  signal: AbortSignal;
+  timedOut: () => boolean;
+  /** What running out of time means, and the fix for it. */
+  late: string;
+  fix: string;
+}
+
+async function connectionFor(t: Transport, env: NodeJS.ProcessEnv): Promise<Connection> {
+  if (t.kind === 'tls') {
+    const [https, { readFile }, { join }] = await Promise.all([import('node:https'), import('node:fs/promises'), import('node:path')]);
+    const read = (name: string) =>
+      readFile(join(t.certPath, name)).catch((error: NodeJS.ErrnoException) => {
+        throw new UserError(`${join(t.certPath, name)} cannot be read (${error.code ?? error.message}): TLS to the engine at ${t.host}:${t.port} needs it.`, {
+          exitCode: ExitCode.engineUnreachable,
+          fix: 'Set DOCKER_CERT_PATH to the folder holding ca.pem, cert.pem and key.pem.',
+        });
+      });
+    const [ca, cert, key] = await Promise.all([read('ca.pem'), read('cert.pem'), read('key.pem')]);
+    return { request: https.request, agent: new https.Agent({ keepAlive: true, ca, cert, key, rejectUnauthorized: t.verify }), target: { host: t.host, port: t.port } };
+  }
+  const http = await import('node:http');
+  const agent = new http.Agent({ keepAlive: true });
+  if (t.kind === 'unix' || t.kind === 'npipe') return { request: http.request, agent, target: { socketPath: t.socketPath, host: 'docker' } };
+  if (t.kind === 'tcp') return { request: http.request, agent, target: { host: t.host, port: t.port } };
+  const { sshConnection } = await import('./ssh-dial.js');
+  // Each connection the agent opens is one ssh process; kept alive like a socket, for the next call.
+  agent.createConnection = (() => sshConnection(t, env)) as unknown as Agent['createConnection'];
+  return { request: http.request, agent, target: { host: 'docker', port: 80 } };
+}
+
+/** dockerode's util.parseRepositoryTag, as its pull used it: "nginx:1.25" is repository and tag; no tag is latest. */
+export function repositoryTag(ref: string): { fromImage: string; tag: string } {
+  const at = ref.indexOf('@') >= 0 ? ref.indexOf('@') : ref.lastIndexOf(':');
+  const tag = at >= 0 ? ref.slice(at + 1) : '';
+  return at >= 0 && !tag.includes('/') ? { fromImage: ref.slice(0, at), tag } : { fromImage: ref, tag: 'latest' };
+}
 
 /** "1.41" < "1.43" as versions, not strings. */
 export function olderVersion(a: string, b: string): string {
@@ -233,8 +289,7 @@ class Link {
   writes = 0;
   deadline: { -readonly [K in keyof typeof DEADLINE]: number } = { ...DEADLINE };
   version = API_VERSION;
-  sdk: Promise<Dockerode> | undefined;
-  agent: Promise<import('node:http').Agent> | undefined;
+  connection: Promise<Connection> | undefined;
   /** Images inspected in this run: the image step and the plan both need them. */
   readonly images = new Map<string, Promise<{ id: string; labels: Record<string, string> } | undefined>>();
   constructor(
@@ -304,13 +359,15 @@ export class Engine {
 
   /** GET /_ping, unversioned: the daemon's newest API version, from its API-Version header. */
   private async ping(): Promise<string | undefined> {
-    if (this.link.transport.kind === 'ssh' || this.link.transport.kind === 'npipe') {
-      // dockerode's ping gives no headers: the version endpoint names the daemon's newest.
-      const info = await this.viaSdk<{ ApiVersion?: string }>('GET', '/version', {}, this.link.deadline.ping, false);
-      return info?.ApiVersion;
+    const under = this.callSignal(this.link.deadline.ping);
+    let res: IncomingMessage;
+    let body: Buffer;
+    try {
+      res = await this.send('GET', '/_ping', {}, under, false);
+      body = await this.collect(res, 'GET /_ping');
+    } catch (error) {
+      throw this.failure('GET /_ping', under, error);
     }
-    const res = await this.open('GET', '/_ping', {}, this.link.deadline.ping, false);
-    const body = await this.collect(res, 'GET /_ping');
     if ((res.statusCode ?? 0) >= 300) throw new EngineError('GET /_ping', res.statusCode, `failed (HTTP ${res.statusCode}): ${body.toString().trim()}`);
     const header = res.headers['api-version'];
     return typeof header === 'string' ? header : undefined;
@@ -319,61 +376,52 @@ export class Engine {
   // ---- the transport --------------------------------------------------------------------
 
   /** The signal one call runs under: the command's, and its own deadline. */
-  private callSignal(deadline: number): { signal: AbortSignal; timedOut: () => boolean } {
+  private callSignal(deadline: number): Under {
     const timeout = AbortSignal.timeout(deadline);
-    return { signal: this.signal ? AbortSignal.any([this.signal, timeout]) : timeout, timedOut: () => timeout.aborted };
+    return { signal: this.signal ? AbortSignal.any([this.signal, timeout]) : timeout, timedOut: () => timeout.aborted, late: `did not answer within ${deadline / 1000} s`, fix: 'Check the engine ("docker info"); restart it if it hangs.' };
   }
 
-  /** Why a call did not complete, as the one error type (or "Interrupted." for Ctrl-C). */
-  private failure(call: string, deadline: number, timedOut: boolean, error: unknown): UserError {
+  /** Why a call did not complete, as the one error type (or "Interrupted." for Ctrl-C): every call, every transport. */
+  private failure(call: string, under: Under, error: unknown): UserError {
     if (error instanceof UserError) return error;
-    if (timedOut) return new EngineError(call, undefined, `did not answer within ${deadline / 1000} s`, { fix: 'Check the engine ("docker info"); restart it if it hangs.' });
+    if (under.timedOut()) return new EngineError(call, undefined, under.late, { fix: under.fix });
     if (this.signal?.aborted) return interrupted();
     const code = (error as NodeJS.ErrnoException).code;
     return new EngineError(call, undefined, `failed: ${code ?? (error as Error).message}`, { cause: error });
   }
 
-  private async agent(): Promise<import('node:http').Agent> {
-    this.link.agent ??= (async () => {
-      const t = this.link.transport;
-      if (t.kind === 'tls') {
-        const [{ Agent }, { readFile }, { join }] = await Promise.all([import('node:https'), import('node:fs/promises'), import('node:path')]);
-        const read = (name: string) =>
-          readFile(join(t.certPath, name)).catch((error: NodeJS.ErrnoException) => {
-            throw new UserError(`${join(t.certPath, name)} cannot be read (${error.code ?? error.message}): TLS to the engine at ${t.host}:${t.port} needs it.`, {
-              exitCode: ExitCode.engineUnreachable,
-              fix: 'Set DOCKER_CERT_PATH to the folder holding ca.pem, cert.pem and key.pem.',
-            });
-          });
-        const [ca, cert, key] = await Promise.all([read('ca.pem'), read('cert.pem'), read('key.pem')]);
-        return new Agent({ keepAlive: true, ca, cert, key, rejectUnauthorized: t.verify });
-      }
-      const { Agent } = await import('node:http');
-      return new Agent({ keepAlive: true });
-    })();
-    return this.link.agent;
+  private connection(): Promise<Connection> {
+    if (!this.link.connection) {
+      this.link.connection = connectionFor(this.link.transport, this.link.env);
+      // A connection that could not be made (unreadable certificates) is tried again next time.
+      this.link.connection.catch(() => (this.link.connection = undefined));
+    }
+    return this.link.connection;
   }
 
-  /** Send one request over node:http(s); resolves with the response head, body unread. */
-  private async open(method: string, path: string, options: CallOptions, deadline: number, versioned = true, under = this.callSignal(deadline)): Promise<IncomingMessage> {
-    const call = `${method} ${path}`;
-    const { signal, timedOut } = under;
-    if (signal.aborted) throw this.failure(call, deadline, timedOut(), signal.reason);
-    const t = this.link.transport;
-    const [http, agent] = await Promise.all([t.kind === 'tls' ? import('node:https') : import('node:http'), this.agent()]);
-    const payload = options.body ? JSON.stringify(options.body) : undefined;
+  /** Send one request; resolves with the response head, body unread. The one way every call reaches the engine. */
+  private async send(method: string, path: string, options: SendOptions, under: Under, versioned = true): Promise<IncomingMessage> {
+    const { signal } = under;
+    if (signal.aborted) throw signal.reason;
+    const { request, agent, target } = await this.connection();
+    const body = options.body;
+    const stream = body !== undefined && typeof (body as NodeJS.ReadableStream).pipe === 'function' ? (body as NodeJS.ReadableStream) : undefined;
+    const payload = body !== undefined && !stream ? JSON.stringify(body) : undefined;
     const headers: Record<string, string | number> = {};
     if (payload !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
-    const target = t.kind === 'unix' || t.kind === 'npipe' ? { socketPath: t.socketPath, host: 'docker' } : t.kind === 'ssh' ? {} : { host: t.host, port: t.port };
+    if (stream) headers['Content-Type'] = options.contentType ?? 'application/x-tar';
     const fullPath = `${versioned ? `/v${this.link.version}` : ''}${path}${encodeQuery(options.query)}`;
     return new Promise((resolve, reject) => {
-      const req = http.request({ ...target, agent, path: fullPath, method, headers, signal }, (res) => {
+      const req = request({ ...target, agent, path: fullPath, method, headers, signal }, (res) => {
         // The deadline covers the body too: an aborted signal destroys the response stream.
         res.on('error', () => undefined);
         resolve(res);
       });
-      req.on('error', (error) => reject(this.failure(call, deadline, timedOut(), error)));
-      req.end(payload);
+      req.on('error', reject);
+      if (stream) {
+        stream.on('error', (error: Error) => req.destroy(error));
+        stream.pipe(req);
+      } else req.end(payload);
     });
   }
 
@@ -393,16 +441,15 @@ export class Engine {
    */
   private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: CallOptions & { raw?: boolean } = {}): Promise<T | undefined> {
     const deadline = options.deadline ?? (method === 'GET' ? this.link.deadline.read : this.link.deadline.write);
-    if (this.link.transport.kind === 'ssh' || this.link.transport.kind === 'npipe') return this.viaSdk<T>(method, path, options, deadline);
     const call = `${method} ${path}`;
     const under = this.callSignal(deadline);
     let res: IncomingMessage;
     let body: Buffer;
     try {
-      res = await this.open(method, path, options, deadline, true, under);
+      res = await this.send(method, path, options, under);
       body = await this.collect(res, call);
     } catch (error) {
-      throw this.failure(call, deadline, under.timedOut(), error);
+      throw this.failure(call, under, error);
     }
     const status = res.statusCode ?? 0;
     if (status === 404) return undefined;
@@ -418,59 +465,53 @@ export class Engine {
     }
   }
 
-  /** The same call through dockerode's modem (ssh://, npipe), with the same deadline and version. */
-  private async viaSdk<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: CallOptions & { raw?: boolean }, deadline: number, versioned = true): Promise<T | undefined> {
-    const call = `${method} ${path}`;
-    const { signal, timedOut } = this.callSignal(deadline);
-    const docker = await this.sdk(versioned);
-    const search = new URLSearchParams(encodeQuery(options.query).slice(1));
+  /**
+   * A call answered with a JSON-lines stream (build, pull, load): each line is progress, and
+   * a failure after the headers is a line with "error" (moby pkg/streamformatter). Its
+   * deadline is on silence, not length (a cold build may take minutes while reporting
+   * progress); Ctrl-C aborts it.
+   */
+  private async progress(call: string, path: string, options: SendOptions): Promise<void> {
+    const idleMs = this.link.deadline.streamIdle;
+    const silence = new AbortController();
+    let idle: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => silence.abort(), idleMs);
+    };
+    const signal = this.signal ? AbortSignal.any([this.signal, silence.signal]) : silence.signal;
+    const under: Under = { signal, timedOut: () => silence.signal.aborted, late: `made no progress for ${idleMs / 1000} s`, fix: 'Check the engine ("docker info") and its network.' };
+    let failed: string | undefined;
+    let status: number;
+    let text = '';
     try {
-      return await new Promise<T | undefined>((resolve, reject) =>
-        docker.modem.dial(
-          {
-            path: search.size ? `${path}?` : path,
-            method,
-            // dockerode's modem: _query goes to the URL, _body (for POST) to a JSON body.
-            options: { _query: Object.fromEntries(search), _body: options.body ?? {} },
-            abortSignal: signal,
-            isStream: false,
-            statusCodes: { 200: true, 201: true, 204: true, 304: true, 404: 'not found', 409: 'conflict', 500: 'server error' },
-          } as never,
-          (error: (Error & { statusCode?: number; json?: { message?: string } }) | null, data: unknown) => {
-            if (error?.statusCode === 404) resolve(undefined);
-            else if (error?.statusCode) reject(new EngineError(call, error.statusCode, `failed (HTTP ${error.statusCode}): ${error.json?.message ?? error.message}`));
-            else if (error) reject(error);
-            else resolve((data ?? '') as T);
-          },
-        ),
-      );
+      arm();
+      const res = await this.send('POST', path, options, under);
+      status = res.statusCode ?? 0;
+      const lines = lineSplitter((line) => {
+        if (status >= 300) return void (text += `${line}\n`);
+        let message: { error?: string; errorDetail?: { message?: string } } = {};
+        try {
+          message = JSON.parse(line) as typeof message;
+        } catch {
+          return;
+        }
+        if (message.error || message.errorDetail) failed ??= message.error ?? message.errorDetail?.message;
+      });
+      await new Promise<void>((resolve, reject) => {
+        res.on('data', (chunk: Buffer) => (arm(), lines(chunk)));
+        res.on('end', () => (lines('\n'), resolve()));
+        res.on('error', reject);
+        res.on('aborted', () => reject(new EngineError(call, undefined, 'was cut off')));
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
     } catch (error) {
-      throw this.failure(call, deadline, timedOut(), error);
+      throw this.failure(call, under, error);
+    } finally {
+      clearTimeout(idle);
     }
-  }
-
-  /** dockerode, built from this engine's own options (never from process.env), loaded on first use. */
-  private sdk(versioned = true): Promise<Dockerode> {
-    this.link.sdk ??= (async () => {
-      const [{ default: Docker }, { readFileSync }, { join }] = await Promise.all([import('dockerode'), import('node:fs'), import('node:path')]);
-      const t = this.link.transport;
-      // Every key given, even as undefined: docker-modem fills missing ones from process.env.
-      const base = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined, pathPrefix: '/', timeout: undefined };
-      const specific =
-        t.kind === 'unix' || t.kind === 'npipe'
-          ? { socketPath: t.socketPath }
-          : t.kind === 'tcp'
-            ? { host: t.host, port: t.port, protocol: 'http' as const }
-            : t.kind === 'tls'
-              ? { host: t.host, port: t.port, protocol: 'https' as const, ...Object.fromEntries(['ca', 'cert', 'key'].map((k) => [k, readFileSync(join(t.certPath, `${k}.pem`))])) }
-              : { host: t.host, port: t.port, protocol: 'ssh' as const, username: t.username, sshOptions: { agent: this.link.env.SSH_AUTH_SOCK } };
-      return new Docker({ ...base, ...specific, ...(t.kind === 'tls' && !t.verify ? { checkServerIdentity: () => undefined } : {}) } as Dockerode.DockerOptions);
-    })();
-    // The version is applied per call: the ping that negotiates it runs unversioned.
-    return this.link.sdk.then((docker) => {
-      (docker.modem as unknown as { version?: string }).version = versioned ? `v${this.link.version}` : undefined;
-      return docker;
-    });
+    if (status >= 300) throw new EngineError(call, status, `failed (HTTP ${status}): ${engineMessage(text)}`);
+    if (failed !== undefined) throw new EngineError(call, 200, `failed: ${failed}`);
   }
 
   private get<T>(path: string, query: Query = {}): Promise<T | undefined> {
@@ -504,21 +545,33 @@ export class Engine {
     return this.image(ref);
   }
 
+  /**
+   * POST /build of a folder, sent as a tar of its files less those its .dockerignore names (as
+   * dockerode's buildImage made it: tar-fs, @balena/dockerignore; patterns match paths
+   * relative to the folder, as Docker reads them).
+   */
   async build(contextDir: string, tag: string, labels: Record<string, string>, options: { dockerfile?: string; buildargs?: Record<string, string> } = {}): Promise<void> {
+    const [{ readFile, readdir }, { relative }, tar, { createRequire }] = await Promise.all([import('node:fs/promises'), import('node:path'), import('tar-fs'), import('node:module')]);
+    // CommonJS whose types declare an ES default export: required, it is the function itself.
+    const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as typeof import('@balena/dockerignore').default;
+    const rules = await readFile(`${contextDir}/.dockerignore`, 'utf8').catch(() => undefined);
+    const keep = rules === undefined ? undefined : dockerignore({ ignorecase: false }).add(rules).createFilter();
+    const entries = (await readdir(contextDir)).filter((name) => keep?.(name) ?? true);
+    const archive = tar.pack(contextDir, { entries, ...(keep ? { ignore: (path: string) => !keep(relative(contextDir, path)) } : {}) });
+    await this.buildArchive(archive, tag, labels, options);
+  }
+
+  /** POST /build of a tar stream holding the Dockerfile and its context. */
+  async buildArchive(archive: NodeJS.ReadableStream, tag: string, labels: Record<string, string>, options: { dockerfile?: string; buildargs?: Record<string, string> } = {}): Promise<void> {
     this.link.writes++;
     this.link.images.delete(tag);
-    const { readdir } = await import('node:fs/promises');
-    const call = `POST /build (${tag})`;
-    await this.stream(call, async (signal) => {
-      const docker = await this.sdk();
-      return docker.buildImage({ context: contextDir, src: await readdir(contextDir) }, { t: tag, labels, rm: true, forcerm: true, ...options, abortSignal: signal } as Dockerode.ImageBuildOptions);
-    });
+    await this.progress(`POST /build (${tag})`, '/build', { query: { t: tag, labels, rm: true, forcerm: true, ...options }, body: archive });
   }
 
   async pull(ref: string): Promise<void> {
     this.link.writes++;
     this.link.images.delete(ref);
-    await this.stream(`POST /images/create (${ref})`, async (signal) => (await this.sdk()).pull(ref, { abortSignal: signal }));
+    await this.progress(`POST /images/create (${ref})`, '/images/create', { query: repositoryTag(ref) });
   }
 
   /** Remove an image (a built-in one a rebuild replaced). Gone already is fine. */
@@ -526,48 +579,6 @@ export class Engine {
     this.link.writes++;
     this.link.images.delete(ref);
     await this.call('DELETE', `/images/${encodeURIComponent(ref)}`, { query: { noprune: false } });
-  }
-
-  /**
-   * A build or pull: a JSON-lines progress stream. Its deadline is on silence, not length (a
-   * cold build may take minutes while reporting progress); Ctrl-C aborts it.
-   */
-  private async stream(call: string, start: (signal: AbortSignal) => Promise<NodeJS.ReadableStream>): Promise<void> {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    this.signal?.addEventListener('abort', onAbort);
-    let idle: NodeJS.Timeout | undefined;
-    let stalled = false;
-    const arm = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => ((stalled = true), controller.abort()), this.link.deadline.streamIdle);
-    };
-    try {
-      arm();
-      const stream = await start(controller.signal);
-      const docker = await this.sdk();
-      await new Promise<void>((resolve, reject) => {
-        controller.signal.addEventListener('abort', () => reject(new Error('aborted')));
-        docker.modem.followProgress(
-          stream,
-          (error: Error | null, output: { error?: string; errorDetail?: { message: string } }[]) => {
-            const failed = error?.message ?? output.find((o) => o.error)?.error;
-            if (failed) reject(new EngineError(call, 200, `failed: ${failed}`));
-            else resolve();
-          },
-          arm,
-        );
-      });
-    } catch (error) {
-      if (error instanceof UserError) throw error;
-      if (stalled) throw new EngineError(call, undefined, `made no progress for ${this.link.deadline.streamIdle / 1000} s`, { fix: 'Check the engine ("docker info") and its network.' });
-      if (this.signal?.aborted) throw interrupted();
-      const status = (error as { statusCode?: number }).statusCode;
-      throw new EngineError(call, status, `failed${status ? ` (HTTP ${status})` : ''}: ${(error as Error).message}`, { cause: error });
-    } finally {
-      clearTimeout(idle);
-      this.signal?.removeEventListener('abort', onAbort);
-    }
   }
 
   // ---- containers -----------------------------------------------------------------------
@@ -745,21 +756,13 @@ export class Engine {
   /** Follow a container's output until `signal` aborts; each complete line to onLine. */
   async followLogs(id: string, tail: number, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
     const lines = lineSplitter(onLine);
-    if (this.link.transport.kind === 'ssh' || this.link.transport.kind === 'npipe') {
-      const docker = await this.sdk();
-      const stream = (await docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: true, abortSignal: signal } as never)) as unknown as NodeJS.ReadableStream;
-      const { PassThrough } = await import('node:stream');
-      return new Promise((resolve) => {
-        const out = new PassThrough();
-        docker.modem.demuxStream(stream, out, out);
-        out.on('data', lines);
-        stream.on('end', resolve);
-        stream.on('error', () => resolve());
-        signal.addEventListener('abort', () => resolve());
-      });
-    }
     // Following has no deadline of its own: it lasts until Ctrl-C (the signal) or the container ends.
-    const res = await this.detached().open('GET', `/containers/${encodeURIComponent(id)}/logs`, { query: { stdout: true, stderr: true, tail, follow: true } }, 2 ** 31 - 1);
+    const call = `GET /containers/${id}/logs`;
+    const engine = this.detached();
+    const under = engine.callSignal(2 ** 31 - 1);
+    const res = await engine.send('GET', `/containers/${encodeURIComponent(id)}/logs`, { query: { stdout: true, stderr: true, tail, follow: true } }, under).catch((error: unknown) => {
+      throw engine.failure(call, under, error);
+    });
     const demuxer = frameDemuxer(lines);
     return new Promise((resolve) => {
       res.on('data', demuxer);
@@ -779,61 +782,12 @@ export class Engine {
 
   /**
    * POST /images/load of a `docker save` archive (a stream: nothing is written on our side).
-   * Sent over node:http like the JSON calls, not through dockerode: importing dockerode costs
-   * 0.1-0.4 s, a tenth of a first run, and a tar body needs nothing from it. ssh:// excepted.
+   * The answer is JSON lines, with the stream deadline (the ~110 MB runtime loads in about a second).
    */
   async load(archive: NodeJS.ReadableStream, tags: readonly string[]): Promise<void> {
     this.link.writes++;
     for (const tag of tags) this.link.images.delete(tag);
-    const call = `POST /images/load (${tags.join(', ')})`;
-    const t = this.link.transport;
-    if (t.kind === 'ssh') {
-      await this.stream(call, async (signal) => (await this.sdk()).loadImage(archive, { quiet: true, abortSignal: signal } as never) as unknown as Promise<NodeJS.ReadableStream>);
-      return;
-    }
-    const [http, agent] = await Promise.all([t.kind === 'tls' ? import('node:https') : import('node:http'), this.agent()]);
-    const target = t.kind === 'unix' || t.kind === 'npipe' ? { socketPath: t.socketPath, host: 'docker' } : { host: t.host, port: t.port };
-    // A whole load of the ~110 MB runtime takes about a second: the stream deadline bounds it.
-    const { signal, timedOut } = this.callSignal(DEADLINE.streamIdle);
-    let body: string;
-    try {
-      body = await new Promise<string>((resolve, reject) => {
-        const req = http.request({ ...target, agent, path: `/v${this.link.version}/images/load?quiet=1`, method: 'POST', headers: { 'Content-Type': 'application/x-tar' }, signal }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            const status = res.statusCode ?? 0;
-            if (status >= 300) reject(new EngineError(call, status, `failed (HTTP ${status}): ${engineMessage(text)}`));
-            else resolve(text);
-          });
-        });
-        req.on('error', reject);
-        archive.on('error', (error: Error) => req.destroy(error));
-        archive.pipe(req);
-      });
-    } catch (error) {
-      if (error instanceof UserError) throw error;
-      throw this.failure(call, DEADLINE.streamIdle, timedOut(), error);
-    }
-    // The answer is JSON lines; a failure after the headers is one with "error" (moby streamformatter).
-    for (const line of body.split('\n')) {
-      let message: { error?: string; errorDetail?: { message?: string } } = {};
-      try {
-        message = JSON.parse(line) as typeof message;
-      } catch {
-        continue;
-      }
-      if (message.error || message.errorDetail) throw new EngineError(call, 200, `failed: ${message.errorDetail?.message ?? message.error}`);
-    }
-  }
-
-  /** POST /build of a tar stream holding the Dockerfile and its context. */
-  async buildArchive(archive: NodeJS.ReadableStream, tag: string, labels: Record<string, string>): Promise<void> {
-    this.link.writes++;
-    this.link.images.delete(tag);
-    await this.stream(`POST /build (${tag})`, async (signal) => (await this.sdk()).buildImage(archive, { t: tag, labels, rm: true, forcerm: true, abortSignal: signal } as Dockerode.ImageBuildOptions));
+    await this.progress(`POST /images/load (${tags.join(', ')})`, '/images/load', { query: { quiet: 1 }, body: archive });
   }
 
   /** Images carrying a label (any value), with their tags; an untagged one has none. */

@@ -154,7 +154,7 @@ describe('the engine client', () => {
     expect(error).toMatchObject({ exitCode: 10, statusCode: 404, call: 'POST /containers/create' });
   });
 
-  it('builds go through dockerode on the same transport, never through process.env', async () => {
+  it('builds go over the same transport, never through process.env', async () => {
     const context = join(root, 'build');
     mkdirSync(context);
     writeFileSync(join(context, 'Dockerfile'), 'FROM scratch\nLABEL dev.richie.test=engine\n');
