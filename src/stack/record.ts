@@ -33,11 +33,13 @@ const CONTENT_LIMIT = 1 << 20;
 const MAX_AGE_MS = 12 * 3600_000;
 const INSTALL_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /**
- * richie-dev's build: tsc rewrites every output on a build, so this one file's stamp stands for
- * all its code — the built one, also when this module runs from its source (the tests), so the
- * CLI and an in-process run agree on it. Its templates and stack file are inputs like any other.
+ * richie-dev's build: the bundle's entry names every chunk by the hash of its content
+ * (build/bundle-cli.mjs), so the entry's own hash stands for all the code — also when this
+ * module runs from its source (the tests), so the CLI and an in-process run agree on it. Not
+ * its mtime: npm gives every file of an installed package the same one, so an upgrade would
+ * keep an old record. Its templates and stack file are inputs like any other.
  */
-const BUILD_STAMP = resolve(INSTALL_ROOT, 'dist', 'stack', 'record.js');
+const BUILD_STAMP = resolve(INSTALL_ROOT, 'dist', 'bin', 'richie-dev.js');
 
 export interface InputState {
   path: string;
@@ -91,8 +93,8 @@ export async function inputStates(log: InputLog, stateFile: string): Promise<Inp
 }
 
 async function buildStamp(): Promise<string> {
-  const info = await stat(BUILD_STAMP).catch(() => undefined);
-  return info ? `${info.size}:${info.mtimeMs}` : 'missing';
+  const content = await readFile(BUILD_STAMP).catch(() => undefined);
+  return content ? createHash('sha256').update(content).digest('hex') : 'missing';
 }
 
 // ---- the record -----------------------------------------------------------------------
