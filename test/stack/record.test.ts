@@ -8,7 +8,7 @@
  * variables are kept by name with a salted hash, never a value. A one-service stack file of
  * the project's own keeps it quick.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -185,6 +185,17 @@ describe('the up record', () => {
     state.up.recordedAt -= 13 * 3600_000;
     writeFileSync(stateFile, JSON.stringify(state));
     await refusedThenRecord('the record is older than 12 hours', ['app:keep'], more);
+  });
+
+  it("another build of richie-dev: the record names the bundle entry's content hash (npm gives installed files one mtime), and another one is refused", async () => {
+    const more = { env: { ...env, RECORD_TEST_ROLE: 'two' }, caRoot: join(root, 'ca') };
+    const stateFile = join(dir, '.richie-dev', 'state.json');
+    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    const entry = readFileSync(new URL('../../dist/bin/richie-dev.js', import.meta.url));
+    expect(state.up.facts.build).toBe(createHash('sha256').update(entry).digest('hex'));
+    state.up.facts.build = createHash('sha256').update(Buffer.concat([entry, Buffer.from('\n')])).digest('hex');
+    writeFileSync(stateFile, JSON.stringify(state));
+    await refusedThenRecord('build changed', ['app:keep'], more);
   });
 
   it("right after a restart, before Docker's first check, the record runs the healthcheck itself and answers", async () => {
