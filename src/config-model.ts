@@ -5,6 +5,8 @@
  * nothing imports back (.dependency-cruiser.cjs).
  */
 
+import type { JoanieConfig } from './config-joanie.js';
+
 /**
  * The OpenEdX releases a config may name, in order; what each one means for Richie lives in
  * lms/releases.ts (RELEASES, which must cover exactly these).
@@ -61,6 +63,8 @@ export interface ProjectConfig {
   courseRunSync: { mode: SyncMode; noUpdateFields: string[] };
   /** A Compose file of the project's own instead of richie-dev's docker-compose.richie.yml. */
   stackFile?: string | undefined;
+  /** Joanie on a sibling host (config-joanie.ts); absent: Richie runs without Joanie. */
+  joanie?: JoanieConfig | undefined;
 }
 
 /** One LMS, with the keys that route and sync its courses. */
@@ -110,5 +114,5 @@ export const DEFAULT_CONFIG: Readonly<ProjectConfig> = Object.freeze<ProjectConf
 
 /** The hosts every certificate and hosts entry must cover, catalog first. */
 export function configuredHosts(config: ProjectConfig): string[] {
-  return [...new Set([config.catalog.host, ...config.lmses.map((l) => l.host)])];
+  return [...new Set([config.catalog.host, ...config.lmses.map((l) => l.host), ...(config.joanie ? [config.joanie.host] : [])])];
 }

@@ -11,6 +11,7 @@ import { siteModels, type Backend, type SiteModel } from '../lms/site.js';
 import { projectPaths } from '../paths.js';
 import { loadTemplates } from './engine.js';
 import { GENERATED_MARKER, envFile, writeGenerated, type RenderedFile } from './files.js';
+import { joanieEnv, joanieModel, withJoanieCatalogEnv } from './joanie.js';
 import { nginxUpstream, upstreamWarning } from './upstream.js';
 
 export interface RenderOptions {
@@ -22,7 +23,7 @@ export interface RenderOptions {
    * Where nginx reaches the apps ("host:port"): loopback in tests. Otherwise each site's
    * `upstream` from the config, else its container in the stack (STACK_UPSTREAMS).
    */
-  upstreams?: { catalog: string; lms: string };
+  upstreams?: { catalog: string; lms: string; joanie?: string };
   /** Where nginx finds `<host>.pem` and `.key`: the mounted .richie-dev/ssl in the stack. */
   certDir?: string;
   /** The up record's (run): RICHIE_DEV_DEMO_NOW is read through it (else from process.env). */
@@ -41,6 +42,8 @@ export interface RenderResult {
 /** The stack's defaults: app containers on port 8000, certificates mounted at /etc/nginx/ssl. */
 export const STACK_UPSTREAMS = { catalog: 'catalog:8000', lms: 'lms:8000' };
 export const STACK_CERT_DIR = '/etc/nginx/ssl';
+/** The demo Joanie's container (stack/joanie.ts adds it to the stack). */
+export const STACK_JOANIE_UPSTREAM = 'joanie:8000';
 
 /** Every file's content, with every check done and nothing written yet. */
 export interface RenderPlan {
@@ -80,10 +83,11 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
     return { server: upstream.server, https: upstream.scheme === 'https', sslName: upstream.host };
   };
   const base = { tls: model.tls, catalog: model.catalog, certDir: options.certDir ?? STACK_CERT_DIR };
+  const joanie = joanieModel(options.config, model);
   const catalogUpstream = site('catalog', options.config.catalog.upstream, (options.upstreams ?? STACK_UPSTREAMS).catalog);
   const outputs: RenderPlan['outputs'] = [
     [join(paths.nginxDir, 'catalog.conf'), templates['catalog.conf']!({ ...base, upstream: catalogUpstream, certHost: model.catalog.host })],
-    [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, catalogEnv(models, { demoNow: now }))],
+    [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, withJoanieCatalogEnv(catalogEnv(models, { demoNow: now }), joanie))],
     [richieSettingsFile(options.projectDir), richieSettings(models, GENERATED_MARKER)],
   ];
   // Each LMS: its nginx server (its upstream block named after its stem) and its env file.
@@ -96,6 +100,14 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
       [join(paths.envDir, `${m.stem}.env`), envFile(`LMS (OpenEdX) settings for ${m.release}${models.length > 1 ? ` (${m.key}, "${m.name}")` : ''}: ${m.tls ? 'TLS' : 'HTTP'}, ${m.backend} backend`, lmsEnv(m, { secrets, demoNow: now, first: i === 0 }))],
     );
   });
+  // Joanie (config `joanie`): its nginx site, and the demo Joanie's env file (render/joanie.ts).
+  if (joanie) {
+    const upstream = site('joanie', joanie.upstream, options.upstreams?.joanie ?? STACK_JOANIE_UPSTREAM);
+    outputs.push(
+      [join(paths.nginxDir, 'joanie.conf'), templates['joanie.conf']!({ ...base, joanie: joanie.site, upstream, certHost: joanie.site.host })],
+      [join(paths.envDir, 'joanie.env'), envFile(`Joanie settings (Joanie's own names): ${model.tls ? 'TLS' : 'HTTP'}`, { ...joanieEnv(joanie, model, secrets), ...(now ? { [DEMO_NOW_VARIABLE]: now } : {}) })],
+    );
+  }
   const read = { files: [secretsFile(options.projectDir), ...loaded.files], dirs: [loaded.dir] };
   return { projectDir: options.projectDir, model, models, warnings, outputs, read, ...(isNew ? { newSecret: secrets } : {}) };
 }
