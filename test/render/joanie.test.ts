@@ -1,0 +1,50 @@
+/**
+ * Rendering with `joanie` (src/render/joanie.ts): the demo Joanie's env file under Joanie's own
+ * names (owner-only: it carries three secrets), its nginx site on its own host and port with its
+ * certificate, and nothing of Joanie without the key.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config-schema.js';
+import { parseEnvFile } from '../../src/render/files.js';
+import { renderAll } from '../../src/render/index.js';
+import { removeDir, tempDir } from '../helpers.js';
+
+const root = tempDir();
+afterAll(() => removeDir(root));
+
+describe('render with joanie', () => {
+  it('joanie.env (0600) and nginx joanie.conf on its host and port; the catalog env enables Joanie', async () => {
+    const projectDir = join(root, 'on');
+    const result = await renderAll({ config: parseConfig({ lms: { fonzie: true }, joanie: {} }), projectDir, tls: true, backend: 'real' });
+    const state = join(projectDir, '.richie-dev');
+    expect(result.files.map((f) => f.path)).toEqual(expect.arrayContaining([join(state, 'env', 'joanie.env'), join(state, 'nginx', 'joanie.conf')]));
+    const envPath = join(state, 'env', 'joanie.env');
+    expect(statSync(envPath).mode & 0o777).toBe(0o600);
+    const env = parseEnvFile(readFileSync(envPath, 'utf8'));
+    const secrets = JSON.parse(readFileSync(join(state, 'secrets.json'), 'utf8')) as { jwtSigningKey: string; edxApiKey: string; courseRunSync: string };
+    expect(env.DJANGO_JWT_PRIVATE_SIGNING_KEY).toBe(secrets.jwtSigningKey);
+    expect(JSON.parse(env.DJANGO_COURSE_WEB_HOOKS!)[0].secret).toBe(secrets.courseRunSync);
+    expect(JSON.parse(env.JOANIE_LMS_BACKENDS!)[0].API_TOKEN).toBe(secrets.edxApiKey);
+    const nginx = readFileSync(join(state, 'nginx', 'joanie.conf'), 'utf8');
+    expect(nginx).toContain('listen 8071 ssl');
+    expect(nginx).toContain('server_name joanie.local.dev localhost;');
+    expect(nginx).toContain('ssl_certificate     /etc/nginx/ssl/joanie.local.dev.pem;');
+    expect(nginx).toContain('server joanie:8000;');
+    expect(parseEnvFile(readFileSync(join(state, 'env', 'catalog.env'), 'utf8')).JOANIE_BASE_URL).toBe('https://joanie.local.dev:8071');
+  });
+
+  it('an upstream of your own: nginx serves it on Joanie\'s site', async () => {
+    const projectDir = join(root, 'upstream');
+    await renderAll({ config: parseConfig({ lms: { fonzie: true }, joanie: { upstream: 'http://localhost:8071' } }), projectDir, tls: true, backend: 'real' });
+    expect(readFileSync(join(projectDir, '.richie-dev', 'nginx', 'joanie.conf'), 'utf8')).toContain('server host.docker.internal:8071;');
+  });
+
+  it('without joanie: no Joanie file, no JOANIE_* setting', async () => {
+    const projectDir = join(root, 'off');
+    const result = await renderAll({ config: parseConfig({ lms: { fonzie: true } }), projectDir, tls: true, backend: 'real' });
+    expect(result.files.some((f) => f.path.includes('joanie'))).toBe(false);
+    expect(Object.keys(parseEnvFile(readFileSync(join(projectDir, '.richie-dev', 'env', 'catalog.env'), 'utf8'))).filter((k) => k.startsWith('JOANIE'))).toEqual([]);
+  });
+});
