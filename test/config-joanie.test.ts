@@ -4,7 +4,7 @@
  * (richie-education js/api/joanie.ts), which openedx-hawthorn and openedx-dogwood do not issue;
  * an app on a host or port another app has — and, through the CLI, before anything is written.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config-schema.js';
@@ -59,5 +59,29 @@ describe('joanie in the project config', () => {
     expect(result.stderr).toContain('set lms.fonzie to true');
     expect(result.stderr).toContain('joanie.port: got 8070, already taken by catalog.port');
     expect(existsSync(join(project, '.richie-dev'))).toBe(false);
+  });
+
+  it('richie-dev joanie: what a Joanie of your own needs, secrets masked unless --show-secrets; exit 3 without "joanie" or before any render', async () => {
+    const project = join(root, 'upstream');
+    mkdirSync(project);
+    const configFile = join(project, 'richie-dev.config.json');
+    writeFileSync(configFile, JSON.stringify({ lms: { fonzie: true } }));
+    const none = await cli(['--project-dir', project, 'joanie']);
+    expect(none.exitCode).toBe(3);
+    expect(none.stderr).toContain('no "joanie" key');
+    writeFileSync(configFile, JSON.stringify({ lms: { fonzie: true }, joanie: { upstream: 'http://localhost:8071' } }));
+    const early = await cli(['--project-dir', project, 'joanie']);
+    expect(early.exitCode).toBe(3);
+    expect(early.stderr).toContain('richie-dev render');
+    expect(existsSync(join(project, '.richie-dev'))).toBe(false);
+
+    expect((await cli(['--project-dir', project, 'render', '--ssl'])).exitCode).toBe(0);
+    const secrets = Object.values(JSON.parse(readFileSync(join(project, '.richie-dev', 'secrets.json'), 'utf8')) as Record<string, string>);
+    const masked = await cli(['--project-dir', project, 'joanie']);
+    expect(masked.exitCode).toBe(0);
+    for (const line of ['DJANGO_JWT_PRIVATE_SIGNING_KEY=***', 'DJANGO_COURSE_WEB_HOOKS=[{"url": "https://richie.local.dev:8070/api/v1.0/course-runs-sync", "secret": "***", "verify": true}]', 'BASE_URL https://edx.local.dev:8073, API_TOKEN ***', 'https://joanie.local.dev:8071 (served by nginx from http://localhost:8071)']) expect(masked.stdout).toContain(line);
+    for (const secret of secrets) expect(masked.stdout + masked.stderr).not.toContain(secret);
+    const shown = await cli(['--project-dir', project, 'joanie', '--show-secrets']);
+    for (const secret of secrets) expect(shown.stdout).toContain(secret);
   });
 });

@@ -10,6 +10,7 @@ import { projectPaths, type ProjectPaths } from '../paths.js';
 import { readStack, type ServiceSpec, type StackSpec } from './compose.js';
 import { isIPv6 } from 'node:net';
 import { Engine, LOOPBACK_ADDRESS, resolveTarget } from './engine.js';
+import { withJoanie } from './joanie.js';
 import { identify, type ProjectId } from './project.js';
 import type { StackContext } from './stack.js';
 
@@ -51,9 +52,9 @@ export async function loadStack(options: { projectDir: string; env?: NodeJS.Proc
   return { config, paths, stack: forProject(stack, config) };
 }
 
-/** The stack file as this project runs it: a container per LMS, none for a site with an upstream. */
+/** The stack file as this project runs it: a container per LMS and for Joanie, none for a site with an upstream. */
 export function forProject(stack: StackSpec, config: ProjectConfig): StackSpec {
-  return withoutUpstreamed(withLmses(stack, config), config);
+  return withoutUpstreamed(withJoanie(withLmses(stack, config), config), config);
 }
 
 /**

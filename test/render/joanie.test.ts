@@ -48,3 +48,31 @@ describe('render with joanie', () => {
     expect(Object.keys(parseEnvFile(readFileSync(join(projectDir, '.richie-dev', 'env', 'catalog.env'), 'utf8'))).filter((k) => k.startsWith('JOANIE'))).toEqual([]);
   });
 });
+
+describe('the stack with joanie (src/stack/joanie.ts)', () => {
+  it('a joanie service on the demo Joanie image with joanie.env and its own volume; nginx publishes 8071, answers to joanie.local.dev and waits for it; an upstream runs no container', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { loadStack } = await import('../../src/stack/context.js');
+    const projectDir = join(root, 'stack');
+    mkdirSync(projectDir, { recursive: true });
+    writeFileSync(join(projectDir, 'richie-dev.config.json'), JSON.stringify({ lms: { fonzie: true }, joanie: {} }));
+    const { stack } = await loadStack({ projectDir });
+    expect(stack.services.map((s) => s.name)).toEqual(['catalog', 'lms', 'joanie', 'nginx']);
+    const joanie = stack.services.find((s) => s.name === 'joanie')!;
+    expect(joanie.image).toBe('richie-dev/demo-joanie:latest');
+    expect(joanie.labels['dev.richie.role']).toBe('joanie');
+    expect(joanie.envFiles).toEqual([join(projectDir, '.richie-dev', 'env', 'joanie.env')]);
+    expect(joanie.volumes.filter((v) => v.type === 'volume').map((v) => v.source)).toEqual(['joanie-data']);
+    // Only nginx joins the shared network (docker-compose.richie.yml): Joanie, like the LMS, does not.
+    expect(joanie.networks.map((n) => n.key)).toEqual(['default']);
+    const nginx = stack.services.find((s) => s.name === 'nginx')!;
+    expect(nginx.ports.map((p) => `${p.hostIp}:${p.hostPort}:${p.containerPort}`)).toEqual(['127.0.0.1:8070:8070', '127.0.0.1:8073:8073', '127.0.0.1:8071:8071']);
+    expect(nginx.networks[0]!.aliases).toEqual(['richie.local.dev', 'edx.local.dev', 'joanie.local.dev']);
+    expect(nginx.dependsOn.map((d) => d.service)).toEqual(['catalog', 'lms', 'joanie']);
+
+    writeFileSync(join(projectDir, 'richie-dev.config.json'), JSON.stringify({ lms: { fonzie: true }, joanie: { upstream: 'http://localhost:8071' } }));
+    const upstream = (await loadStack({ projectDir })).stack;
+    expect(upstream.services.map((s) => s.name)).toEqual(['catalog', 'lms', 'nginx']);
+    expect(upstream.services.find((s) => s.name === 'nginx')!.ports.map((p) => p.hostPort)).toEqual([8070, 8073, 8071]);
+  });
+});

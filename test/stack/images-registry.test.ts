@@ -17,7 +17,7 @@ import { ROOT, freePort, hasTool, removeDir, tempDir } from '../helpers.js';
 import { docker, dropNamespace, namespaceImages, ourDangling, runUntil } from './images-helpers.js';
 
 const NS = `rdtest-${process.pid}-registry`;
-const NAMES = ['demo-catalog', 'demo-lms', 'nginx'] as const;
+const NAMES = ['demo-catalog', 'demo-lms', 'nginx', 'demo-joanie'] as const;
 const tag = (name: string) => `${NS}/${name}:latest`;
 
 // Outside CI a machine without docker-registry skips; under CI (CI=true) the beforeAll fails instead.

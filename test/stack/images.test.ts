@@ -21,7 +21,7 @@ import { hasTool, inMountNamespace, isRoot, removeDir, ROOT, tempDir } from '../
 import { docker, dropNamespace, namespaceImages, ourDangling, runUntil } from './images-helpers.js';
 
 const NS = `rdtest-${process.pid}`;
-const NAMES = ['demo-catalog', 'demo-lms', 'nginx'] as const;
+const NAMES = ['demo-catalog', 'demo-lms', 'nginx', 'demo-joanie'] as const;
 const tag = (name: string, ns = NS) => `${ns}/${name}:latest`;
 
 describe('tar writer', () => {
@@ -101,7 +101,7 @@ describe('image names and bases', () => {
   });
 
   it('the built-in names belong to their namespace only', () => {
-    expect(Object.keys(BUILT_IN).map((t) => builtInName(t))).toEqual(['demo-catalog', 'demo-lms', 'nginx']);
+    expect(Object.keys(BUILT_IN).map((t) => builtInName(t))).toEqual(['demo-catalog', 'demo-lms', 'nginx', 'demo-joanie']);
     expect(builtInName('richie-dev/demo-catalog:latest', NS)).toBeUndefined();
     expect(builtInName(tag('nginx'), NS)).toBe('nginx');
     expect(builtInName('richie-dev/runtime:latest')).toBeUndefined();
@@ -175,7 +175,7 @@ describe('built-in images on this machine\'s runtime', () => {
       expect(result).toMatchObject({ result: 'built', base: 'host' });
     }
     // One archive: the runtime and the three images over it, the runtime layer sent once.
-    expect(progress).toEqual([expect.stringMatching(/^loading this machine's runtime \(node v[\d.]+, nginx, sh, grep\) into the engine, once for every built-in image, with demo-catalog, demo-lms, nginx$/)]);
+    expect(progress).toEqual([expect.stringMatching(/^loading this machine's runtime \(node v[\d.]+, nginx, sh, grep\) into the engine, once for every built-in image, with demo-catalog, demo-lms, nginx, demo-joanie$/)]);
 
     const layers = NAMES.map((name) => JSON.parse(docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', tag(name)])) as string[]);
     const runtimeTags = docker(['images', '--filter', `label=${IMAGE_LABEL.builtIn}=${NS}/runtime`, '--format', '{{.Repository}}:{{.Tag}}']).split('\n');
