@@ -6,6 +6,7 @@ import { caRoot, projectPaths } from '../paths.js';
 import { readState } from '../state.js';
 import { CERT_CHECKS } from './certs.js';
 import { E2E_CHECKS } from './e2e.js';
+import { JOANIE_CHECKS } from './joanie.js';
 import { NAME_CHECKS } from './names.js';
 import { ENGINE_CHECKS, PORT_CHECKS, STACK_CHECKS } from './stack.js';
 import { TOOL_CHECKS } from './tools.js';
@@ -22,6 +23,7 @@ export const ALL_CHECKS: readonly Check[] = [
   ...PORT_CHECKS,
   ...STACK_CHECKS,
   ...E2E_CHECKS,
+  ...JOANIE_CHECKS,
 ];
 
 export async function doctorContext(options: { projectDir: string; caRoot?: string | undefined; env?: NodeJS.ProcessEnv; now?: Date }): Promise<DoctorContext> {
