@@ -84,4 +84,19 @@ describe('joanie in the project config', () => {
     const shown = await cli(['--project-dir', project, 'joanie', '--show-secrets']);
     for (const secret of secrets) expect(shown.stdout).toContain(secret);
   });
+
+  it("stack config with the demo Joanie: the joanie service's env (joanie.env) shows none of the project's secrets unless --show-secrets", async () => {
+    const project = join(root, 'stackconfig');
+    mkdirSync(project);
+    writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ lms: { fonzie: true }, joanie: {} }));
+    expect((await cli(['--project-dir', project, 'render', '--ssl'])).exitCode).toBe(0);
+    const secrets = Object.values(JSON.parse(readFileSync(join(project, '.richie-dev', 'secrets.json'), 'utf8')) as Record<string, string>);
+    const masked = await cli(['--project-dir', project, '--json', 'stack', 'config']);
+    expect(masked.exitCode).toBe(0);
+    const services = (JSON.parse(masked.stdout) as { config: { services: Record<string, { environment?: Record<string, string> }> } }).config.services;
+    expect(services.joanie?.environment?.DJANGO_JWT_ALGORITHM).toBe('HS256');
+    for (const secret of secrets) expect(masked.stdout).not.toContain(secret);
+    const shown = await cli(['--project-dir', project, '--json', 'stack', 'config', '--show-secrets']);
+    expect(shown.stdout).toContain(secrets[0]!);
+  });
 });
