@@ -79,7 +79,7 @@ describe.skipIf(!hasTool('docker-registry') && process.env.CI !== 'true')('built
     }
   });
 
-  it('pulls each base once from the registry and builds the three images on them', async () => {
+  it('pulls each base once from the registry and builds the built-in images on them', async () => {
     const progress: string[] = [];
     for (const name of NAMES) {
       expect(await ensureBuiltIn(engine, tag(name), { namespace: NS, templatesDir, config, onProgress: (t) => progress.push(t) })).toMatchObject({ result: 'built', base: 'registry' });
