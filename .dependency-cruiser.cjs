@@ -18,8 +18,9 @@
  *                                          certificate certs made to the stores); hosts and
  *                                          certs import no sibling, and nothing imports trust
  *   context    src/context.ts              one command's context, handed down (issue 21)
- *   config     src/config.ts (the loader) > src/config-schema.ts, src/config-auth.ts (zod) >
- *              src/config-model.ts (types, defaults, releases), src/config-upstream.ts
+ *   config     src/config.ts (the loader) > src/config-schema.ts, src/config-auth.ts,
+ *              src/config-joanie-schema.ts (zod) > src/config-model.ts (types, defaults,
+ *              releases), src/config-upstream.ts, src/config-joanie.ts
  *   shared     errors, exec, fsutil, paths, regexp, domains, inputs, lock, state-dir, state,
  *              wsl, steps: the small modules every layer may use; among themselves only the
  *              no-cycle rule applies
@@ -46,8 +47,8 @@ const LAYERS = [
   // the config's types only.
   ['context', ['context\\.ts$']],
   ['config-loader', ['config\\.ts$']],
-  ['config-schema', ['config-schema\\.ts$', 'config-auth\\.ts$']],
-  ['config-model', ['config-model\\.ts$', 'config-upstream\\.ts$']],
+  ['config-schema', ['config-schema\\.ts$', 'config-auth\\.ts$', 'config-joanie-schema\\.ts$']],
+  ['config-model', ['config-model\\.ts$', 'config-upstream\\.ts$', 'config-joanie\\.ts$']],
   [
     'shared',
     ['errors', 'exec', 'fsutil', 'paths', 'regexp', 'domains', 'inputs', 'lock', 'state-dir', 'state', 'wsl', 'steps'].map((name) => `${name}\\.ts$`),

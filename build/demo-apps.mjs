@@ -4,7 +4,9 @@
 //   runs and their clock must be the same on both sides);
 // - templates/images/demo-lms/vendor/jose.mjs: the part of `jose` (a devDependency) the demo
 //   LMS signs Fonzie's tokens with, bundled by esbuild: the demo apps otherwise use Node's
-//   standard library only, and an image has no node_modules.
+//   standard library only, and an image has no node_modules;
+// - templates/images/demo-joanie/: the same shared files (Joanie manages the demo LMS's runs),
+//   and the same jose bundle, with which the demo Joanie verifies those tokens.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +16,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = join(root, 'templates', 'demo-shared');
 const images = join(root, 'templates', 'images');
 
-for (const image of ['demo-catalog', 'demo-lms']) {
+for (const image of ['demo-catalog', 'demo-lms', 'demo-joanie']) {
   copyFileSync(join(shared, 'clock.mjs'), join(images, image, 'clock.mjs'));
   copyFileSync(join(shared, 'runs.mjs'), join(images, image, 'demo-runs.mjs'));
 }
 
 const vendor = join(images, 'demo-lms', 'vendor');
 mkdirSync(vendor, { recursive: true });
+const joanieVendor = join(images, 'demo-joanie', 'vendor');
+mkdirSync(joanieVendor, { recursive: true });
 await build({
   stdin: { contents: "export { SignJWT, jwtVerify } from 'jose';", resolveDir: root, loader: 'js' },
   bundle: true,
@@ -34,3 +38,4 @@ await build({
   outfile: join(vendor, 'jose.mjs'),
   logLevel: 'warning',
 });
+copyFileSync(join(vendor, 'jose.mjs'), join(joanieVendor, 'jose.mjs'));

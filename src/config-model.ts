@@ -5,6 +5,8 @@
  * nothing imports back (.dependency-cruiser.cjs).
  */
 
+import type { JoanieConfig } from './config-joanie.js';
+
 /**
  * The OpenEdX releases a config may name, in order; what each one means for Richie lives in
  * lms/releases.ts (RELEASES, which must cover exactly these).
@@ -63,6 +65,8 @@ export interface ProjectConfig {
   stackFile?: string | undefined;
   /** Richie's Keycloak authentication (src/auth/keycloak.ts); absent: the LMS authenticates. */
   authentication?: AuthenticationConfig | undefined;
+  /** Joanie on a sibling host (config-joanie.ts); absent: Richie runs without Joanie. */
+  joanie?: JoanieConfig | undefined;
 }
 
 /** One LMS, with the keys that route and sync its courses. */
@@ -112,7 +116,7 @@ export const DEFAULT_CONFIG: Readonly<ProjectConfig> = Object.freeze<ProjectConf
 
 /** The hosts every certificate and hosts entry must cover, catalog first. */
 export function configuredHosts(config: ProjectConfig): string[] {
-  return [...new Set([config.catalog.host, ...config.lmses.map((l) => l.host), ...(config.authentication ? [config.authentication.host] : [])])];
+  return [...new Set([config.catalog.host, ...config.lmses.map((l) => l.host), ...(config.authentication ? [config.authentication.host] : []), ...(config.joanie ? [config.joanie.host] : [])])];
 }
 
 /** Richie's front-end backends that go through Keycloak (richie-education js/types/api.ts APIBackend). */

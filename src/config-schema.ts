@@ -6,6 +6,8 @@
 import * as z from 'zod';
 import { authenticationProblems, authenticationSchema } from './config-auth.js';
 import { DEFAULT_CONFIG, RELEASE_NAMES, SYNC_MODES, singleLms, type LmsConfig, type ProjectConfig } from './config-model.js';
+import { JOANIE_DEFAULTS, joanieProblems } from './config-joanie.js';
+import { joanieSchema } from './config-joanie-schema.js';
 import { UPSTREAM_FORM, upstreamProblem } from './config-upstream.js';
 import { hostNameProblem } from './domains.js';
 import { UserError } from './errors.js';
@@ -114,6 +116,7 @@ const configSchemaWith = <L extends z.ZodType>(lms: L) => z
       .optional(),
     stackFile: z.string().min(1).optional(),
     authentication: authenticationSchema,
+    joanie: joanieSchema(host(JOANIE_DEFAULTS.host), port(JOANIE_DEFAULTS.port), upstream),
   })
   .strict();
 
@@ -128,15 +131,26 @@ export function parseConfig(input: unknown, source = CONFIG_FILE_NAME): ProjectC
   const lines = result.success ? listProblems(result.data, input) : result.error.issues.map((issue) => describeIssue(issue, input));
   if (result.success && !lines.length) lines.push(...authenticationProblems(result.data));
   if (result.success && !lines.length) {
-    const { lms, ...rest } = result.data;
-    if (!Array.isArray(lms)) return { ...rest, lms, lmses: [singleLms({ ...rest, lms })] };
-    const lmses: LmsConfig[] = lms.map((entry, i) => ({ ...entry, stem: i === 0 ? 'lms' : `lms-${entry.name}` }));
-    const first = lmses[0]!;
-    return { ...rest, lms: { host: first.host, port: first.port, release: first.release, fonzie: first.fonzie, ...(first.upstream ? { upstream: first.upstream } : {}) }, lmses };
+    const config = normalize(result.data);
+    // What Joanie needs of the rest (an access token, a host and port of its own): refused here,
+    // before any command changes anything.
+    const joanie = joanieProblems(config.joanie, config, list);
+    if (!joanie.length) return config;
+    lines.push(...joanie);
   }
   throw new UserError(`${source} is not valid:\n${lines.map((l) => `  - ${l}`).join('\n')}`, {
     fix: `Edit ${source}; the README lists every key with its default.`,
   });
+}
+
+/** The one-LMS form or the list, as the code uses them: `lms` is the first of `lmses`. */
+function normalize(data: z.infer<typeof configSchema> | z.infer<typeof listConfigSchema>): ProjectConfig {
+  const { lms, joanie, ...rest } = data;
+  const withJoanie = joanie ? { joanie } : {};
+  if (!Array.isArray(lms)) return { ...rest, ...withJoanie, lms, lmses: [singleLms({ ...rest, lms })] };
+  const lmses: LmsConfig[] = lms.map((entry, i) => ({ ...entry, stem: i === 0 ? 'lms' : `lms-${entry.name}` }));
+  const first = lmses[0]!;
+  return { ...rest, ...withJoanie, lms: { host: first.host, port: first.port, release: first.release, fonzie: first.fonzie, ...(first.upstream ? { upstream: first.upstream } : {}) }, lmses };
 }
 
 /** What a list of LMSes must also be: names, hosts and ports of their own; course keys per LMS. */

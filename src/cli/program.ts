@@ -14,6 +14,7 @@ import { register as registerRender } from './render.js';
 import { register as registerLms } from './lms.js';
 import { register as registerStack } from './stack.js';
 import { register as registerDoctor } from './doctor.js';
+import { register as registerJoanie } from './joanie.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerLms(program);
   registerStack(program);
   registerDoctor(program);
+  registerJoanie(program);
   return program;
 }
 

@@ -7,6 +7,7 @@ import { readState } from '../state.js';
 import { CERT_CHECKS } from './certs.js';
 import { E2E_CHECKS } from './e2e.js';
 import { KEYCLOAK_CHECKS } from './keycloak.js';
+import { JOANIE_CHECKS } from './joanie.js';
 import { NAME_CHECKS } from './names.js';
 import { ENGINE_CHECKS, PORT_CHECKS, STACK_CHECKS } from './stack.js';
 import { TOOL_CHECKS } from './tools.js';
@@ -24,6 +25,7 @@ export const ALL_CHECKS: readonly Check[] = [
   ...STACK_CHECKS,
   ...E2E_CHECKS,
   ...KEYCLOAK_CHECKS,
+  ...JOANIE_CHECKS,
 ];
 
 /** The command's context (src/context.ts) as the checks read it. */

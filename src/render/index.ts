@@ -13,6 +13,7 @@ import { siteModels, type Backend, type SiteModel } from '../lms/site.js';
 import type { ProjectPaths } from '../paths.js';
 import { loadTemplates } from './engine.js';
 import { GENERATED_MARKER, envFile, writeGenerated, type RenderedFile } from './files.js';
+import { joanieEnv, joanieModel, withJoanieCatalogEnv } from './joanie.js';
 import { nginxUpstream, upstreamWarning } from './upstream.js';
 
 export interface RenderOptions {
@@ -25,7 +26,7 @@ export interface RenderOptions {
    * Where nginx reaches the apps ("host:port"): loopback in tests. Otherwise each site's
    * `upstream` from the config, else its container in the stack (STACK_UPSTREAMS).
    */
-  upstreams?: { catalog: string; lms: string };
+  upstreams?: { catalog: string; lms: string; joanie?: string };
   /** Where nginx finds `<host>.pem` and `.key`: the mounted .richie-dev/ssl in the stack. */
   certDir?: string;
   /** The up record's (run): RICHIE_DEV_DEMO_NOW is read through it. */
@@ -48,6 +49,8 @@ export interface RenderResult {
 /** The stack's defaults: app containers on port 8000, certificates mounted at /etc/nginx/ssl. */
 export const STACK_UPSTREAMS = { catalog: 'catalog:8000', lms: 'lms:8000' };
 export const STACK_CERT_DIR = '/etc/nginx/ssl';
+/** The demo Joanie's container (stack/joanie.ts adds it to the stack). */
+export const STACK_JOANIE_UPSTREAM = 'joanie:8000';
 
 /** Every file's content, with every check done and nothing written yet. */
 export interface RenderPlan {
@@ -89,10 +92,11 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
     return { server: upstream.server, https: upstream.scheme === 'https', sslName: upstream.host };
   };
   const base = { tls: model.tls, catalog: model.catalog, certDir: options.certDir ?? STACK_CERT_DIR };
+  const joanie = joanieModel(options.config, model);
   const catalogUpstream = site('catalog', options.config.catalog.upstream, (options.upstreams ?? STACK_UPSTREAMS).catalog);
   const outputs: RenderPlan['outputs'] = [
     [join(paths.nginxDir, 'catalog.conf'), templates['catalog.conf']!({ ...base, upstream: catalogUpstream, certHost: model.catalog.host })],
-    [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, { ...catalogEnv(models, { demoNow: now }), ...(keycloak ? catalogKeycloakEnv(keycloak, model.lms.origin) : {}) })],
+    [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, { ...withJoanieCatalogEnv(catalogEnv(models, { demoNow: now }), joanie), ...(keycloak ? catalogKeycloakEnv(keycloak, model.lms.origin) : {}) })],
     [richieSettingsFile(paths), richieSettings(models, GENERATED_MARKER)],
   ];
   // Each LMS: its nginx server (its upstream block named after its stem) and its env file.
@@ -111,6 +115,17 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const keycloakConf = join(paths.nginxDir, 'keycloak.conf');
   if (keycloak || existsSync(keycloakConf)) outputs.push([keycloakConf, templates['keycloak.conf']!({ ...base, keycloak, upstream: keycloakUpstream, certHost: keycloak?.host })]);
   if (keycloak && !keycloak.upstream) outputs.push([join(paths.envDir, 'keycloak.env'), envFile(`Keycloak stand-in: realm ${keycloak.realm}, client ${keycloak.clientId}`, keycloakEnv(keycloak))]);
+  // Joanie (config `joanie`): its nginx site, and the demo Joanie's env file (render/joanie.ts).
+  // Once Joanie is turned off, its server becomes a comment, as Keycloak's does.
+  const joanieConf = join(paths.nginxDir, 'joanie.conf');
+  if (!joanie && existsSync(joanieConf)) outputs.push([joanieConf, templates['joanie.conf']!({ ...base, joanie: undefined })]);
+  if (joanie) {
+    const upstream = site('joanie', joanie.upstream, options.upstreams?.joanie ?? STACK_JOANIE_UPSTREAM);
+    outputs.push(
+      [join(paths.nginxDir, 'joanie.conf'), templates['joanie.conf']!({ ...base, joanie: joanie.site, upstream, certHost: joanie.site.host })],
+      [join(paths.envDir, 'joanie.env'), envFile(`Joanie settings (Joanie's own names): ${model.tls ? 'TLS' : 'HTTP'}`, { ...joanieEnv(joanie, model, secrets), ...(now ? { [DEMO_NOW_VARIABLE]: now } : {}) })],
+    );
+  }
   const read = { files: [secretsFile(paths), ...loaded.files], dirs: [loaded.dir] };
   return { paths, model, models, keycloak, warnings, outputs, read, ...(isNew ? { newSecret: secrets } : {}) };
 }

@@ -12,6 +12,7 @@ import { readStack, type ServiceSpec, type StackSpec } from './compose.js';
 import { isIPv6 } from 'node:net';
 import { LOOPBACK_ADDRESS, resolveTarget, type Engine } from './engine.js';
 import { withKeycloak } from './keycloak.js';
+import { withJoanie } from './joanie.js';
 import { identify, type ProjectId } from './project.js';
 import type { StackContext } from './stack.js';
 
@@ -57,10 +58,10 @@ export async function loadStack(ctx: CommandContext, options: { stackFile?: stri
   return { config, paths, stack: forProject(stack, config) };
 }
 
-/** The stack file as this project runs it: a container per LMS, none for a site with an upstream. */
+/** The stack file as this project runs it: a container per LMS and for Joanie, none for a site with an upstream. */
 export function forProject(stack: StackSpec, config: ProjectConfig): StackSpec {
   // Keycloak's container is made from the LMS service: before an LMS upstream removes it.
-  return withoutUpstreamed(withKeycloak(withLmses(stack, config), config), config);
+  return withoutUpstreamed(withJoanie(withKeycloak(withLmses(stack, config), config), config), config);
 }
 
 /**

@@ -44,6 +44,8 @@ export const BUILT_IN = {
   'richie-dev/demo-lms:latest': 'demo-lms',
   'richie-dev/nginx:latest': 'nginx',
   'richie-dev/demo-keycloak:latest': 'demo-keycloak',
+  // The Joanie stand-in (config `joanie`, stack/joanie.ts).
+  'richie-dev/demo-joanie:latest': 'demo-joanie',
 } as const;
 
 export type BuiltInName = (typeof BUILT_IN)[keyof typeof BUILT_IN];
@@ -139,6 +141,7 @@ const SPECS: Record<BuiltInName, { dest: string; describe: string }> = {
   'demo-catalog': { dest: 'app', describe: 'the demo catalog app' },
   'demo-lms': { dest: 'app', describe: 'the demo LMS app' },
   'demo-keycloak': { dest: 'app', describe: 'the Keycloak stand-in' },
+  'demo-joanie': { dest: 'app', describe: 'the demo Joanie app' },
   // The nginx folder is laid out as the image's filesystem: etc/nginx/nginx.conf, healthcheck.sh.
   nginx: { dest: '', describe: 'nginx.conf and the healthcheck' },
 };

@@ -43,7 +43,7 @@ export function demoLms() {
     }
     // As nginx forwards a browser's TLS request: the public Host, X-Forwarded-Proto https.
     const lms = (path: string, init: LmsRequest = {}) => send(`${base}${path}`, init.method ?? 'GET', { host: HOST, 'x-forwarded-proto': 'https', ...init.headers }, init.body);
-    return Object.assign(lms, { release: env.RICHIE_DEV_OPENEDX_RELEASE ?? 'hawthorn' });
+    return Object.assign(lms, { release: env.RICHIE_DEV_OPENEDX_RELEASE ?? 'hawthorn', base });
   }
 
   return {
@@ -62,7 +62,8 @@ export interface LmsRequest {
   body?: string;
   headers?: Record<string, string>;
 }
-export type Lms = ((path: string, init?: LmsRequest) => Promise<Response>) & { release: string };
+/** `base`: its loopback address, for another app calling it server to server. */
+export type Lms = ((path: string, init?: LmsRequest) => Promise<Response>) & { release: string; base: string };
 
 /** One HTTP request as a fetch Response, with a Host header of our choosing (fetch forbids one). */
 export function send(url: string, method: string, headers: Record<string, string>, body?: string): Promise<Response> {

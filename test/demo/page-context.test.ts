@@ -86,8 +86,27 @@ settings = {
         "KEYCLOAK_BASE_URL": env.get("AUTHENTICATION_KEYCLOAK_BASE_URL", ""),
         "KEYCLOAK_REALM": env.get("AUTHENTICATION_KEYCLOAK_REALM", ""),
     },
-    "RICHIE_LMS_BACKENDS": scope["RICHIE_LMS_BACKENDS"] if data["lms_backends"] is None else data["lms_backends"],
+    "RICHIE_LMS_BACKENDS": list(scope["RICHIE_LMS_BACKENDS"] if data["lms_backends"] is None else data["lms_backends"]),
 }
+# JOANIE_BACKEND, read from the environment; Base.post_setup appends it when BASE_URL is not None.
+joanie = {
+    "BASE_URL": env.get("JOANIE_BASE_URL"),
+    "BACKEND": env.get("JOANIE_BACKEND", "richie.apps.courses.lms.joanie.JoanieBackend"),
+    "API_TOKEN": env.get("JOANIE_API_TOKEN"),
+    "JS_BACKEND": env.get("JOANIE_JS_BACKEND", "joanie"),
+    "COURSE_REGEX": env.get("JOANIE_COURSE_REGEX", r"^.*/api/v1.0(?P<resource_uri>(?:/(?:courses|course-runs|products)/[^/]+)+)/?$"),
+    "JS_COURSE_REGEX": env.get("JOANIE_JS_COURSE_REGEX", r"^.*/api/v1.0((?:/(?:courses|course-runs|products)/[^/]+)+)/?$"),
+    "COURSE_RUN_SYNC_NO_UPDATE_FIELDS": [],
+    "DEFAULT_COURSE_RUN_SYNC_MODE": "sync_to_public",
+}
+if joanie["BASE_URL"] is not None:
+    settings["RICHIE_LMS_BACKENDS"].append(joanie)
+
+def get_joanie_context():
+    # templatetags/joanie.py is_joanie_enabled: an LMS class with is_joanie (JoanieBackend).
+    if any(lms["BACKEND"] == "richie.apps.courses.lms.joanie.JoanieBackend" for lms in settings["RICHIE_LMS_BACKENDS"]):
+        return {"endpoint": joanie["BASE_URL"]}
+    return None
 
 def get_authentication_context():
     context = None
@@ -121,7 +140,8 @@ context = {
 }
 if authentication_context := get_authentication_context():
     context["authentication"] = authentication_context
-# get_joanie_context: None, no LMS backend is Joanie's (no JOANIE_BASE_URL).
+if joanie_context := get_joanie_context():
+    context["joanie_backend"] = joanie_context
 if lms_context := get_lms_context():
     context["lms_backends"] = lms_context
 print(json.dumps({"context": context}))
@@ -136,6 +156,7 @@ describe("the demo catalog's window.__richie_frontend_context__, as Richie's Fro
     [true, 'real', {}],
     [true, 'real', { lms: { release: 'dogwood' } }],
     [true, 'real', { lms: { fonzie: true } }],
+    [true, 'real', { lms: { fonzie: true }, joanie: {} }],
     [true, 'fake', {}],
     [false, 'fake', {}],
     [true, 'real', { authentication: { backend: 'keycloak' } }],
@@ -168,6 +189,14 @@ describe("the demo catalog's window.__richie_frontend_context__, as Richie's Fro
     // The front end picks the LMS whose course_regexp matches the run's resource link.
     const lms = (context.context.lms_backends as { course_regexp: string }[])[0]!;
     expect(new RegExp(lms.course_regexp).test(env.RICHIE_DEV_SAMPLE_COURSE_URL!)).toBe(true);
+  });
+
+  it('with Joanie: joanie_backend {endpoint} and a joanie entry in lms_backends, without next_url (richie sandbox/settings.py JOANIE_BACKEND)', async () => {
+    const { env } = await rendered(true, 'real', { lms: { fonzie: true }, joanie: {} });
+    const context = (await pageContext(`${await startCatalog(env)}/`)) as { context: Record<string, unknown> };
+    expect(context.context.joanie_backend).toEqual({ endpoint: 'https://joanie.local.dev:8071' });
+    expect((context.context.lms_backends as object[])[1]).toEqual({ endpoint: 'https://joanie.local.dev:8071', backend: 'joanie', course_regexp: '^.*/api/v1.0((?:/(?:courses|course-runs|products)/[^/]+)+)/?$' });
+    expect(context.context.authentication).toEqual({ endpoint: 'https://edx.local.dev:8073', backend: 'fonzie' });
   });
 
   it('an empty RICHIE_LMS_BACKENDS gives no lms_backends key; an entry without JS_NEXT_URL no next_url; an empty AUTHENTICATION_BACKEND stays empty', async () => {

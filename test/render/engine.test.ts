@@ -33,7 +33,7 @@ describe('precompiled templates', () => {
     expect(existsSync(PRECOMPILED), 'npm run build writes it (npm test builds first)').toBe(true);
     const templates = await loadTemplates('nginx');
     expect(templates.precompiled).toBe(true);
-    expect(Object.keys(templates.render).sort()).toEqual(['catalog.conf', 'keycloak.conf', 'lms.conf']);
+    expect(Object.keys(templates.render).sort()).toEqual(['catalog.conf', 'joanie.conf', 'keycloak.conf', 'lms.conf']);
   });
 
   it('render the shipped nginx templates exactly as compiling their sources does', async () => {
@@ -49,6 +49,8 @@ describe('precompiled templates', () => {
         expect(fast.render['catalog.conf']!(catalog)).toBe(slow.render['catalog.conf']!(catalog));
         expect(fast.render['lms.conf']!(lms)).toBe(slow.render['lms.conf']!(lms));
         expect(fast.render['lms.conf']!(lms)).toContain(tls ? 'listen 8073 ssl http2;' : 'listen 8073;');
+        const joanie = { ...base, joanie: { host: 'joanie.local.dev', port: 8071 }, upstream, certHost: 'joanie.local.dev' };
+        expect(fast.render['joanie.conf']!(joanie)).toBe(slow.render['joanie.conf']!(joanie));
       }
     }
   });

@@ -17,7 +17,7 @@ import { ROOT, freePort, hasTool, removeDir, tempDir } from '../helpers.js';
 import { docker, dropNamespace, namespaceImages, ourDangling, runUntil } from './images-helpers.js';
 
 const NS = `rdtest-${process.pid}-registry`;
-const NAMES = ['demo-catalog', 'demo-lms', 'nginx'] as const;
+const NAMES = ['demo-catalog', 'demo-lms', 'nginx', 'demo-joanie'] as const;
 const tag = (name: string) => `${NS}/${name}:latest`;
 
 // Outside CI a machine without docker-registry skips; under CI (CI=true) the beforeAll fails instead.
@@ -79,7 +79,7 @@ describe.skipIf(!hasTool('docker-registry') && process.env.CI !== 'true')('built
     }
   });
 
-  it('pulls each base once from the registry and builds the three images on them', async () => {
+  it('pulls each base once from the registry and builds the built-in images on them', async () => {
     const progress: string[] = [];
     for (const name of NAMES) {
       expect(await ensureBuiltIn(engine, tag(name), { namespace: NS, templatesDir, config, onProgress: (t) => progress.push(t) })).toMatchObject({ result: 'built', base: 'registry' });

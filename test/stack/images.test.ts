@@ -21,7 +21,7 @@ import { hasTool, inMountNamespace, isRoot, removeDir, ROOT, tempDir } from '../
 import { docker, dropNamespace, namespaceImages, ourDangling, runUntil } from './images-helpers.js';
 
 const NS = `rdtest-${process.pid}`;
-const NAMES = ['demo-catalog', 'demo-lms', 'nginx'] as const;
+const NAMES = ['demo-catalog', 'demo-lms', 'nginx', 'demo-joanie'] as const;
 const tag = (name: string, ns = NS) => `${ns}/${name}:latest`;
 
 describe('tar writer', () => {
@@ -101,7 +101,7 @@ describe('image names and bases', () => {
   });
 
   it('the built-in names belong to their namespace only', () => {
-    expect(Object.keys(BUILT_IN).map((t) => builtInName(t))).toEqual(['demo-catalog', 'demo-lms', 'nginx', 'demo-keycloak']);
+    expect(Object.keys(BUILT_IN).map((t) => builtInName(t))).toEqual(['demo-catalog', 'demo-lms', 'nginx', 'demo-keycloak', 'demo-joanie']);
     expect(builtInName('richie-dev/demo-catalog:latest', NS)).toBeUndefined();
     expect(builtInName(tag('nginx'), NS)).toBe('nginx');
     expect(builtInName('richie-dev/runtime:latest')).toBeUndefined();
@@ -168,14 +168,14 @@ describe('built-in images on this machine\'s runtime', () => {
     expect((await templateFiles(join(templates, 'nginx'))).map((f) => f.path)).toEqual(['etc/nginx/nginx.conf', 'healthcheck.sh']);
   });
 
-  it('one runtime layer, loaded once, under all three images; each adds only its own folder', async () => {
+  it('one runtime layer, loaded once, under all four images; each adds only its own folder', async () => {
     const progress: string[] = [];
     for (const name of NAMES) {
       const result = await ensureBuiltIn(engine, tag(name), { namespace: NS, templatesDir: templates, config: { base: 'host' }, onProgress: (t) => progress.push(t) });
       expect(result).toMatchObject({ result: 'built', base: 'host' });
     }
-    // One archive: the runtime and the three images over it, the runtime layer sent once.
-    expect(progress).toEqual([expect.stringMatching(/^loading this machine's runtime \(node v[\d.]+, nginx, sh, grep\) into the engine, once for every built-in image, with demo-catalog, demo-lms, nginx, demo-keycloak$/)]);
+    // One archive: the runtime and the five images over it, the runtime layer sent once.
+    expect(progress).toEqual([expect.stringMatching(/^loading this machine's runtime \(node v[\d.]+, nginx, sh, grep\) into the engine, once for every built-in image, with demo-catalog, demo-lms, nginx, demo-keycloak, demo-joanie$/)]);
 
     const layers = NAMES.map((name) => JSON.parse(docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', tag(name)])) as string[]);
     const runtimeTags = docker(['images', '--filter', `label=${IMAGE_LABEL.builtIn}=${NS}/runtime`, '--format', '{{.Repository}}:{{.Tag}}']).split('\n');
@@ -183,7 +183,7 @@ describe('built-in images on this machine\'s runtime', () => {
     const runtimeLayers = JSON.parse(docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', runtimeTags[0]!])) as string[];
     expect(runtimeLayers).toHaveLength(1);
     for (const l of layers) expect(l).toEqual([runtimeLayers[0], expect.stringMatching(/^sha256:/)]);
-    expect(new Set(layers.map((l) => l[1])).size).toBe(3);
+    expect(new Set(layers.map((l) => l[1])).size).toBe(NAMES.length);
     // The runtime layer holds Node (~100 MB); each image's own layer is its folder and no more.
     for (const name of NAMES) {
       const sizes = docker(['history', '--no-trunc', '--format', '{{.Size}}', '--human=false', tag(name)]).split('\n').map(Number);

@@ -10,8 +10,8 @@ const env = process.env;
 
 /**
  * FrontendContextProcessor.context_processor, for Richie's sandbox settings as `make run` runs
- * them (DJANGO_CONFIGURATION=Development, richie env.d/development/common.dist), without Joanie
- * (no JOANIE_BASE_URL) or web analytics (no WEB_ANALYTICS).
+ * them (DJANGO_CONFIGURATION=Development, richie env.d/development/common.dist), without web
+ * analytics (no WEB_ANALYTICS); Joanie when JOANIE_BASE_URL is set.
  */
 export function frontendContext() {
   const context = {
@@ -35,6 +35,9 @@ export function frontendContext() {
     context.authentication.keycloak_client_id = env.AUTHENTICATION_KEYCLOAK_CLIENT_ID ?? '';
     context.authentication.keycloak_realm = env.AUTHENTICATION_KEYCLOAK_REALM ?? '';
   }
+  // get_joanie_context: {endpoint} when Joanie is enabled (JOANIE_BASE_URL set: post_setup adds
+  // its backend, whose is_joanie the template tag looks for), before lms_backends.
+  if (env.JOANIE_BASE_URL !== undefined) context.joanie_backend = { endpoint: env.JOANIE_BASE_URL };
   // get_lms_context: nothing at all when RICHIE_LMS_BACKENDS is empty; next_url only for an
   // entry with JS_NEXT_URL.
   if (LMS_BACKENDS.length > 0) {

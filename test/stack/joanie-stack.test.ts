@@ -1,0 +1,72 @@
+/**
+ * Joanie in a real stack (Docker, nginx, the real CA and trust store in a private mount
+ * namespace, as test/doctor/stack.test.ts does): run-ssl with `joanie` brings up the demo Joanie
+ * on its own host and port behind nginx over TLS; its webhook reaches the catalog through nginx
+ * (TLS verified with the project's CA inside the container); doctor's Joanie checks pass.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, cli, hasTool, inMountNamespace, removeDir, tempDir } from '../helpers.js';
+
+interface Check {
+  id: string;
+  status: string;
+  seen: string;
+}
+
+describe('Joanie in the stack', () => {
+  const root = tempDir();
+  const project = join(root, 'joanieproj');
+  const env = { CAROOT: join(root, 'ca'), HOME: join(root, 'home'), TRUST_STORES: 'system' };
+  let checks: Record<string, Check> = {};
+  let anonymous = '';
+  let state: { runs: { draft: { resource_link: string } }[] } = { runs: [] };
+
+  beforeAll(async () => {
+    expect(hasTool('docker')).toBe(true);
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: 18870 }, lms: { port: 18873, fonzie: true }, joanie: { port: 18871 } }));
+    const result = await inMountNamespace(
+      `
+      cp -a /etc "${root}/etc"
+      mount --bind "${root}/etc" /etc
+      mount -t tmpfs tmpfs /usr/local/share/ca-certificates
+      mkdir -p "${root}/certs" && cp -a /etc/ssl/certs/. "${root}/certs/" && mount --bind "${root}/certs" /etc/ssl/certs
+      node "${CLI}" --project-dir "${project}" run-ssl >&2
+      node "${CLI}" --project-dir "${project}" trust install >&2
+      curl -sS --max-time 5 -o /dev/null -w '%{http_code}' https://joanie.local.dev:18871/api/v1.0/enrollments/ > "${root}/anonymous.txt"
+      # Joanie's webhook, sent at its start, retried until the catalog answers.
+      for i in $(seq 1 60); do
+        curl -sS --max-time 5 https://richie.local.dev:18870/api/v1.0/course-runs/demo/state > "${root}/state.json"
+        grep -q 'joanie.local.dev:18871/api/v1.0/course-runs/' "${root}/state.json" && break
+        sleep 1
+      done
+      node "${CLI}" --project-dir "${project}" --json doctor > "${root}/doctor.json" || true
+      node "${CLI}" --project-dir "${project}" down --volumes >&2
+      `,
+      env,
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    checks = Object.fromEntries((JSON.parse(readFileSync(join(root, 'doctor.json'), 'utf8')) as { checks: Check[] }).checks.map((c) => [c.id, c]));
+    anonymous = readFileSync(join(root, 'anonymous.txt'), 'utf8');
+    state = JSON.parse(readFileSync(join(root, 'state.json'), 'utf8')) as typeof state;
+  }, 600_000);
+  afterAll(async () => {
+    await cli(['--project-dir', project, 'down', '--volumes'], { env });
+    removeDir(root);
+  });
+
+  it('Joanie answers on its own host over TLS, trusted by the system store: DRF\'s 401 for an anonymous enrollment list', () => {
+    expect(anonymous).toBe('401');
+  });
+
+  it("its runs reach the catalog through Richie's sync endpoint, each resource_link on Joanie's API", () => {
+    const links = state.runs.map((r) => r.draft.resource_link).filter((l) => l.startsWith('https://joanie.local.dev:18871/api/v1.0/course-runs/'));
+    expect(links).toHaveLength(8);
+  });
+
+  it("doctor: Joanie's settings agree, TLS is trusted, a Fonzie token is accepted", () => {
+    for (const id of ['joanie-agreement', 'joanie-https', 'joanie-token']) expect(checks[id], id).toMatchObject({ status: 'pass' });
+  });
+});
