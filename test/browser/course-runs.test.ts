@@ -155,6 +155,10 @@ describe("the demo course page, rendered by Richie's widgets", () => {
     }
     const restarted = await cli(['--project-dir', project, 'run-ssl', '--hosts-file', join(project, 'hosts')], { env });
     expect(restarted.exitCode, restarted.stderr).toBe(0);
+    // Both apps were recreated, nginx was not: it may still send richie.local.dev to the address
+    // the catalog had, now the LMS's (seen: the LMS's "Bad Request (400)" for a catalog URL).
+    // A stack matter, reported; restarted here so this test is about the widgets.
+    expect((await sh('docker', ['restart', 'runsproj_nginx_1'])).exitCode).toBe(0);
     const now = await demoNow();
     expect(now - Date.now()).toBeGreaterThan(364 * DAY);
     await check(now, 'later');
