@@ -8,24 +8,19 @@
  * environment, the browser's clock moved to match with Playwright's clock), so nothing expires.
  * The first case's page is the README's screenshot (RICHIE_DEV_SAVE_SCREENSHOT).
  */
-import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnvFile } from '../../src/render/files.js';
 import { cli, hasTool, removeDir, sh, tempDir } from '../helpers.js';
 import { hasChromium, launchChromium, trustedStack } from './chromium.js';
+import { courseRunsProps, period, shown, syncRuns } from './demo-runs.js';
 import { asideSection, clickEnrollmentButton, enrollmentStatus, listedAsOpen, userMenu } from './flows/richie-widgets.mjs';
 
 const CATALOG_PORT = 19270;
 const LMS_PORT = 19273;
 const DAY = 86_400_000;
 
-/** How Richie's widgets write a date (richie-education js/hooks/useDateFormat: DEFAULT_DATE_FORMAT, en-US). */
-const shown = (ms: number) => new Intl.DateTimeFormat('en-US', { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(ms);
-/** The "From <start> to <end>" the widgets write for a run's course dates. */
-const period = (run: { start: number; end: number }) => `From ${shown(run.start)} to ${shown(run.end)}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe("the demo course page, rendered by Richie's widgets", () => {
@@ -39,16 +34,8 @@ describe("the demo course page, rendered by Richie's widgets", () => {
   const curl = (url: string, extra: string[] = []) =>
     sh('curl', ['-sS', '--cacert', join(root, 'ca', 'rootCA.pem'), '--resolve', `richie.local.dev:${CATALOG_PORT}:127.0.0.1`, '--resolve', `edx.local.dev:${LMS_PORT}:127.0.0.1`, ...extra, url]);
 
-  /** POST /api/v1.0/course-runs-sync, signed with the catalog's secret (richie courses/api.py, utils.py get_signature). */
-  async function sync(runs: object[]): Promise<Record<string, unknown>> {
-    const catalogEnv = parseEnvFile(readFileSync(join(project, '.richie-dev', 'env', 'catalog.env'), 'utf8'));
-    const secret = (catalogEnv.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS ?? '').split(',')[0]!.trim();
-    const body = JSON.stringify(runs);
-    const signature = createHmac('sha256', secret).update(body).digest('hex');
-    const res = await curl(`${catalog}/api/v1.0/course-runs-sync`, ['-X', 'POST', '-H', 'Content-Type: application/json', '-H', `Authorization: SIG-HMAC-SHA256 ${signature}`, '--data-binary', body]);
-    expect(res.stdout, res.stderr).toMatch(/^\{/);
-    return JSON.parse(res.stdout) as Record<string, unknown>;
-  }
+  const curlArgs = () => ['--cacert', join(root, 'ca', 'rootCA.pem'), '--resolve', `richie.local.dev:${CATALOG_PORT}:127.0.0.1`];
+  const sync = (runs: object[]) => syncRuns(project, catalog, curlArgs(), runs);
 
   /** The demo's now, as the catalog app holds it, from its clock (templates/images/demo-catalog/clock.mjs). */
   async function demoNow(): Promise<number> {
@@ -93,8 +80,7 @@ describe("the demo course page, rendered by Richie's widgets", () => {
     const { open, closed, hidden } = await makeRuns(now, tag);
     // The catalog's props: the hidden run left out, the others as the serializer writes them.
     const html = (await curl(`${catalog}/en/courses/demo/`)).stdout;
-    const props = JSON.parse(html.match(/richie-react--syllabus-course-runs-list" data-props='([^']*)'/)![1]!.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)))) as { courseRuns: { resource_link: string }[] };
-    const links = props.courseRuns.map((run) => run.resource_link);
+    const links = courseRunsProps(html).courseRuns.map((run) => run.resource_link);
     expect(links).toEqual(expect.arrayContaining([open.link, closed.link]));
     expect(links).not.toContain(hidden.link);
 

@@ -58,14 +58,13 @@ export async function clickEnrollmentButton(page, marker = '') {
   await button.click();
 }
 
-/** The user menu (richie-education js/widgets/UserLogin): the username once logged in, else null. */
+/**
+ * The user menu (richie-education js/widgets/UserLogin): the name its button shows once logged in
+ * (UserHelper.getName: the full name, else the username), null while it offers "Log in".
+ */
 export async function userMenu(page) {
-  await page.waitForSelector('.richie-react--user-login button, .richie-react--user-login a', { timeout: 15000 });
-  return page.evaluate(() => {
-    const login = document.querySelector('.richie-react--user-login');
-    const text = login?.textContent ?? '';
-    return /Log in/.test(text) ? null : text.trim();
-  });
+  await page.waitForSelector('.richie-react--user-login .selector__button, .richie-react--user-login button:has-text("Log in")', { timeout: 15000 });
+  return page.evaluate(() => document.querySelector('.richie-react--user-login .selector__button')?.textContent.trim() ?? null);
 }
 
 /** Clicks the user menu's "Log in" button. */
