@@ -31,8 +31,23 @@ describe("the demo catalog's front end", () => {
     }
   });
 
+  it("carries Richie's own widgets and their mounting, not the ones the demo page never mounts", () => {
+    const bundle = readFileSync(join(STATIC, 'richie-frontend.js'), 'utf8');
+    // Default messages of SyllabusCourseRunsList, CourseRunEnrollment and UserLogin, and index.tsx's lang check.
+    for (const marker of ['No opened course runs', 'Enrollment in this course run is closed at the moment', 'You are enrolled in this course run', 'components.UserLogin.logIn', '<html> lang attribute is required']) {
+      expect(bundle, marker).toContain(marker);
+    }
+    // Widgets left out (frontend/build.mjs UNUSED_WIDGETS): the search's and the dashboard's own strings.
+    for (const marker of ['components.Search.', 'components.DashboardSidebar.']) expect(bundle, marker).not.toContain(marker);
+  });
+
+  it("compiles Richie's stylesheet from its scss/", () => {
+    const css = readFileSync(join(STATIC, 'richie.css'), 'utf8');
+    for (const selector of ['.course-detail__runs', '.topbar__item', '.subheader__title', '.c__button']) expect(css, selector).toContain(selector);
+  });
+
   it('keeps the licence of every bundled package', () => {
     const licences = readFileSync(join(STATIC, 'richie-frontend.LICENSES.txt'), 'utf8');
-    for (const pkg of ['richie-education 3.4.0 — MIT', 'js-cookie', 'lodash-es', 'keycloak-js', '@sentry/browser']) expect(licences, pkg).toContain(pkg);
+    for (const pkg of ['richie-education 3.4.0 — MIT', 'js-cookie', 'lodash-es', 'keycloak-js', '@sentry/browser', 'react 19.2.4', 'react-intl', '@openfun/cunningham-react']) expect(licences, pkg).toContain(pkg);
   });
 });

@@ -1,8 +1,9 @@
-// The demo catalog: a course per LMS whose run links to that LMS, its pages driven by Richie's own
-// front end (page.mjs), and Richie's course-run sync endpoint (sync.mjs). Standard library only.
+// The demo catalog: the courses and runs of the catalog's state (sync.mjs), their pages rendered
+// by Richie's own widgets (page.mjs), and Richie's course-run sync endpoint (sync.mjs). Standard
+// library only.
 import { createServer } from 'node:http';
-import { coursePage, homePage, staticFile } from './page.mjs';
-import { LMS_BACKENDS, SAMPLE_LINKS, demoCourseRun, handleSync } from './sync.mjs';
+import { courseRuns, coursePage, homePage, staticFile } from './page.mjs';
+import { LMS_BACKENDS, catalogState, handleSync } from './sync.mjs';
 
 const send = (res, status, body, type = 'application/json') => {
   res.statusCode = status;
@@ -10,22 +11,30 @@ const send = (res, status, body, type = 'application/json') => {
   res.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
 };
 
+/** A path no route takes: Django's HTML 404 page (django/views/defaults.py page_not_found), also under /api/. */
+const notFound = (res) => send(res, 404, `<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n`, 'text/html; charset=utf-8');
+
 async function handle(req, res) {
   const url = new URL(req.url, 'http://catalog');
   if (url.pathname === '/health') return send(res, 200, 'ok', 'text/plain');
   // Richie's course-run sync endpoint and the demo's read-only view of its state.
   if (await handleSync(req, res)) return;
-  // One course page per LMS: /en/courses/demo/ for the first, /en/courses/demo-2/ and on after.
-  const course = /^\/en\/courses\/demo(?:-(\d+))?\/$/.exec(url.pathname);
-  const index = course ? (course[1] ? Number(course[1]) - 1 : 0) : -1;
-  if (index >= 0 && (index === 0 || (index >= 1 && index < SAMPLE_LINKS.length))) {
-    const draft = url.searchParams.has('draft');
-    return send(res, 200, coursePage(demoCourseRun({ draft, index }), { draft, title: index === 0 ? 'Demo course' : `Demo course ${index + 1}` }), 'text/html; charset=utf-8');
+  // A page per course of the state: /en/courses/demo/ for the first, /en/courses/demo-2/ and on
+  // after; every run of the course, public version (draft with ?draft).
+  const match = /^\/en\/courses\/demo(?:-([2-9]|[1-9]\d+))?\/$/.exec(url.pathname);
+  if (match && req.method === 'GET') {
+    const index = match[1] ? Number(match[1]) - 1 : 0;
+    const state = catalogState();
+    const course = state.courses[index];
+    if (course) {
+      const draft = url.searchParams.has('draft');
+      return send(res, 200, coursePage(course, { id: index + 1, runs: courseRuns(state, course, { draft }), draft }), 'text/html; charset=utf-8');
+    }
   }
-  if (url.pathname === '/') return send(res, 200, homePage(), 'text/html; charset=utf-8');
-  const asset = url.pathname.startsWith('/static/') ? staticFile(url.pathname.slice('/static/'.length)) : undefined;
+  if (url.pathname === '/' && req.method === 'GET') return send(res, 200, homePage(catalogState().courses), 'text/html; charset=utf-8');
+  const asset = req.method === 'GET' ? staticFile(url.pathname) : undefined;
   if (asset) return send(res, 200, asset.body, asset.type);
-  return send(res, 404, { detail: 'Not found.' });
+  return notFound(res);
 }
 
 createServer((req, res) =>

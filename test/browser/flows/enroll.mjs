@@ -1,23 +1,31 @@
-// Drives Debian's Chromium through the catalog -> LMS login -> back -> enroll round trip; the
-// page's calls to the LMS are made by Richie's own front end (richie-education, bundled into the
-// demo catalog). Run by test/browser/enrollment.test.ts inside a private mount namespace whose
-// /etc/hosts got its entries from `richie-dev hosts add`; prints one JSON line of what it saw.
-// argv: catalogCourseUrl homeDir screenshotPath mode(real|fake|untrusted|cors)
+// Drives Debian's Chromium through the catalog -> LMS login -> back -> enroll round trip, on the
+// demo course page rendered by Richie's own widgets (richie-education, bundled into the demo
+// catalog): the user menu's "Log in", the run's enrollment widget. Run by
+// test/browser/enrollment.test.ts inside a private mount namespace whose /etc/hosts got its
+// entries from `richie-dev hosts add`; prints one JSON line of what it saw.
+// argv: catalogCourseUrl homeDir screenshotPath mode(real|fake|untrusted|cors) [runMarker]
+// runMarker: text of the run's dates ("From Jan 01, 2027 to ..."), to pick it among the open runs.
 import { chromium } from 'playwright-core';
+import { clickEnrollmentButton, clickLogIn, enrollmentStatus, userMenu } from './richie-widgets.mjs';
 
-const [courseUrl, home, screenshot, mode] = process.argv.slice(2);
+const [courseUrl, home, screenshot, mode, marker = ''] = process.argv.slice(2);
 const context = await chromium.launchPersistentContext(`${home}/chromium-profile-${mode}`, {
   executablePath: '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  env: { ...process.env, HOME: home },
+  env: { ...process.env, HOME: home, TZ: 'UTC' }, // UTC: the run markers are UTC dates
 });
 const seen = { mode, steps: [] };
 const page = await context.newPage();
-const status = async () => {
-  await page.waitForFunction(() => !['…', ''].includes(document.getElementById('status')?.textContent ?? ''), null, { timeout: 15000 });
-  return page.textContent('#status');
-};
+const status = () => enrollmentStatus(page, marker);
+// Richie keeps its query cache in sessionStorage, written at most every 500 ms
+// (js/settings/settings.prod.ts): a reload sooner would read the cache from before the click.
+const settle = () => page.waitForTimeout(1500);
+/** Clicks the run's "Enroll now" and waits for the widget to leave its busy state. */
+async function enroll() {
+  await clickEnrollmentButton(page, marker);
+  await page.waitForSelector('[aria-busy="true"]', { state: 'detached', timeout: 15000 });
+}
 const lmsRequests = [];
 const consoleErrors = [];
 page.on('console', (message) => {
@@ -26,7 +34,7 @@ page.on('console', (message) => {
 page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
 /** Log in on the LMS from the catalog page's login button; back on the catalog afterwards. */
 async function logInOnLms() {
-  await Promise.all([page.waitForURL(/\/login/), page.click('#login')]);
+  await Promise.all([page.waitForURL(/\/login/), clickLogIn(page)]);
   seen.loginUrl = page.url();
   await page.fill('#username', 'student');
   await page.fill('#password', 'student');
@@ -60,12 +68,12 @@ try {
   } else if (mode === 'fake') {
     seen.steps.push(['anonymous', await status()]);
     // Richie's dummy authentication: log in stays in the browser (localStorage), then reloads.
-    await Promise.all([page.waitForEvent('load'), page.click('#login')]);
+    await Promise.all([page.waitForEvent('load'), clickLogIn(page)]);
     seen.steps.push(['logged-in', await status()]);
-    seen.user = await page.textContent('#user');
-    await page.click('#enroll');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'not enrolled', null, { timeout: 15000 });
-    seen.steps.push(['after-click', await page.textContent('#status')]);
+    seen.user = await userMenu(page);
+    await enroll();
+    seen.steps.push(['after-click', await status()]);
+    await settle();
     await page.reload();
     seen.steps.push(['after-reload', await status()]);
     seen.sessionStorage = await page.evaluate(() => ({ ...sessionStorage }));
@@ -73,10 +81,10 @@ try {
     seen.steps.push(['anonymous', await status()]);
     await logInOnLms();
     seen.steps.push(['logged-in', await status()]);
-    seen.user = await page.textContent('#user');
-    await page.click('#enroll');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'not enrolled', null, { timeout: 15000 });
-    seen.steps.push(['after-click', await page.textContent('#status')]);
+    seen.user = await userMenu(page);
+    await enroll();
+    seen.steps.push(['after-click', await status()]);
+    await settle();
     await page.reload();
     seen.steps.push(['after-reload', await status()]);
     seen.cookies = (await context.cookies()).map((c) => ({ name: c.name, domain: c.domain, secure: c.secure, sameSite: c.sameSite }));

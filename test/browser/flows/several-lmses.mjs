@@ -2,7 +2,8 @@
 // to an LMS is made by Richie's own front end (richie-education's openedx-hawthorn module, bundled
 // into the demo catalog). Run by test/browser/several-lmses.test.ts inside a private mount
 // namespace whose /etc/hosts got its entries from `richie-dev hosts add`; prints one JSON line.
-// argv: catalogOrigin homeDir
+// argv: catalogOrigin homeDir marker1 marker2 (each course's open run, by its dates: "From ... to ...")
+// The pages are rendered by Richie's widgets: the user menu, and each run's enrollment widget.
 //
 // What Richie's code does with several LMSes (richie-education js/api):
 // - authentication.ts: the user is read from RICHIE_AUTHENTICATION_DELEGATION only (here the
@@ -13,13 +14,14 @@
 // So a user known to the first LMS has no session on the second: they log in there too, on the
 // login URL openedx-hawthorn builds for that LMS's entry.
 import { chromium } from 'playwright-core';
+import { clickEnrollmentButton, clickLogIn, enrollmentStatus, userMenu } from './richie-widgets.mjs';
 
-const [catalogOrigin, home] = process.argv.slice(2);
+const [catalogOrigin, home, marker1, marker2] = process.argv.slice(2);
 const context = await chromium.launchPersistentContext(`${home}/chromium-profile-several-lmses`, {
   executablePath: '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  env: { ...process.env, HOME: home },
+  env: { ...process.env, HOME: home, TZ: 'UTC' }, // UTC: the run markers are UTC dates
 });
 const page = await context.newPage();
 const seen = { steps: [], requests: {} };
@@ -44,11 +46,16 @@ page.on('requestfailed', (request) => {
   (seen.requests[phase] ??= []).push(`failed (${request.failure()?.errorText}) ${request.method()} ${request.url()}`);
 });
 
-const status = async () => {
-  await page.waitForFunction(() => !['…', ''].includes(document.getElementById('status')?.textContent ?? ''), null, { timeout: 15000 });
-  return page.textContent('#status');
-};
+let marker = marker1;
+const status = () => enrollmentStatus(page, marker);
 const step = async (name) => seen.steps.push([name, await status()]);
+/** The resource link of the page's run whose dates the widget writes as `m` (from the widget's props). */
+const linkOf = (m) =>
+  page.evaluate((text) => {
+    const props = JSON.parse(document.querySelector('.richie-react--syllabus-course-runs-list').dataset.props);
+    const day = (iso) => new Intl.DateTimeFormat('en-US', { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(Date.parse(iso));
+    return props.courseRuns.find((run) => `From ${day(run.start)} to ${day(run.end)}` === text)?.resource_link ?? null;
+  }, m);
 
 /** Load a page; Docker's interface churn (ERR_NETWORK_CHANGED) is the machine, not the stack: load again. */
 async function load(url) {
@@ -73,9 +80,11 @@ async function submitLogin() {
 }
 
 async function enroll() {
-  await page.click('#enroll');
-  await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'not enrolled', null, { timeout: 15000 });
-  seen.steps.push([`${phase}:after-click`, await page.textContent('#status')]);
+  await clickEnrollmentButton(page, marker);
+  await page.waitForSelector('[aria-busy="true"]', { state: 'detached', timeout: 15000 });
+  seen.steps.push([`${phase}:after-click`, await status()]);
+  // Richie writes its query cache to sessionStorage at most every 500 ms (js/settings/settings.prod.ts).
+  await page.waitForTimeout(1500);
 }
 
 const course1 = `${catalogOrigin}/en/courses/demo/`;
@@ -89,23 +98,26 @@ try {
     const { authentication, lms_backends } = window.__richie_frontend_context__.context;
     return { authentication, lms_backends };
   });
-  seen.link1 = await page.getAttribute('#enrollment', 'data-resource-link');
+  seen.link1 = await linkOf(marker1);
   await step('course1:anonymous');
   // Richie's login button: AuthenticationApi.login, on the authentication LMS.
-  await Promise.all([page.waitForURL(/\/login/), page.click('#login')]);
+  await Promise.all([page.waitForURL(/\/login/), clickLogIn(page)]);
   seen.login1 = page.url();
   seen.back1 = await submitLogin();
   await step('course1:logged-in');
-  seen.user1 = await page.textContent('#user');
+  seen.user1 = await userMenu(page);
   await enroll();
 
   // ---- Course 2, its run on the second LMS; the browser has a session on the first only.
   phase = 'course2-first-lms-session';
+  marker = marker2;
   await load(course2);
-  seen.link2 = await page.getAttribute('#enrollment', 'data-resource-link');
+  seen.link2 = await linkOf(marker2);
+  // The read fails (401) after react-query's retries; until then the widget offers to enroll.
+  await page.waitForFunction(() => document.body.textContent.includes('Enrollment fetching failed'), null, { timeout: 20000 }).catch(() => {});
   await step('course2:first-lms-session-only');
-  seen.user2 = await page.textContent('#user');
-  seen.loginButtonShown2 = await page.isVisible('#login');
+  seen.user2 = await userMenu(page);
+  seen.loginButtonShown2 = await page.isVisible('button:has-text("Log in")');
 
   // Log in on the second LMS, on the URL openedx-hawthorn's user.login builds for the entry
   // findLmsBackend picks for this run: `${endpoint}/login?next=richie${location.pathname}`.
@@ -125,6 +137,7 @@ try {
 
   // ---- Course 1 again: still enrolled, on its own LMS.
   phase = 'course1-again';
+  marker = marker1;
   await load(course1);
   await step('course1:again');
   seen.cookies = (await context.cookies()).map((c) => ({ name: c.name, domain: c.domain }));
