@@ -52,6 +52,10 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   plugins: [inlineRequire()],
+  // Minified with the functions' and classes' names kept, so a stack trace still reads; the
+  // installed package stays small (bench/install: ≤ 5 MB).
+  minify: true,
+  keepNames: true,
   logLevel: 'warning',
   metafile: true,
   // CommonJS packages bundled into an ES module still call require() and read __filename
