@@ -4,26 +4,28 @@
 // private mount namespace whose /etc/hosts got its entries from `richie-dev hosts add`; prints
 // one JSON line of what it saw. argv: catalogCourseUrl keycloakOrigin homeDir
 import { chromium } from 'playwright-core';
+import { clickLogIn, userMenu } from './richie-widgets.mjs';
 
 const [courseUrl, keycloak, home] = process.argv.slice(2);
 const catalog = new URL(courseUrl).origin;
 
 /**
- * The page's own controls, in one place: the demo catalog's glue (frontend/demo-catalog.ts)
- * today. Switch these when Richie's UserLogin widget replaces it.
+ * The page's own controls, in one place: Richie's user menu (richie-education
+ * js/widgets/UserLogin), whose buttons call the session's login, register and destroy, that is
+ * js/api/auth/keycloak.ts. Its strings are Richie's default (en-US) messages.
  */
 function ui(page) {
-  const text = async (selector) => ((await page.textContent(selector)) ?? '').trim();
+  const widget = '.richie-react--user-login';
   return {
-    /** The user as the page shows it, once Richie's `me` has answered. */
-    user: async () => {
-      await page.waitForFunction(() => !['…', ''].includes(document.getElementById('user')?.textContent ?? ''), null, { timeout: 20000 });
-      return text('#user');
+    /** The name the menu shows once Richie's `me` has answered; null while it offers "Log in". */
+    user: () => userMenu(page),
+    login: () => clickLogIn(page),
+    register: () => page.click(`${widget} button:has-text("Sign up")`),
+    /** Opens the menu (DesktopUserMenu at Chromium's 1280px viewport) and picks "Log out". */
+    logout: async () => {
+      await page.click(`${widget} .selector__button`);
+      await page.click(`${widget} .selector__list button:has-text("Log out")`);
     },
-    login: () => page.click('#login'),
-    register: () => page.click('#register'),
-    logout: () => page.click('#logout'),
-    loggedOutText: 'not logged in',
   };
 }
 
