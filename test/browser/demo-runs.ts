@@ -4,7 +4,6 @@
  */
 import { sh } from '../helpers.js';
 
-
 export interface PropsRun {
   id: number;
   resource_link: string;
