@@ -181,19 +181,26 @@ export function plan(id: ProjectId, stack: StackSpec, desired: readonly Containe
   const byService = new Map(desired.map((d) => [d.service.name, d]));
   const claimed = new Set<string>();
   const services: ServiceAction[] = [];
+  // Services whose container is new this run: a running dependent that was resolved against the
+  // old one is recreated too, as Compose's `up --always-recreate-deps` does (compose v1
+  // project.py, _get_convergence_plans). nginx resolves its upstreams' names once, when it
+  // starts: kept, it would go on sending one app's host to the address the other now holds.
+  const renewed = new Set<string>();
   for (const service of startOrder(desired.map((d) => d.service))) {
     const config = byService.get(service.name)!;
     // Compose's own name first (number 1), then any other container of the service.
     const candidates = ours.filter((c) => c.labels[LABEL.service] === service.name).sort((a, b) => Number(b.name === config.options.name) - Number(a.name === config.options.name));
     const container = candidates[0];
     if (container) claimed.add(container.id);
+    const upstreamRenewed = service.dependsOn.some((dep) => renewed.has(dep.service));
     const action: ServiceAction = !container
       ? { kind: 'create', config }
-      : container.labels[LABEL.configHash] !== config.hash || (!container.running && lostNetwork(container))
+      : container.labels[LABEL.configHash] !== config.hash || (!container.running && lostNetwork(container)) || (container.running && upstreamRenewed)
         ? { kind: 'recreate', config, container }
         : container.running
           ? { kind: 'keep', config, container }
           : { kind: 'start', config, container };
+    if (action.kind === 'create' || action.kind === 'recreate') renewed.add(service.name);
     services.push(action);
   }
   for (const container of ours) {

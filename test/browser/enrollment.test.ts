@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, cli, hasTool, inMountNamespace, removeDir, sh, tempDir } from '../helpers.js';
 import { hasChromium, trustedStack } from './chromium.js';
-import { courseRunsProps, demoLink, openRun } from './demo-runs.js';
+import { courseRunsProps, demoLink, runMarker } from './demo-runs.js';
 
 const FLOW = join(ROOT, 'test', 'browser', 'flows', 'enroll.mjs');
 const CATALOG_PORT = 18570;
@@ -29,8 +29,8 @@ describe('enrollment in a real browser', () => {
   const curlArgs = () => ['--cacert', join(root, 'ca', 'rootCA.pem'), '--resolve', `richie.local.dev:${CATALOG_PORT}:127.0.0.1`, '--resolve', `edx.local.dev:${LMS_PORT}:127.0.0.1`];
   const curl = (url: string, extra: string[] = []) => sh('curl', ['-sS', ...curlArgs(), ...extra, url]);
   const catalog = `https://richie.local.dev:${CATALOG_PORT}`;
-  /** Opens the demo run for enrollment now (whatever the demo seeded); its dates, to find it on the page. */
-  const openDemoRun = async () => openRun(project, catalog, curlArgs(), await demoLink(catalog, curlArgs()));
+  /** The demo's sample run, seeded open now: its dates, to find it on the page. */
+  const openDemoRun = async () => runMarker(catalog, curlArgs(), await demoLink(catalog, curlArgs()));
 
   /** The flow script in a private mount namespace: a copy of /etc, its hosts file filled by `richie-dev hosts add`. */
   async function flow(mode: 'real' | 'fake' | 'untrusted' | 'cors', url: string, browserHome: string, screenshot = '', marker = ''): Promise<Record<string, unknown>> {
@@ -165,7 +165,7 @@ describe.each([
     const catalog = `https://richie.local.dev:${catalogPort}`;
     const courseUrl = `${catalog}/en/courses/demo/`;
     const curlArgs = ['--cacert', join(root, 'ca', 'rootCA.pem'), '--resolve', `richie.local.dev:${catalogPort}:127.0.0.1`];
-    const marker = await openRun(project, catalog, curlArgs, await demoLink(catalog, curlArgs));
+    const marker = await runMarker(catalog, curlArgs, await demoLink(catalog, curlArgs));
     const result = await inMountNamespace(`
       cp -a /etc "${etc}"
       mount --bind "${etc}" /etc
@@ -211,7 +211,7 @@ describe('HTTP and the fake backend', () => {
     expect(up.stdout).toContain('Catalog: http://localhost:18670');
     const home = join(root, 'home');
     mkdirSync(home, { recursive: true });
-    const marker = await openRun(project, 'http://localhost:18670', [], await demoLink('http://localhost:18670', []));
+    const marker = await runMarker('http://localhost:18670', [], await demoLink('http://localhost:18670', []));
     const result = await sh(process.execPath, [FLOW, 'http://localhost:18670/en/courses/demo/', home, '', 'fake', marker]);
     const seen = JSON.parse(result.stdout.trim()) as { steps: string[][]; sessionStorage: Record<string, string>; lmsRequests: string[]; user: string; error?: string };
     expect(seen.error, JSON.stringify(seen)).toBeUndefined();

@@ -82,6 +82,16 @@ describe('plan', () => {
     expect(kinds(plan(ID, three, after, observed))).toEqual(['recreate:catalog', 'start:nginx']);
   });
 
+  it('a running dependent of a recreated service is recreated too (nginx resolved the old address), as Compose --always-recreate-deps', () => {
+    const before = configs(three);
+    const after = configs(three, { catalog: { envFromFiles: { LMS: 'real' } } });
+    const observed: Observed = { containers: before.map((c) => running(c)), networks: NETWORKS, volumes: new Set(['demo_data']) };
+    expect(kinds(plan(ID, three, after, observed))).toEqual(['recreate:catalog', 'recreate:nginx']);
+    // A dependency merely started again: the dependent is kept, as Compose keeps it.
+    const stopped: Observed = { ...observed, containers: [running(before[0]!), running(before[1]!, { running: false, status: 'exited' })] };
+    expect(kinds(plan(ID, three, before, stopped))).toEqual(['start:catalog', 'keep:nginx']);
+  });
+
   it('a stopped container on a network made again since (new id) is recreated: the engine would refuse to start it', () => {
     const desired = configs(three);
     const stopped = (networks: { id: string; name: string }[]) => running(desired[0]!, { running: false, status: 'exited', networks });

@@ -1,6 +1,6 @@
 /**
  * The stack against a real Docker engine (.ci/run starts dockerd): up, an idempotent re-run
- * with no engine writes, a backend switch that recreates only the apps, failures with their
+ * with no engine writes, a backend switch that recreates the catalog and nginx, failures with their
  * logs and exit codes, a held port reported before anything is created, Ctrl-C cleaning up,
  * and down leaving no labelled resource. No registry: the images are built from the host.
  */
@@ -72,10 +72,13 @@ describe('the stack on a real Docker engine', () => {
     expect(again.engine.writes).toBe(0);
     expect(again.services.map((s) => s.action)).toEqual(['keep', 'keep', 'keep']);
 
-    // Switching the backend recreates only the catalog: the LMS's settings and nginx's config do not change.
+    // Switching the backend recreates the catalog, and nginx, which depends on it and resolved
+    // its old address at start; the LMS's settings do not change.
     const switched = await cli(['--project-dir', dir, '--json', 'lms', 'fake'], { env });
     expect(switched.exitCode, switched.stdout + switched.stderr).toBe(0);
-    expect(JSON.parse(switched.stdout).services.map((s: { name: string; action: string }) => `${s.name}:${s.action}`)).toEqual(['catalog:recreate', 'lms:keep', 'nginx:keep']);
+    expect(JSON.parse(switched.stdout).services.map((s: { name: string; action: string }) => `${s.name}:${s.action}`)).toEqual(['catalog:recreate', 'lms:keep', 'nginx:recreate']);
+    const served = await sh('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', join(root, 'ca', 'rootCA.pem'), '--resolve', 'richie.local.dev:18070:127.0.0.1', 'https://richie.local.dev:18070/']);
+    expect(served.stdout).toBe('200');
     expect((await cli(['--project-dir', dir, 'lms'])).stdout.trim()).toBe('fake (TLS)');
 
     // Compose sees our containers by their labels.

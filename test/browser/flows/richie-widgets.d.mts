@@ -7,3 +7,4 @@ export function userMenu(page: Page): Promise<string | null>;
 export function clickLogIn(page: Page): Promise<void>;
 export function asideSection(page: Page, marker: string): Promise<{ classes: string; title: string | null; buttons: number } | null>;
 export function listedAsOpen(page: Page, marker: string): Promise<boolean>;
+export function openRunDates(page: Page): Promise<string[]>;

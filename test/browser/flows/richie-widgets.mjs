@@ -72,10 +72,14 @@ export async function clickLogIn(page) {
   await page.click('.richie-react--user-login button:has-text("Log in")');
 }
 
-/** The aside section (SyllabusAsideList: Upcoming, Ongoing, Archived...) listing a run whose dates contain `marker`. */
+/**
+ * The aside section for closed runs (SyllabusAsideList: Upcoming, Ongoing, Archived...) listing a
+ * run whose dates contain `marker`; the open runs' block is left out, as an open run's enrollment
+ * dates may read like a closed run's course dates.
+ */
 export async function asideSection(page, marker) {
   return page.evaluate((m) => {
-    const sections = [...document.querySelectorAll('.course-detail__aside .course-detail__runs')];
+    const sections = [...document.querySelectorAll('.course-detail__aside .course-detail__runs:not(.course-detail__runs--open)')];
     const section = sections.find((el) => el.textContent.includes(m));
     return section ? { classes: section.className, title: section.querySelector('h3')?.textContent ?? null, buttons: section.querySelectorAll('button, a.c__button').length } : null;
   }, marker);
@@ -84,4 +88,9 @@ export async function asideSection(page, marker) {
 /** Whether a run whose dates contain `marker` is listed among the open runs. */
 export async function listedAsOpen(page, marker) {
   return page.evaluate((m) => [...document.querySelectorAll('.course-detail__runs--open dl')].some((dl) => dl.textContent.includes(m)), marker);
+}
+
+/** The text of each open run's dates (`.course-detail__runs--open dl`), in the page's order. */
+export async function openRunDates(page) {
+  return page.evaluate(() => [...document.querySelectorAll('.course-detail__runs--open dl')].map((dl) => dl.textContent));
 }
