@@ -2,6 +2,8 @@
 // context being its own folder (src/stack/images.ts sends templates/images/<name>/ as it is).
 // - templates/demo-shared/{clock,runs}.mjs, one source, copied into both demo images (the demo
 //   runs and their clock must be the same on both sides);
+// - templates/demo-shared/healthcheck.mjs, the /health probe every demo app's container runs
+//   (docker-compose.richie.yml: node /app/healthcheck.mjs), copied into each;
 // - templates/images/demo-lms/vendor/jose.mjs: the part of `jose` (a devDependency) the demo
 //   LMS signs Fonzie's tokens with, bundled by esbuild: the demo apps otherwise use Node's
 //   standard library only, and an image has no node_modules;
@@ -16,6 +18,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = join(root, 'templates', 'demo-shared');
 const images = join(root, 'templates', 'images');
 
+for (const image of ['demo-catalog', 'demo-lms', 'demo-joanie', 'demo-keycloak']) {
+  copyFileSync(join(shared, 'healthcheck.mjs'), join(images, image, 'healthcheck.mjs'));
+}
 for (const image of ['demo-catalog', 'demo-lms', 'demo-joanie']) {
   copyFileSync(join(shared, 'clock.mjs'), join(images, image, 'clock.mjs'));
   copyFileSync(join(shared, 'runs.mjs'), join(images, image, 'demo-runs.mjs'));
