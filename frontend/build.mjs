@@ -90,7 +90,10 @@ export async function buildFrontend() {
   writeFileSync(join(OUT_DIR, 'richie-frontend.LICENSES.txt'), licences(Object.keys(result.metafile.inputs)));
   // Richie's `build-sass`: sass scss/_main.scss ... --load-path=node_modules.
   const css = compile(join(RICHIE, 'scss', '_main.scss'), { loadPaths: [join(RICHIE, 'node_modules'), join(ROOT, 'node_modules')], style: 'compressed', quietDeps: true, silenceDeprecations: ['import', 'global-builtin', 'color-functions', 'mixed-decls', 'slash-div'], logger: { warn() {}, debug() {} } });
-  writeFileSync(join(OUT_DIR, 'richie.css'), css.css);
+  // Richie's fonts are Django static files (richie src/richie/static/richie/fonts), not in the npm
+  // package: their @font-face rules are left out, so the page uses the fallback fonts it would
+  // get anyway without asking for files that do not exist (a browser aborts each such font load).
+  writeFileSync(join(OUT_DIR, 'richie.css'), css.css.replace(/@font-face\{[^}]*url\("?\/static\/richie\/fonts\/[^}]*\}/g, ''));
 }
 
 /** The licence of every npm package the bundle contains, from its own files. */

@@ -122,7 +122,9 @@ function goal(stack: StackSpec, service: ServiceSpec): 'completed' | 'ready' {
  */
 export async function execute(ctx: StackContext, p: Plan, options: { signal?: AbortSignal; onEvent?: (event: StackEvent) => void } = {}): Promise<ServiceOutcome[]> {
   const { signal } = options;
-  const created = { containers: [] as string[], networks: [] as string[], volumes: [] as string[] };
+  // `sent`: containers whose create was sent and not yet answered (by name): Ctrl-C aborts the
+  // request, not dockerd's work, so such a container may appear after the rollback began.
+  const created = { containers: [] as string[], networks: [] as string[], volumes: [] as string[], sent: [] as string[] };
   let resources: Promise<PromiseSettledResult<unknown>[]> | undefined;
   const check = () => {
     if (signal?.aborted) throw interrupted();
@@ -227,6 +229,7 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
       // still being made is waited for, so that it goes too.
       await resources;
       await rollback({ ...ctx, engine: ctx.engine.detached() }, created);
+      await removeLate(ctx.engine.detached(), created.sent);
       throw interrupted();
     }
     throw error;
@@ -234,12 +237,15 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
 }
 
 /** Create (or recreate) one service's container, not started yet; returns its id. */
-async function prepare(ctx: StackContext, a: ServiceAction, created: { containers: string[] }): Promise<string> {
+async function prepare(ctx: StackContext, a: ServiceAction, created: { containers: string[]; sent: string[] }): Promise<string> {
   if (a.kind === 'keep' || a.kind === 'start') return a.container.id;
   if (a.kind === 'recreate') {
     await takeDown(ctx.engine, a.container, a.config.service.stopGracePeriodS).removed;
   }
+  const name = a.config.options.name;
+  if (name) created.sent.push(name);
   const id = await ctx.engine.create(a.config.options);
+  if (name) created.sent.splice(created.sent.indexOf(name), 1);
   created.containers.push(id);
   for (const net of a.config.extraNetworks) {
     const found = await ctx.engine.networkByName(net.name);
@@ -346,6 +352,21 @@ async function serviceFailure(ctx: Pick<StackContext, 'engine'>, service: Servic
     exitCode: ExitCode.unhealthy,
     fix: `richie-dev logs ${service.name}   (then fix and run again)`,
   });
+}
+
+/**
+ * The containers whose create an interrupt cut off: the engine may still make them, under the
+ * name this run gave (no other container has it: the old one of a recreate was removed first).
+ * Each is looked for, by name, for up to 3 s.
+ */
+async function removeLate(engine: StackContext['engine'], names: readonly string[]): Promise<void> {
+  await Promise.all(
+    names.map(async (name) => {
+      for (const deadline = Date.now() + 3000; Date.now() < deadline; await sleep(150)) {
+        if (await engine.remove(name).then(() => true, () => false)) return;
+      }
+    }),
+  );
 }
 
 /** Remove what an interrupted or failed up created (containers, then networks and volumes), so nothing half-made is left. */

@@ -68,7 +68,7 @@ describe('the packed package, installed into an empty prefix', () => {
     const bytes = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => sum + (e.isDirectory() ? bytes(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
     expect(bytes(pkg)).toBeLessThan(5 * 1024 * 1024);
     // The demo app's front end, built and git-ignored, is in the package.
-    expect(readdirSync(join(pkg, 'templates', 'images', 'demo-catalog', 'static')).sort()).toEqual(['richie-frontend.LICENSES.txt', 'richie-frontend.js']);
+    expect(readdirSync(join(pkg, 'templates', 'images', 'demo-catalog', 'static')).sort()).toEqual(['richie-frontend.LICENSES.txt', 'richie-frontend.js', 'richie.css']);
   });
 
   it('setup-ssl, then run-ssl, from a folder outside the checkout: the catalog serves the installed front end over TLS', async () => {
@@ -84,7 +84,7 @@ describe('the packed package, installed into an empty prefix', () => {
       ['nginx', 'healthy'],
     ]);
     const served = join(root, 'served.js');
-    const asset = await sh('curl', ['-sS', '--fail', '-o', served, '--cacert', join(root, 'ca', 'rootCA.pem'), '--resolve', `richie.local.dev:${CATALOG_PORT}:127.0.0.1`, `https://richie.local.dev:${CATALOG_PORT}/static/richie-frontend.js`]);
+    const asset = await sh('curl', ['-sS', '--fail', '-o', served, '--cacert', join(root, 'ca', 'rootCA.pem'), '--resolve', `richie.local.dev:${CATALOG_PORT}:127.0.0.1`, `https://richie.local.dev:${CATALOG_PORT}/static/richie/js/build/index.js`]);
     expect(asset.exitCode, asset.stderr).toBe(0);
     expect(readFileSync(served).equals(readFileSync(join(prefix, 'lib', 'node_modules', 'richie-dev', 'templates', 'images', 'demo-catalog', 'static', 'richie-frontend.js')))).toBe(true);
   });
