@@ -19,6 +19,8 @@ const shared = join(root, 'templates', 'demo-shared');
 const images = join(root, 'templates', 'images');
 
 for (const image of ['demo-catalog', 'demo-lms', 'demo-joanie', 'demo-keycloak']) {
+  // demo-keycloak's folder holds only built files (stand-ins/keycloak/build.mjs): none in a fresh clone.
+  mkdirSync(join(images, image), { recursive: true });
   copyFileSync(join(shared, 'healthcheck.mjs'), join(images, image, 'healthcheck.mjs'));
 }
 for (const image of ['demo-catalog', 'demo-lms', 'demo-joanie']) {

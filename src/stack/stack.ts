@@ -124,7 +124,7 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
   const { signal } = options;
   // `sent`: containers whose create was sent and not yet answered (by name): Ctrl-C aborts the
   // request, not dockerd's work, so such a container may appear after the rollback began.
-  const created = { containers: [] as string[], networks: [] as string[], volumes: [] as string[], sent: [] as string[] };
+  const created = { containers: [] as string[], networks: [] as string[], volumes: [] as string[], sent: [] as Sent[] };
   let resources: Promise<PromiseSettledResult<unknown>[]> | undefined;
   const check = () => {
     if (signal?.aborted) throw interrupted();
@@ -237,15 +237,18 @@ export async function execute(ctx: StackContext, p: Plan, options: { signal?: Ab
 }
 
 /** Create (or recreate) one service's container, not started yet; returns its id. */
-async function prepare(ctx: StackContext, a: ServiceAction, created: { containers: string[]; sent: string[] }): Promise<string> {
+/** A create sent and not yet answered: the name it gives and the labels that prove the container is that one. */
+type Sent = { name: string; labels: Record<string, string> };
+
+async function prepare(ctx: StackContext, a: ServiceAction, created: { containers: string[]; sent: Sent[] }): Promise<string> {
   if (a.kind === 'keep' || a.kind === 'start') return a.container.id;
   if (a.kind === 'recreate') {
     await takeDown(ctx.engine, a.container, a.config.service.stopGracePeriodS).removed;
   }
-  const name = a.config.options.name;
-  if (name) created.sent.push(name);
+  const sent = a.config.options.name ? { name: a.config.options.name, labels: a.config.options.Labels ?? {} } : undefined;
+  if (sent) created.sent.push(sent);
   const id = await ctx.engine.create(a.config.options);
-  if (name) created.sent.splice(created.sent.indexOf(name), 1);
+  if (sent) created.sent.splice(created.sent.indexOf(sent), 1);
   created.containers.push(id);
   for (const net of a.config.extraNetworks) {
     const found = await ctx.engine.networkByName(net.name);
@@ -355,15 +358,18 @@ async function serviceFailure(ctx: Pick<StackContext, 'engine'>, service: Servic
 }
 
 /**
- * The containers whose create an interrupt cut off: the engine may still make them, under the
- * name this run gave (no other container has it: the old one of a recreate was removed first).
- * Each is looked for, by name, for up to 3 s.
+ * The containers whose create an interrupt cut off: the engine may still make them. Each is
+ * looked for by the name this run gave, for up to 3 s, and removed only when it carries the
+ * project and config hash this run sent (a container of that name made by anyone else stays).
  */
-async function removeLate(engine: StackContext['engine'], names: readonly string[]): Promise<void> {
+async function removeLate(engine: StackContext['engine'], sent: readonly Sent[]): Promise<void> {
   await Promise.all(
-    names.map(async (name) => {
+    sent.map(async ({ name, labels }) => {
       for (const deadline = Date.now() + 3000; Date.now() < deadline; await sleep(150)) {
-        if (await engine.remove(name).then(() => true, () => false)) return;
+        const found = await engine.container(name).catch(() => undefined);
+        if (!found) continue;
+        if (found.labels[LABEL.project] === labels[LABEL.project] && found.labels[LABEL.configHash] === labels[LABEL.configHash]) await engine.remove(found.id).catch(() => undefined);
+        return;
       }
     }),
   );
