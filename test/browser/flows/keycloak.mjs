@@ -84,6 +84,8 @@ try {
   await Promise.all([page.waitForURL((url) => url.origin === keycloak, { timeout: 20000, waitUntil: 'commit' }), controls.logout()]);
   await backOnCatalog();
   seen.afterLogout = await controls.user();
+  // Richie's session settles after the page is back (its check-sso round trip): give it 5 s to drop the token, then read it.
+  await page.waitForFunction(() => sessionStorage.getItem('RICHIE_USER_TOKEN') === null, null, { timeout: 5000 }).catch(() => undefined);
   seen.sessionTokenAfterLogout = await page.evaluate(() => sessionStorage.getItem('RICHIE_USER_TOKEN'));
   mark('logout');
 
