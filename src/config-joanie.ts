@@ -19,6 +19,7 @@ export const JOANIE_DEFAULTS: Readonly<JoanieConfig> = Object.freeze({ host: 'jo
 /** What the check below reads of the rest of the config. */
 interface Others {
   catalog: { host: string; port: number };
+  authentication?: { backend: string } | undefined;
   lms: { fonzie: boolean };
   lmses: readonly { host: string; port: number; stem: string; name: string; fonzie: boolean }[];
 }
@@ -26,18 +27,19 @@ interface Others {
 /**
  * Why this config cannot run Joanie, one line per problem naming the key (empty: it can).
  * - Richie's front end calls Joanie with the access token of its authentication backend
- *   (richie-education js/api/joanie.ts); the backend follows the first LMS (lms/env.ts
- *   backends): Fonzie issues one, openedx-hawthorn and openedx-dogwood issue none.
+ *   (richie-education js/api/joanie.ts): Keycloak's (`authentication.backend` "keycloak"), else
+ *   the first LMS's (lms/env.ts backends): Fonzie issues one, openedx-hawthorn and
+ *   openedx-dogwood issue none.
  * - One host or port per app: nginx tells the sites apart by both.
  */
 export function joanieProblems(joanie: JoanieConfig | undefined, config: Others, list: boolean): string[] {
   if (!joanie) return [];
   const problems: string[] = [];
   const first = config.lmses[0];
-  if (first && !first.fonzie) {
+  if (first && !first.fonzie && config.authentication?.backend !== 'keycloak') {
     const key = list ? 'lms.0.fonzie' : 'lms.fonzie';
     problems.push(
-      `joanie: Richie's front end calls Joanie with the access token of its authentication backend, and with ${key} false Richie authenticates with the LMS's session (openedx-hawthorn or openedx-dogwood), which issues none; set ${key} to true (Fonzie issues the token Joanie checks) or remove "joanie"`,
+      `joanie: Richie's front end calls Joanie with the access token of its authentication backend, and with ${key} false Richie authenticates with the LMS's session (openedx-hawthorn or openedx-dogwood), which issues none; set ${key} to true (Fonzie issues the token Joanie checks), authenticate with Keycloak ("authentication": {"backend": "keycloak"}), or remove "joanie"`,
     );
   }
   const lmsKey = (i: number) => (list ? `lms.${i}` : 'lms');

@@ -40,6 +40,11 @@ describe('joanie in the project config', () => {
     expect(message).toContain('openedx-hawthorn or openedx-dogwood');
   });
 
+  it('with Keycloak authenticating, the token is Keycloak\'s: Joanie is accepted whatever the LMS\'s backend', () => {
+    expect(parseConfig({ lms: { release: 'hawthorn' }, authentication: { backend: 'keycloak' }, joanie: {} }).joanie).toMatchObject({ host: 'joanie.local.dev' });
+    expect(refusal({ lms: { release: 'hawthorn' }, joanie: {} })).toContain('authenticate with Keycloak ("authentication": {"backend": "keycloak"})');
+  });
+
   it.each([
     [{ joanie: { host: 'richie.local.dev' } }, 'joanie.host: got "richie.local.dev", already taken by catalog.host'],
     [{ joanie: { host: 'edx.local.dev' } }, 'joanie.host: got "edx.local.dev", already taken by lms.host'],

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config-schema.js';
@@ -77,5 +77,16 @@ describe('project config', () => {
     expect(loaded.file).toBe(join(project, 'richie-dev.config.json'));
     writeFileSync(join(project, 'richie-dev.config.json'), '{ "catalog": ');
     await expect(loadConfig(project)).rejects.toThrow(/richie-dev\.config\.json is not valid JSON/);
+  });
+});
+
+describe("the README's config examples", () => {
+  it('every ```json block of the README is a config richie-dev accepts', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(6);
+    for (const block of blocks) expect(() => parseConfig(JSON.parse(block)), block).not.toThrow();
+    // Keycloak and Joanie together, as the Joanie section shows them.
+    expect(blocks.map((b) => JSON.parse(b) as Record<string, unknown>).some((c) => c.authentication && c.joanie)).toBe(true);
   });
 });

@@ -77,7 +77,10 @@ const provider = new Provider(ISSUER, {
   ],
   jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: randomId(), use: 'sig', alg: 'RS256' }] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
-  claims: { openid: ['sub'], profile: ['preferred_username', 'given_name', 'family_name', 'name'], email: ['email', 'email_verified'] },
+  // `typ` and `jti` as Keycloak sets them in its ID tokens (its IDToken: typ "ID", a jti each):
+  // Joanie accepts a Keycloak ID token by them (joanie core/authentication.py KeycloakAccessToken,
+  // token type "ID" under DJANGO_JWT_TYPE_CLAIM=typ; simplejwt refuses a token without a jti).
+  claims: { openid: ['sub', 'typ', 'jti'], profile: ['preferred_username', 'given_name', 'family_name', 'name'], email: ['email', 'email_verified'] },
   scopes: ['openid', 'profile', 'email', 'offline_access'],
   // Keycloak puts the user's claims in the ID token, which Richie keeps as the user's token.
   conformIdTokenClaims: false,
@@ -117,7 +120,7 @@ const provider = new Provider(ISSUER, {
   },
   findAccount: async (_ctx, sub) => {
     const user = byId(sub);
-    return user ? { accountId: sub, claims: async () => claimsOf(user) } : undefined;
+    return user ? { accountId: sub, claims: async (use) => ({ ...claimsOf(user), ...(use === 'id_token' ? { typ: 'ID', jti: randomId() } : {}) }) } : undefined;
   },
   // Keycloak asks no consent of a first-party client: the grant covers what was asked.
   loadExistingGrant: async (ctx) => {

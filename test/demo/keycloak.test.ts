@@ -157,6 +157,8 @@ describe('the Keycloak stand-in, as keycloak-js uses it', () => {
     expect(tokens.refresh_token).toBeTruthy();
     // Keycloak's claims in the ID token, which Richie keeps as the user's token; the nonce back.
     expect(claims(tokens.id_token!)).toMatchObject({ iss: realm, aud: 'richie', nonce: 'n2', preferred_username: 'student', given_name: 'Demo', family_name: 'Student', email: 'student@example.com' });
+    // Keycloak's typ and jti, by which Joanie accepts it (core/authentication.py KeycloakAccessToken).
+    expect(claims(tokens.id_token!)).toMatchObject({ typ: 'ID', jti: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     // The access token is a JWT, as Keycloak's: keycloak-js decodes it (exp, iat) and fails on an opaque one.
     expect(claims(tokens.access_token!)).toMatchObject({ iss: realm, aud: 'account', azp: 'richie', typ: 'Bearer', preferred_username: 'student' });
     expect(claims(tokens.access_token!).exp).toBeTypeOf('number');

@@ -57,6 +57,17 @@ describe("doctor: Joanie's settings", () => {
     for (const secret of secrets) expect(JSON.stringify(result)).not.toContain(secret);
   });
 
+  it("with Keycloak authenticating: pass on what richie-dev renders; Joanie trusting another realm is named", async () => {
+    const config = { lms: { release: 'hawthorn' }, authentication: { backend: 'keycloak' }, joanie: {} };
+    expect(await agreement(await rendered(config))).toMatchObject({ status: 'pass', seen: "webhook secret, the catalog's Keycloak realm, the LMS's API key and Joanie's URL agree" });
+    const projectDir = await rendered(config);
+    edit(projectDir, 'joanie.env', (text) => text.replaceAll('/realms/richie', '/realms/other'));
+    const result = await agreement(projectDir);
+    expect(result.status).toBe('fail');
+    expect(result.seen).toContain('Joanie trusts tokens from https://keycloak.local.dev:8074/realms/other, the catalog signs users in at https://keycloak.local.dev:8074/realms/richie');
+    expect(result.seen).toContain("Joanie reads the realm's keys at https://keycloak.local.dev:8074/realms/other/protocol/openid-connect/certs");
+  });
+
   it('without joanie: every Joanie check skipped, saying the project has none; with an upstream the agreement is the checkout\'s', async () => {
     const results = await runChecks(await doctorContext(commandContext({ projectDir: await rendered({ lms: { fonzie: true } }) })), JOANIE_CHECKS);
     expect(results.map((r) => [r.id, r.status, r.seen])).toEqual(JOANIE_CHECKS.map((c) => [c.id, 'skip', 'the project has no "joanie" key']));

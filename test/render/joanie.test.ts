@@ -37,6 +37,30 @@ describe('render with joanie', () => {
     expect(parseEnvFile(readFileSync(join(state, 'env', 'catalog.env'), 'utf8')).JOANIE_BASE_URL).toBe('https://joanie.local.dev:8071');
   });
 
+  it("with Keycloak authenticating: Joanie checks Keycloak's ID tokens with the realm's keys (Joanie's env.d/development/common.dist), holding no signing key", async () => {
+    const projectDir = join(root, 'keycloak');
+    const config = parseConfig({ lms: { release: 'hawthorn' }, authentication: { backend: 'keycloak' }, joanie: {} });
+    await renderAll({ config, paths: projectPaths(projectDir), tls: true, backend: 'real' });
+    const env = parseEnvFile(readFileSync(join(projectDir, '.richie-dev', 'env', 'joanie.env'), 'utf8'));
+    const realm = 'https://keycloak.local.dev:8074/realms/richie';
+    expect(env).toMatchObject({
+      DJANGO_JWT_ALGORITHM: 'RS256',
+      DJANGO_JWT_TYPE_CLAIM: 'typ',
+      DJANGO_KEYCLOAK_USERNAME_CLAIM: 'preferred_username',
+      DJANGO_KEYCLOAK_ISSUER: realm,
+      DJANGO_KEYCLOAK_JWK_URL: `${realm}/protocol/openid-connect/certs`,
+    });
+    expect(JSON.parse(env.JOANIE_JWT_USER_FIELDS_SYNC!)).toMatchObject({ username: 'preferred_username', email: 'email' });
+    expect(env.DJANGO_JWT_PRIVATE_SIGNING_KEY).toBeUndefined();
+    // The catalog's Keycloak is the one Joanie trusts.
+    const catalog = parseEnvFile(readFileSync(join(projectDir, '.richie-dev', 'env', 'catalog.env'), 'utf8'));
+    expect(`${catalog.AUTHENTICATION_BASE_URL}/realms/${catalog.AUTHENTICATION_KEYCLOAK_REALM}`).toBe(realm);
+    // fonzie-keycloak: the token Richie sends is Fonzie's, so Joanie keeps Fonzie's key.
+    const fonzieKeycloak = join(root, 'fonzie-keycloak');
+    await renderAll({ config: parseConfig({ lms: { fonzie: true, upstream: 'http://localhost:8000' }, authentication: { backend: 'fonzie-keycloak' }, joanie: {} }), paths: projectPaths(fonzieKeycloak), tls: true, backend: 'real' });
+    expect(parseEnvFile(readFileSync(join(fonzieKeycloak, '.richie-dev', 'env', 'joanie.env'), 'utf8'))).toMatchObject({ DJANGO_JWT_ALGORITHM: 'HS256', DJANGO_JWT_TYPE_CLAIM: 'token_type' });
+  });
+
   it('an upstream of your own: nginx serves it on Joanie\'s site', async () => {
     const projectDir = join(root, 'upstream');
     await renderAll({ config: parseConfig({ lms: { fonzie: true }, joanie: { upstream: 'http://localhost:8071' } }), paths: projectPaths(projectDir), tls: true, backend: 'real' });

@@ -2,7 +2,8 @@
  * Joanie in a real stack (Docker, nginx, the real CA and trust store in a private mount
  * namespace, as test/doctor/stack.test.ts does): run-ssl with `joanie` brings up the demo Joanie
  * on its own host and port behind nginx over TLS; its webhook reaches the catalog through nginx
- * (TLS verified with the project's CA inside the container); doctor's Joanie checks pass.
+ * (TLS verified with the project's CA inside the container); doctor's Joanie checks pass. Then
+ * the same with Keycloak authenticating.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,5 +69,49 @@ describe('Joanie in the stack', () => {
 
   it("doctor: Joanie's settings agree, TLS is trusted, a Fonzie token is accepted", () => {
     for (const id of ['joanie-agreement', 'joanie-https', 'joanie-token']) expect(checks[id], id).toMatchObject({ status: 'pass' });
+  });
+});
+
+/**
+ * With Keycloak authenticating and an LMS whose backend issues no token (hawthorn without Fonzie):
+ * the demo Joanie, inside its container, fetches the realm's keys from the Keycloak stand-in
+ * through nginx under Keycloak's public name (TLS verified with the project's CA), and accepts
+ * the ID token the stand-in issues the demo user on a real sign-in (doctor's joanie-token).
+ */
+describe('Joanie with Keycloak in the stack', () => {
+  const root = tempDir();
+  const project = join(root, 'joaniekcproj');
+  const env = { CAROOT: join(root, 'ca'), HOME: join(root, 'home'), TRUST_STORES: 'system' };
+  let checks: Record<string, Check> = {};
+
+  beforeAll(async () => {
+    expect(hasTool('docker')).toBe(true);
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: 18880 }, lms: { port: 18883, release: 'hawthorn' }, authentication: { backend: 'keycloak', port: 18884 }, joanie: { port: 18881 } }));
+    const result = await inMountNamespace(
+      `
+      cp -a /etc "${root}/etc"
+      mount --bind "${root}/etc" /etc
+      mount -t tmpfs tmpfs /usr/local/share/ca-certificates
+      mkdir -p "${root}/certs" && cp -a /etc/ssl/certs/. "${root}/certs/" && mount --bind "${root}/certs" /etc/ssl/certs
+      node "${CLI}" --project-dir "${project}" run-ssl >&2
+      node "${CLI}" --project-dir "${project}" trust install >&2
+      node "${CLI}" --project-dir "${project}" --json doctor > "${root}/doctor.json" || true
+      node "${CLI}" --project-dir "${project}" down --volumes >&2
+      `,
+      env,
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    checks = Object.fromEntries((JSON.parse(readFileSync(join(root, 'doctor.json'), 'utf8')) as { checks: Check[] }).checks.map((c) => [c.id, c]));
+  }, 600_000);
+  afterAll(async () => {
+    await cli(['--project-dir', project, 'down', '--volumes'], { env });
+    removeDir(root);
+  });
+
+  it("doctor: Joanie trusts the catalog's realm, and accepts the ID token Keycloak issues the demo user", () => {
+    expect(checks['joanie-agreement']).toMatchObject({ status: 'pass', seen: expect.stringContaining("the catalog's Keycloak realm") });
+    expect(checks['joanie-token']).toMatchObject({ status: 'pass', seen: expect.stringContaining('the ID token Keycloak issued student on signing in at https://keycloak.local.dev:18884/realms/richie') });
+    for (const id of ['joanie-https', 'keycloak', 'keycloak-cors']) expect(checks[id], id).toMatchObject({ status: 'pass' });
   });
 });

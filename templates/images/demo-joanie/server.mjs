@@ -9,7 +9,7 @@
 // rendered env file is also the list of what a Joanie checkout needs.
 //
 // Where the demo stops short of Joanie: no products, orders, addresses or credit cards (the lists
-// are empty, the product read is Joanie's 404), no Keycloak tokens, no admin; the webhook is sent
+// are empty, the product read is Joanie's 404), no admin; the webhook is sent
 // once at start (Joanie sends it when a run is saved), retried while the catalog is not up yet.
 //
 // Standard library and jose (bundled into vendor/ by build/demo-apps.mjs).
@@ -18,16 +18,26 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { nowMs } from './clock.mjs';
 import { demoRuns } from './demo-runs.mjs';
-import { jwtVerify } from './vendor/jose.mjs';
+import { createRemoteJWKSet, jwtVerify } from './vendor/jose.mjs';
 
 const env = process.env;
 const json = (name, fallback) => (env[name] ? JSON.parse(env[name]) : fallback);
 
-// SIMPLE_JWT (joanie settings.py): HS256 under JWT_PRIVATE_SIGNING_KEY, the `username` claim,
-// TOKEN_TYPE_CLAIM "token_type" whose value must be "access" (simplejwt AccessToken).
-const SIGNING_KEY = env.DJANGO_JWT_PRIVATE_SIGNING_KEY ?? '';
+// SIMPLE_JWT (joanie settings.py): with HS256 (Fonzie's tokens), the key JWT_PRIVATE_SIGNING_KEY,
+// the `username` claim and TOKEN_TYPE_CLAIM "token_type"; with RS256 (Keycloak's ID tokens, as
+// Joanie's env.d/development/common.dist sets it), the realm's keys at KEYCLOAK_JWK_URL, its
+// KEYCLOAK_ISSUER, KEYCLOAK_USERNAME_CLAIM and TYPE_CLAIM "typ". AUTH_TOKEN_CLASSES: simplejwt's
+// AccessToken (type "access") and KeycloakAccessToken (type "ID", core/authentication.py).
 const ALGORITHM = env.DJANGO_JWT_ALGORITHM || 'HS256';
 const TYPE_CLAIM = env.DJANGO_JWT_TYPE_CLAIM || 'token_type';
+const USER_ID_CLAIM = env.DJANGO_KEYCLOAK_USERNAME_CLAIM || 'username';
+const ISSUER = env.DJANGO_KEYCLOAK_ISSUER || undefined;
+const VERIFYING_KEY = ALGORITHM.startsWith('HS')
+  ? new TextEncoder().encode(env.DJANGO_JWT_PRIVATE_SIGNING_KEY ?? '')
+  : env.DJANGO_KEYCLOAK_JWK_URL
+    ? createRemoteJWKSet(new URL(env.DJANGO_KEYCLOAK_JWK_URL))
+    : undefined;
+const TOKEN_TYPES = { AccessToken: 'access', KeycloakAccessToken: 'ID' };
 const WEB_HOOKS = json('DJANGO_COURSE_WEB_HOOKS', []);
 /** JOANIE_LMS_BACKENDS: [{BASE_URL, BACKEND, API_TOKEN, SELECTOR_REGEX, COURSE_REGEX}]. */
 const LMS_BACKENDS = json('JOANIE_LMS_BACKENDS', []);
@@ -210,8 +220,9 @@ function cors(req, res) {
 
 /**
  * DelegatedJWTAuthentication (core/authentication.py over simplejwt's JWTAuthentication): no
- * Bearer header is anonymous; a bad token is 401 token_not_valid; the user is the `username`
- * claim, created on the fly (here: nothing to create).
+ * Bearer header is anonymous; a bad token is 401 token_not_valid (simplejwt's Token.verify: the
+ * signature, exp, the token type, a jti); the user is the USER_ID_CLAIM, created on the fly (here:
+ * nothing to create).
  */
 async function authenticate(req) {
   const header = req.headers.authorization ?? '';
@@ -221,13 +232,15 @@ async function authenticate(req) {
   const invalid = {
     detail: 'Given token not valid for any token type',
     code: 'token_not_valid',
-    messages: ['AccessToken', 'KeycloakAccessToken'].map((tokenClass) => ({ token_class: tokenClass, token_type: 'access', message: 'Token is invalid' })),
+    messages: Object.entries(TOKEN_TYPES).map(([tokenClass, tokenType]) => ({ token_class: tokenClass, token_type: tokenType, message: 'Token is invalid' })),
   };
+  if (!VERIFYING_KEY) return { error: invalid };
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(SIGNING_KEY), { algorithms: [ALGORITHM] });
-    if (payload[TYPE_CLAIM] !== 'access') return { error: invalid };
-    if (typeof payload.username !== 'string') return { error: { detail: 'Token contained no recognizable user identification', code: 'token_not_valid' } };
-    return { user: payload.username };
+    const { payload } = await jwtVerify(token, VERIFYING_KEY, { algorithms: [ALGORITHM], ...(ISSUER ? { issuer: ISSUER } : {}) });
+    if (!Object.values(TOKEN_TYPES).includes(payload[TYPE_CLAIM]) || typeof payload.jti !== 'string') return { error: invalid };
+    const user = payload[USER_ID_CLAIM];
+    if (typeof user !== 'string') return { error: { detail: 'Token contained no recognizable user identification', code: 'token_not_valid' } };
+    return { user };
   } catch {
     return { error: invalid };
   }
