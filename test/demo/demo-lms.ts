@@ -46,10 +46,28 @@ export function demoLms() {
     return Object.assign(lms, { release: env.RICHIE_DEV_OPENEDX_RELEASE ?? 'hawthorn', base });
   }
 
+  /**
+   * Another demo app (the catalog, Joanie, Keycloak): its server.mjs with `env` (or the env for
+   * the base URL it gets), on a free port; its loopback base URL once /health answers.
+   */
+  async function startApp(server: string, env: Record<string, string> | ((base: string) => Record<string, string>), name: string): Promise<string> {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const settings = typeof env === 'function' ? env(base) : env;
+    const child = spawn(process.execPath, [server], { env: { PATH: process.env.PATH, ...settings, PORT: String(port), RICHIE_DEV_DATA_DIR: join(root, `${name}-${count++}`) }, stdio: 'ignore' });
+    children.push(child);
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return base;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`${name} did not start`);
+  }
+
   return {
     root,
     renderedEnv,
     startLms,
+    startApp,
     close() {
       for (const child of children) child.kill();
       removeDir(root);

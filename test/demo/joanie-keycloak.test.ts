@@ -7,7 +7,6 @@
  * Joanie run on the host with the settings richie-dev renders, only their addresses changed for
  * loopback; the ID token comes from a real sign-in (src/auth/keycloak-login.ts, doctor's way).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -18,45 +17,19 @@ import { parseConfig } from '../../src/config-schema.js';
 import { lmsEnv } from '../../src/lms/env.js';
 import { siteModels } from '../../src/lms/site.js';
 import { joanieEnv, joanieModel } from '../../src/render/joanie.js';
-import { ROOT, freePort, removeDir, tempDir } from '../helpers.js';
+import { ROOT } from '../helpers.js';
 import { COURSE, SECRETS, demoLms, type Lms } from './demo-lms.js';
 
 const JOANIE_SERVER = join(ROOT, 'templates', 'images', 'demo-joanie', 'server.mjs');
 const KEYCLOAK_SERVER = join(ROOT, 'templates', 'images', 'demo-keycloak', 'server.mjs');
 
-const root = tempDir();
-const children: ChildProcess[] = [];
-const { startLms, close } = demoLms();
-afterAll(() => {
-  for (const child of children) child.kill();
-  close();
-  removeDir(root);
-});
-
-async function start(server: string, env: Record<string, string>, name: string): Promise<string> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [server], { env: { PATH: process.env.PATH, ...env, PORT: String(port), RICHIE_DEV_DATA_DIR: join(root, name) }, stdio: 'ignore' });
-  children.push(child);
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return base;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${name} did not start`);
-}
+const { startLms, startApp: start, close } = demoLms();
+afterAll(close);
 
 /** A Keycloak stand-in at a loopback URL: the model richie-dev renders, its URLs moved there. */
 async function startKeycloak(model: KeycloakModel, name: string): Promise<KeycloakModel> {
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const moved = { ...model, origin, realmUrl: `${origin}/realms/${model.realm}` };
-  const child = spawn(process.execPath, [KEYCLOAK_SERVER], { env: { PATH: process.env.PATH, ...keycloakEnv(moved), PORT: String(port) }, stdio: 'ignore' });
-  children.push(child);
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(`${origin}/health`).then((r) => r.ok, () => false)) return moved;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${name} did not start`);
+  const moved = (origin: string) => ({ ...model, origin, realmUrl: `${origin}/realms/${model.realm}` });
+  return moved(await start(KEYCLOAK_SERVER, (base) => keycloakEnv(moved(base)), name));
 }
 
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -5,7 +5,6 @@
  * Only the addresses change for the host: Joanie reaches the catalog and the LMS on loopback
  * (in the stack, through nginx under their public names), and the LMS accepts that Host.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,7 @@ import { parseConfig } from '../../src/config-schema.js';
 import { catalogEnv, lmsEnv } from '../../src/lms/env.js';
 import { siteModels } from '../../src/lms/site.js';
 import { joanieEnv, joanieModel, withJoanieCatalogEnv } from '../../src/render/joanie.js';
-import { ROOT, freePort, removeDir, tempDir } from '../helpers.js';
+import { ROOT } from '../helpers.js';
 import { CATALOG, COURSE, SECRETS, demoLms, logIn, type Lms } from './demo-lms.js';
 
 const JOANIE_SERVER = join(ROOT, 'templates', 'images', 'demo-joanie', 'server.mjs');
@@ -21,26 +20,8 @@ const CATALOG_SERVER = join(ROOT, 'templates', 'images', 'demo-catalog', 'server
 const SYNC_SECRET = 's'.repeat(64);
 const JOANIE = 'https://joanie.local.dev:8071';
 
-const root = tempDir();
-const children: ChildProcess[] = [];
-const { startLms, close } = demoLms();
-afterAll(() => {
-  for (const child of children) child.kill();
-  close();
-  removeDir(root);
-});
-
-async function start(server: string, env: Record<string, string>, name: string): Promise<string> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [server], { env: { PATH: process.env.PATH, ...env, PORT: String(port), RICHIE_DEV_DATA_DIR: join(root, name) }, stdio: 'ignore' });
-  children.push(child);
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return base;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${name} did not start`);
-}
+const { startLms, startApp: start, close } = demoLms();
+afterAll(close);
 
 interface Enrollment {
   id: string;

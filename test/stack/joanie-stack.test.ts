@@ -8,12 +8,34 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cli, hasTool, inMountNamespace, removeDir, tempDir } from '../helpers.js';
+import { CLI, cli, hasTool, inMountNamespace, PRIVATE_SYSTEM_STORE, removeDir, tempDir } from '../helpers.js';
 
 interface Check {
   id: string;
   status: string;
   seen: string;
+}
+
+/**
+ * In a private mount namespace (its own /etc and system trust store): run-ssl, trust install,
+ * then `between` (shell), doctor --json, down. Doctor's checks by id.
+ */
+async function upThenDoctor(root: string, project: string, env: Record<string, string>, between = ''): Promise<Record<string, Check>> {
+  const result = await inMountNamespace(
+    `
+    cp -a /etc "${root}/etc"
+    mount --bind "${root}/etc" /etc
+    ${PRIVATE_SYSTEM_STORE}
+    node "${CLI}" --project-dir "${project}" run-ssl >&2
+    node "${CLI}" --project-dir "${project}" trust install >&2
+    ${between}
+    node "${CLI}" --project-dir "${project}" --json doctor > "${root}/doctor.json" || true
+    node "${CLI}" --project-dir "${project}" down --volumes >&2
+    `,
+    env,
+  );
+  expect(result.exitCode, result.stderr).toBe(0);
+  return Object.fromEntries((JSON.parse(readFileSync(join(root, 'doctor.json'), 'utf8')) as { checks: Check[] }).checks.map((c) => [c.id, c]));
 }
 
 describe('Joanie in the stack', () => {
@@ -28,14 +50,11 @@ describe('Joanie in the stack', () => {
     expect(hasTool('docker')).toBe(true);
     mkdirSync(project, { recursive: true });
     writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: 18870 }, lms: { port: 18873, fonzie: true }, joanie: { port: 18871 } }));
-    const result = await inMountNamespace(
+    checks = await upThenDoctor(
+      root,
+      project,
+      env,
       `
-      cp -a /etc "${root}/etc"
-      mount --bind "${root}/etc" /etc
-      mount -t tmpfs tmpfs /usr/local/share/ca-certificates
-      mkdir -p "${root}/certs" && cp -a /etc/ssl/certs/. "${root}/certs/" && mount --bind "${root}/certs" /etc/ssl/certs
-      node "${CLI}" --project-dir "${project}" run-ssl >&2
-      node "${CLI}" --project-dir "${project}" trust install >&2
       curl -sS --max-time 5 -o /dev/null -w '%{http_code}' https://joanie.local.dev:18871/api/v1.0/enrollments/ > "${root}/anonymous.txt"
       # Joanie's webhook, sent at its start, retried until the catalog answers.
       for i in $(seq 1 60); do
@@ -43,13 +62,8 @@ describe('Joanie in the stack', () => {
         grep -q 'joanie.local.dev:18871/api/v1.0/course-runs/' "${root}/state.json" && break
         sleep 1
       done
-      node "${CLI}" --project-dir "${project}" --json doctor > "${root}/doctor.json" || true
-      node "${CLI}" --project-dir "${project}" down --volumes >&2
       `,
-      env,
     );
-    expect(result.exitCode, result.stderr).toBe(0);
-    checks = Object.fromEntries((JSON.parse(readFileSync(join(root, 'doctor.json'), 'utf8')) as { checks: Check[] }).checks.map((c) => [c.id, c]));
     anonymous = readFileSync(join(root, 'anonymous.txt'), 'utf8');
     state = JSON.parse(readFileSync(join(root, 'state.json'), 'utf8')) as typeof state;
   }, 600_000);
@@ -88,21 +102,7 @@ describe('Joanie with Keycloak in the stack', () => {
     expect(hasTool('docker')).toBe(true);
     mkdirSync(project, { recursive: true });
     writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ catalog: { port: 18880 }, lms: { port: 18883, release: 'hawthorn' }, authentication: { backend: 'keycloak', port: 18884 }, joanie: { port: 18881 } }));
-    const result = await inMountNamespace(
-      `
-      cp -a /etc "${root}/etc"
-      mount --bind "${root}/etc" /etc
-      mount -t tmpfs tmpfs /usr/local/share/ca-certificates
-      mkdir -p "${root}/certs" && cp -a /etc/ssl/certs/. "${root}/certs/" && mount --bind "${root}/certs" /etc/ssl/certs
-      node "${CLI}" --project-dir "${project}" run-ssl >&2
-      node "${CLI}" --project-dir "${project}" trust install >&2
-      node "${CLI}" --project-dir "${project}" --json doctor > "${root}/doctor.json" || true
-      node "${CLI}" --project-dir "${project}" down --volumes >&2
-      `,
-      env,
-    );
-    expect(result.exitCode, result.stderr).toBe(0);
-    checks = Object.fromEntries((JSON.parse(readFileSync(join(root, 'doctor.json'), 'utf8')) as { checks: Check[] }).checks.map((c) => [c.id, c]));
+    checks = await upThenDoctor(root, project, env);
   }, 600_000);
   afterAll(async () => {
     await cli(['--project-dir', project, 'down', '--volumes'], { env });
