@@ -90,6 +90,18 @@ describe('joanie in the project config', () => {
     for (const secret of secrets) expect(shown.stdout).toContain(secret);
   });
 
+  it("richie-dev joanie with Keycloak authenticating: the realm's issuer and keys URL, and no key of the project's to share", async () => {
+    const project = join(root, 'keycloak-upstream');
+    mkdirSync(project);
+    writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ authentication: { backend: 'keycloak' }, joanie: { upstream: 'http://localhost:8071' } }));
+    expect((await cli(['--project-dir', project, 'render', '--ssl'])).exitCode).toBe(0);
+    const shown = await cli(['--project-dir', project, 'joanie', '--show-secrets']);
+    expect(shown.exitCode).toBe(0);
+    for (const line of ['DJANGO_JWT_ALGORITHM=RS256', 'DJANGO_JWT_TYPE_CLAIM=typ', 'DJANGO_KEYCLOAK_USERNAME_CLAIM=preferred_username', 'DJANGO_KEYCLOAK_ISSUER=https://keycloak.local.dev:8074/realms/richie', 'DJANGO_KEYCLOAK_JWK_URL=https://keycloak.local.dev:8074/realms/richie/protocol/openid-connect/certs', 'DJANGO_JWT_PRIVATE_SIGNING_KEY=<any value of yours>']) expect(shown.stdout).toContain(line);
+    const { jwtSigningKey } = JSON.parse(readFileSync(join(project, '.richie-dev', 'secrets.json'), 'utf8')) as Record<string, string>;
+    expect(shown.stdout).not.toContain(jwtSigningKey);
+  });
+
   it("stack config with the demo Joanie: the joanie service's env (joanie.env) shows none of the project's secrets unless --show-secrets", async () => {
     const project = join(root, 'stackconfig');
     mkdirSync(project);

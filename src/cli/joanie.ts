@@ -5,7 +5,7 @@ import { finish, globalOptions } from './shared.js';
 export function register(program: Command): void {
   program
     .command('joanie')
-    .description("print the settings a Joanie of your own (joanie.upstream) needs: signing key, webhook URL and secret, LMS URL and API key")
+    .description("print the settings a Joanie of your own (joanie.upstream) needs: how to check tokens (Fonzie's signing key, or Keycloak's realm), webhook URL and secret, LMS URL and API key")
     .option('--show-secrets', 'print the secret values instead of ***')
     .addHelpText('after', '\nSecret values are masked unless --show-secrets is given.\nExit codes: 0 printed, 3 the project has no "joanie" key or no secrets yet.')
     .action(async function (this: Command, opts: { showSecrets?: boolean }) {
