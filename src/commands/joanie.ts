@@ -2,7 +2,8 @@
  * `richie-dev joanie`: what a Joanie checkout of yours (config `joanie.upstream`) needs to work
  * with this project's catalog and LMS, under Joanie's own setting names (render/joanie.ts): how
  * it checks the token Richie sends (the JWT signing key it shares with Fonzie, or Keycloak's
- * realm), the webhook URL and secret the catalog checks, the LMS URL and API key. Secret values are masked unless `showSecrets`, as `stack config` does.
+ * realm), the webhook URL and secret the catalog checks, the LMS URL and API key. Secret values
+ * are masked unless `showSecrets`, as `stack config` does.
  */
 import type { CommandContext } from '../context.js';
 import { UserError } from '../errors.js';
