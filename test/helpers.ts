@@ -120,4 +120,5 @@ export const PRIVATE_SYSTEM_STORE = `copy=$(mktemp -d)
       cp -a /etc/ssl/certs/. "$copy"/
       mount -t tmpfs tmpfs /usr/local/share/ca-certificates
       mount -t tmpfs tmpfs /etc/ssl/certs
-      cp -a "$copy"/. /etc/ssl/certs/`;
+      cp -a "$copy"/. /etc/ssl/certs/
+      rm -rf "$copy"`;

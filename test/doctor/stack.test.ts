@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cli, firefoxRanOnce, hasTool, inMountNamespace, removeDir, tempDir } from '../helpers.js';
+import { CLI, cli, firefoxRanOnce, hasTool, inMountNamespace, PRIVATE_SYSTEM_STORE, removeDir, tempDir } from '../helpers.js';
 
 interface Check {
   id: string;
@@ -35,8 +35,7 @@ describe('doctor on a running stack', () => {
       `
       cp -a /etc "${root}/etc"
       mount --bind "${root}/etc" /etc
-      mount -t tmpfs tmpfs /usr/local/share/ca-certificates
-      mkdir -p "${root}/certs" && cp -a /etc/ssl/certs/. "${root}/certs/" && mount --bind "${root}/certs" /etc/ssl/certs
+      ${PRIVATE_SYSTEM_STORE}
       node "${CLI}" --project-dir "${project}" run-ssl >&2
       ${doctor('untrusted')}
       node "${CLI}" --project-dir "${project}" trust install >&2
