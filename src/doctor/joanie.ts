@@ -71,10 +71,11 @@ export const joanieAgreementCheck: Check = {
  * a username), made here with the platform's HMAC: what Joanie's DelegatedJWTAuthentication
  * checks. The user is richie-dev-doctor (Joanie creates a user on the fly for a new username).
  */
+const DOCTOR_USER = 'richie-dev-doctor';
 function fonzieStyleToken(key: string, now: Date): string {
   const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const iat = Math.floor(now.getTime() / 1000);
-  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ token_type: 'access', exp: iat + 300, iat, jti: randomUUID().replaceAll('-', ''), username: 'richie-dev-doctor', email: 'richie-dev-doctor@example.com' })}`;
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ token_type: 'access', exp: iat + 300, iat, jti: randomUUID().replaceAll('-', ''), username: DOCTOR_USER, email: `${DOCTOR_USER}@example.com` })}`;
   return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
 }
 
@@ -137,7 +138,9 @@ export const joanieTokenCheck: Check = {
     if (status !== '200') {
       return { status: 'fail', seen: `GET /api/v1.0/addresses/ with a Fonzie token answered ${status || 'nothing'}`, fix: ctx.config.joanie.upstream ? 'Set DJANGO_JWT_PRIVATE_SIGNING_KEY in your Joanie to the value "richie-dev joanie --show-secrets" prints' : 'richie-dev run-ssl' };
     }
-    return { status: 'pass', seen: "a token signed with Fonzie's key is accepted (200 on /api/v1.0/addresses/)" };
+    // DelegatedJWTAuthentication creates the token's user on the fly: on a Joanie of yours, say so.
+    const made = ctx.config.joanie.upstream ? `; your Joanie has a user ${DOCTOR_USER} from it` : '';
+    return { status: 'pass', seen: `a token signed with Fonzie's key is accepted (200 on /api/v1.0/addresses/)${made}` };
   },
 };
 
