@@ -114,11 +114,11 @@ export async function firefoxRanOnce(home: string): Promise<void> {
 /**
  * For a script in inMountNamespace: a private system trust store (tmpfs over Debian's anchors
  * dir and over /etc/ssl/certs, the latter seeded with the machine's certificates), so
- * update-ca-certificates acts for real and the machine's store is untouched.
+ * update-ca-certificates acts for real and the machine's store is untouched. It leaves "$copy", a
+ * folder the script may use, and must remove (rm -rf "$copy").
  */
 export const PRIVATE_SYSTEM_STORE = `copy=$(mktemp -d)
       cp -a /etc/ssl/certs/. "$copy"/
       mount -t tmpfs tmpfs /usr/local/share/ca-certificates
       mount -t tmpfs tmpfs /etc/ssl/certs
-      cp -a "$copy"/. /etc/ssl/certs/
-      rm -rf "$copy"`;
+      cp -a "$copy"/. /etc/ssl/certs/`;

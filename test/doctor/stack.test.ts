@@ -61,6 +61,7 @@ describe('doctor on a running stack', () => {
       kill $holder
       ${doctor('engine', `DOCKER_HOST=unix://${root}/nowhere.sock`)}
       node "${CLI}" --project-dir "${project}" down --volumes >&2
+      rm -rf "$copy"
       `,
       env,
     );

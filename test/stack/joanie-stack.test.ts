@@ -31,6 +31,7 @@ async function upThenDoctor(root: string, project: string, env: Record<string, s
     ${between}
     node "${CLI}" --project-dir "${project}" --json doctor > "${root}/doctor.json" || true
     node "${CLI}" --project-dir "${project}" down --volumes >&2
+    rm -rf "$copy"
     `,
     env,
   );
