@@ -52,10 +52,11 @@ const richieBaseUrl = {
 /** The directory of npm package `name` as the bundle would resolve it from Richie's sources. */
 const packageDir = (name) => [join(RICHIE, 'node_modules', name), join(ROOT, 'node_modules', name)].find((dir) => existsSync(join(dir, 'package.json')));
 
-// A package that package.json's "overrides" replaces by an empty one (a Joanie-only form, payment
-// or routing library: react-hook-form, yup, @mui/material, react-router...) is imported by code of
-// Richie's that the demo never runs (the sale tunnel, address forms, the dashboard's links); in
-// the bundle it is an empty module, so a subpath import of it resolves too.
+// A package that package.json's "overrides" replaces by an empty one (a Joanie-only form or
+// payment library: react-hook-form, yup, @mui/material...) is imported by code of Richie's that
+// the demo never runs (the sale tunnel, address forms); in the bundle it is an empty module, so a
+// subpath import of it resolves too. react-router is bundled for real: js/api/lms/joanie.ts reads
+// every Joanie course run's link with its matchPath.
 const overriddenAway = {
   name: 'overridden-away',
   setup(b) {

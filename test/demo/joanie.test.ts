@@ -131,6 +131,40 @@ describe('demo Joanie, as Joanie answers Richie’s front end', () => {
     expect(await res.text()).toContain('<h1>Not Found</h1><p>The requested resource was not found on this server.</p>');
   });
 
+  it('CORS preflight (corsheaders CorsMiddleware, before any route): an empty 200 on every path, the lists of corsheaders/defaults.py for the catalog\'s origin only', async () => {
+    const preflight = (path: string, origin: string) => fetch(`${joanie}${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization,content-type' } });
+    for (const path of ['/api/v1.0/users/me/', '/api/v1.0/enrollments/', '/api/v1.0/nothing-here/']) {
+      const res = await preflight(path, CATALOG);
+      expect(res.status, path).toBe(200);
+      expect(await res.text()).toBe('');
+      expect(Object.fromEntries([...res.headers].filter(([k]) => k.startsWith('access-control-')))).toEqual({
+        'access-control-allow-origin': CATALOG,
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-headers': 'accept, authorization, content-type, user-agent, x-csrftoken, x-requested-with',
+        'access-control-allow-methods': 'DELETE, GET, OPTIONS, PATCH, POST, PUT',
+        'access-control-max-age': '86400',
+      });
+    }
+    const other = await preflight('/api/v1.0/users/me/', 'https://elsewhere.local.dev');
+    expect(other.status).toBe(200);
+    expect([...other.headers].filter(([k]) => k.startsWith('access-control-'))).toEqual([]);
+  });
+
+  it('users/me (UserViewSet.get_me, UserSerializer): the token\'s user, its full name from the token, its abilities on itself; anonymous 401', async () => {
+    const res = await call('/api/v1.0/users/me/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe(CATALOG);
+    expect(await res.json()).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/),
+      username: 'student',
+      full_name: 'student',
+      is_superuser: false,
+      is_staff: false,
+      abilities: { delete: false, get: true, patch: true, put: true, has_course_access: false, has_organization_access: false },
+    });
+    expect((await call('/api/v1.0/users/me/', { token: null })).status).toBe(401);
+  });
+
   it('DelegatedJWTAuthentication (core/authentication.py, simplejwt): no token 401 with Bearer realm="api"; a token under another key or of another type 401 token_not_valid', async () => {
     const anonymous = await call('/api/v1.0/enrollments/', { token: null });
     expect(anonymous.status).toBe(401);

@@ -209,13 +209,22 @@ const readBody = (req) =>
     req.on('error', reject);
   });
 
-// CORS for the catalog's origin (Joanie's CORS_ALLOWED_ORIGINS, django-cors-headers).
+// CORS for the catalog's origin: Joanie's CORS_ALLOWED_ORIGINS and CORS_ALLOW_CREDENTIALS
+// (settings.py), the rest django-cors-headers' defaults (corsheaders/defaults.py).
 const CORS_ORIGINS = (env.DJANGO_CORS_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const CORS_ALLOW_HEADERS = 'accept, authorization, content-type, user-agent, x-csrftoken, x-requested-with';
+const CORS_ALLOW_METHODS = 'DELETE, GET, OPTIONS, PATCH, POST, PUT';
+const CORS_PREFLIGHT_MAX_AGE = '86400';
+/** CorsMiddleware.add_response_headers: nothing for an origin not allowed; the lists on an OPTIONS. */
 function cors(req, res) {
   const origin = req.headers.origin;
   if (!origin || !CORS_ORIGINS.includes(origin)) return;
   res.setHeader('access-control-allow-origin', origin);
   res.setHeader('access-control-allow-credentials', 'true');
+  if (req.method !== 'OPTIONS') return;
+  res.setHeader('access-control-allow-headers', CORS_ALLOW_HEADERS);
+  res.setHeader('access-control-allow-methods', CORS_ALLOW_METHODS);
+  res.setHeader('access-control-max-age', CORS_PREFLIGHT_MAX_AGE);
 }
 
 /**
@@ -246,6 +255,24 @@ async function authenticate(req) {
   }
 }
 
+/** The claims of the Bearer token authenticate() accepted. */
+const tokenClaims = (req) => JSON.parse(Buffer.from(req.headers.authorization.split(' ')[1].split('.')[1], 'base64url').toString('utf8'));
+
+/**
+ * UserViewSet.get_me (core/api/client/__init__.py) through UserSerializer (core/serializers/
+ * client.py): the user DelegatedJWTAuthentication made from the token, its first name the
+ * `full_name` claim (JWT_USER_FIELDS_SYNC), no last name (AbstractUser.get_full_name), its
+ * abilities on itself with no course or organization access (User.get_abilities).
+ */
+const userData = (username, claims) => ({
+  id: uuid(`user:${username}`),
+  username,
+  full_name: typeof claims.full_name === 'string' ? claims.full_name.trim() : '',
+  is_superuser: false,
+  is_staff: false,
+  abilities: { delete: false, get: true, patch: true, put: true, has_course_access: false, has_organization_access: false },
+});
+
 const NOT_AUTHENTICATED = { detail: 'Authentication credentials were not provided.' };
 const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer realm="api"' };
 const page = (results) => ({ count: results.length, next: null, previous: null, results });
@@ -268,7 +295,11 @@ async function handle(req, res) {
   const path = url.pathname;
   if (path === '/health') return send(res, 200, 'ok', { 'content-type': 'text/plain' });
   cors(req, res);
+  // CorsMiddleware answers a preflight itself, before Django routes it (CORS_URLS_REGEX: every
+  // path): an empty 200, whatever the route and the origin.
+  if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) return send(res, 200, '', { 'content-type': 'text/html; charset=utf-8' });
   const routes = [
+    ['me', /^\/api\/v1\.0\/users\/me\/$/],
     ['enrollments', /^\/api\/v1\.0\/enrollments\/(?:(?<id>[^/]+)\/)?$/],
     ['list', /^\/api\/v1\.0\/(?<list>addresses|credit-cards|orders)\/$/],
     ['product', /^\/api\/v1\.0\/courses\/(?<course>[^/]+)\/products\/(?<product>[^/]+)\/$/],
@@ -276,11 +307,7 @@ async function handle(req, res) {
   ];
   const route = routes.map(([name, re]) => [name, re.exec(path)]).find(([, m]) => m);
   if (!route) return send(res, 404, DJANGO_404, { 'content-type': 'text/html; charset=utf-8' });
-  if (req.method === 'OPTIONS') {
-    res.setHeader('access-control-allow-methods', 'DELETE, GET, OPTIONS, PATCH, POST, PUT');
-    res.setHeader('access-control-allow-headers', 'accept, authorization, content-type, user-agent, x-csrftoken, x-requested-with, accept-language, cache-control');
-    return send(res, 200, '');
-  }
+  if (req.method === 'OPTIONS') return send(res, 200, '');
   const [name, match] = route;
   const groups = match.groups ?? {};
   // The course run detail (CourseRunViewSet) is public.
@@ -294,6 +321,10 @@ async function handle(req, res) {
   if (!auth.user) return send(res, 401, NOT_AUTHENTICATED, WWW_AUTHENTICATE);
   const user = auth.user;
 
+  if (name === 'me') {
+    if (req.method !== 'GET') return send(res, 405, { detail: `Method "${req.method}" not allowed.` });
+    return send(res, 200, userData(user, tokenClaims(req)));
+  }
   if (name === 'list') {
     if (req.method !== 'GET') return send(res, 405, { detail: `Method "${req.method}" not allowed.` });
     return send(res, 200, page([]));

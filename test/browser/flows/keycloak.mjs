@@ -78,6 +78,10 @@ try {
   // A new page load: check-sso finds the Keycloak session (prompt=none), no form.
   await page.reload();
   seen.afterReload = await controls.user();
+  // Richie's keycloak.ts `me` stores the ID token when loadUserProfile answers: one still in
+  // flight at the logout click would store it again after logout removed it (a race in Richie's
+  // code, not the stand-in's). Log out once the page's calls are done, as a user would.
+  await page.waitForLoadState('networkidle');
   mark('reload');
 
   // Keycloak's logout page submits itself at once (id_token_hint): wait for the navigation to commit, not to load.

@@ -17,16 +17,33 @@ export const ENROLLMENT_TEXTS = [
 
 /**
  * The enrollment widget's text for the open run whose dates contain `marker` (the first open run
- * without one); null while it loads or when no open run matches.
+ * without one); null while it loads or when no open run matches. A marker may be a list of texts
+ * the run's block must all contain (its dates and "Free access": a Joanie run dated as the LMS's).
  */
 export async function enrollmentText(page, marker = '') {
   return page.evaluate((m) => {
     const dls = [...document.querySelectorAll('.course-detail__runs--open dl')];
-    const dl = m ? dls.find((d) => d.textContent.includes(m)) : dls[0];
+    const dl = m ? dls.find((d) => [].concat(m).every((text) => d.textContent.includes(text))) : dls[0];
     if (!dl) return null;
     let text = '';
     for (let el = dl.nextElementSibling; el && !['DL', 'H3'].includes(el.tagName); el = el.nextElementSibling) text += ` ${el.textContent}`;
     return text.trim();
+  }, marker);
+}
+
+/**
+ * The link of the run's enrollment widget ("Go to course", shown once enrolled in a started run:
+ * for a Joanie run, its enrollment's course_run.resource_link, the run on the LMS), null without one.
+ */
+export async function courseLink(page, marker = '') {
+  return page.evaluate((m) => {
+    const dls = [...document.querySelectorAll('.course-detail__runs--open dl')];
+    const dl = m ? dls.find((d) => [].concat(m).every((text) => d.textContent.includes(text))) : dls[0];
+    for (let el = dl?.nextElementSibling; el && !['DL', 'H3'].includes(el.tagName); el = el.nextElementSibling) {
+      const link = el.tagName === 'A' ? el : el.querySelector('a[href]');
+      if (link) return link.getAttribute('href');
+    }
+    return null;
   }, marker);
 }
 
@@ -42,11 +59,11 @@ export async function enrollmentStatus(page, marker = '', timeout = 15000) {
   }
 }
 
-/** Clicks the button of the run's enrollment widget ("Enroll now", "Log in to enroll"). */
+/** Clicks the button of the run's enrollment widget ("Enroll now", "Log in to enroll"); `marker` as above. */
 export async function clickEnrollmentButton(page, marker = '') {
   const handle = await page.evaluateHandle((m) => {
     const dls = [...document.querySelectorAll('.course-detail__runs--open dl')];
-    const dl = m ? dls.find((d) => d.textContent.includes(m)) : dls[0];
+    const dl = m ? dls.find((d) => [].concat(m).every((text) => d.textContent.includes(text))) : dls[0];
     for (let el = dl?.nextElementSibling; el && !['DL', 'H3'].includes(el.tagName); el = el.nextElementSibling) {
       const button = el.tagName === 'BUTTON' ? el : el.querySelector('button');
       if (button) return button;

@@ -1,0 +1,98 @@
+// Drives Debian's Chromium through a free enrollment in a Joanie-managed course run of the demo
+// catalog: every call to Joanie is made by Richie's own front end (richie-education
+// js/api/lms/joanie.ts through js/api/joanie.ts, bundled into the demo catalog), with the access
+// token of Richie's authentication backend. Run by test/browser/joanie.test.ts inside a private
+// mount namespace whose /etc/hosts got its entries from `richie-dev hosts add`; prints one JSON
+// line of what it saw.
+// argv: catalogCourseUrl joanieOrigin homeDir login(lms) openRunMarker otherRunMarker
+// A marker is a JSON list of texts the run's block contains all of (its dates and "Free access").
+// openRunMarker: the run to enroll in; otherRunMarker: another open Joanie run of the same course,
+// which Joanie must refuse once the user is enrolled in the first.
+import { chromium } from 'playwright-core';
+import { clickEnrollmentButton, clickLogIn, courseLink, enrollmentStatus, userMenu } from './richie-widgets.mjs';
+
+const [courseUrl, joanie, home, login, openMarker, otherMarker] = process.argv.slice(2);
+const catalog = new URL(courseUrl).origin;
+const runs = { open: JSON.parse(openMarker), other: JSON.parse(otherMarker) };
+
+const context = await chromium.launchPersistentContext(`${home}/chromium-profile-joanie`, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  env: { ...process.env, HOME: home, TZ: 'UTC' }, // UTC: the run markers are UTC dates
+});
+const seen = { login, steps: [], joanieRequests: [], lmsRequests: [], failed: [] };
+const page = await context.newPage();
+const consoleErrors = [];
+page.on('console', (message) => {
+  if (message.type() === 'error') consoleErrors.push(message.text().split('\n')[0]);
+});
+page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
+page.on('response', (response) => {
+  const url = new URL(response.url());
+  const line = `${response.status()} ${response.request().method()} ${url.pathname}${url.search}`;
+  if (response.status() >= 400) seen.failed.push(`${response.status()} ${response.url()}`);
+  if (url.origin === joanie) seen.joanieRequests.push(line);
+  else if (url.origin !== catalog && url.pathname.startsWith('/api/')) seen.lmsRequests.push(`${url.origin} ${line}`);
+});
+const status = (run) => enrollmentStatus(page, runs[run]);
+const step = async (name, run) => seen.steps.push([name, run, await status(run)]);
+// Richie keeps its query cache in sessionStorage, written at most every 500 ms
+// (js/settings/settings.prod.ts): a reload sooner would read the cache from before the click.
+const settle = () => page.waitForTimeout(1500);
+/** Clicks the run's "Enroll now" and waits for the widget to leave its busy state. */
+async function enroll(run) {
+  await clickEnrollmentButton(page, runs[run]);
+  await page.waitForSelector('[aria-busy="true"]', { state: 'detached', timeout: 15000 });
+}
+
+/**
+ * The ways to log in, each from the catalog page and back on it: `lms`, Richie's user menu to the
+ * demo LMS's login form (the authentication backend Fonzie follows the LMS's session). One place
+ * to add another (a Keycloak login, as flows/keycloak.mjs does it).
+ */
+const logins = {
+  async lms() {
+    await Promise.all([page.waitForURL(/\/login/), clickLogIn(page)]);
+    seen.loginUrl = page.url();
+    await page.fill('#username', 'student');
+    await page.fill('#password', 'student');
+    await Promise.all([page.waitForURL((url) => url.origin === catalog), page.click('#login-submit')]);
+  },
+};
+
+try {
+  if (!logins[login]) throw new Error(`no login "${login}"`);
+  // Docker adds and removes host interfaces as containers come and go; Chromium then aborts what
+  // is in flight with ERR_NETWORK_CHANGED (the machine, not the stack): load again.
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const response = await page.goto(courseUrl).catch((error) => ({ error: error.message }));
+    if (!response.error?.includes('ERR_NETWORK_CHANGED')) break;
+    await page.waitForTimeout(500);
+  }
+  await step('anonymous', 'open');
+  await logins[login]();
+  seen.backOn = page.url();
+  seen.user = await userMenu(page);
+  await step('logged-in', 'open');
+  // The token Richie's Joanie client sends (fetchWithJWT): the backend's, kept in sessionStorage.
+  seen.token = await page.evaluate(() => sessionStorage.getItem('RICHIE_USER_TOKEN'));
+  await enroll('open');
+  await step('after-click', 'open');
+  seen.courseLink = await courseLink(page, runs.open);
+  await settle();
+  await page.reload();
+  await step('after-reload', 'open');
+  // Enrolled in an open run of the course, the user may not enroll in another one (Joanie's
+  // EnrollmentSerializer.create, CourseRun.can_enroll): Richie offers it, Joanie refuses it.
+  await step('other-before', 'other');
+  await enroll('other');
+  await step('other-after-click', 'other');
+  seen.otherError = await page.evaluate(() => [...document.querySelectorAll('.course-run-enrollment__errortext')].map((el) => el.textContent.trim()));
+} catch (error) {
+  seen.error = error.message.split('\n')[0];
+  seen.url = page.url();
+}
+seen.consoleErrors = consoleErrors;
+await context.close();
+console.log(JSON.stringify(seen));
