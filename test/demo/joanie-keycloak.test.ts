@@ -91,6 +91,12 @@ describe("demo Joanie, checking Keycloak's ID tokens", () => {
     }
   });
 
+  it("users/me: the user named by preferred_username, its full name from given_name and family_name (JOANIE_JWT_USER_FIELDS_SYNC)", async () => {
+    const me = await call('/api/v1.0/users/me/', idToken);
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ username: 'student', full_name: 'Demo Student' });
+  });
+
   it('enrolls the Keycloak user: Joanie sets it on the LMS under preferred_username', async () => {
     const runs = (await (await fetch(`${joanie}/api/v1.0/enrollments/`, { headers: { authorization: `Bearer ${idToken}` } })).json()) as { count: number };
     expect(runs.count).toBe(0);

@@ -260,18 +260,24 @@ const tokenClaims = (req) => JSON.parse(Buffer.from(req.headers.authorization.sp
 
 /**
  * UserViewSet.get_me (core/api/client/__init__.py) through UserSerializer (core/serializers/
- * client.py): the user DelegatedJWTAuthentication made from the token, its first name the
- * `full_name` claim (JWT_USER_FIELDS_SYNC), no last name (AbstractUser.get_full_name), its
- * abilities on itself with no course or organization access (User.get_abilities).
+ * client.py): the user DelegatedJWTAuthentication made from the token, its names the claims
+ * JWT_USER_FIELDS_SYNC maps them from (Fonzie's `full_name` as first name by default; Keycloak's
+ * given_name and family_name as env.d/development/common.dist maps them), full_name as
+ * AbstractUser.get_full_name joins them, its abilities on itself with no course or organization
+ * access (User.get_abilities).
  */
-const userData = (username, claims) => ({
-  id: uuid(`user:${username}`),
-  username,
-  full_name: typeof claims.full_name === 'string' ? claims.full_name.trim() : '',
-  is_superuser: false,
-  is_staff: false,
-  abilities: { delete: false, get: true, patch: true, put: true, has_course_access: false, has_organization_access: false },
-});
+const USER_FIELDS = json('JOANIE_JWT_USER_FIELDS_SYNC', { email: 'email', first_name: 'full_name', language: 'language', has_subscribed_to_commercial_newsletter: 'has_subscribed_to_commercial_newsletter' });
+const userData = (username, claims) => {
+  const field = (name) => (typeof claims[USER_FIELDS[name]] === 'string' ? claims[USER_FIELDS[name]] : '');
+  return {
+    id: uuid(`user:${username}`),
+    username,
+    full_name: `${field('first_name')} ${field('last_name')}`.trim(),
+    is_superuser: false,
+    is_staff: false,
+    abilities: { delete: false, get: true, patch: true, put: true, has_course_access: false, has_organization_access: false },
+  };
+};
 
 const NOT_AUTHENTICATED = { detail: 'Authentication credentials were not provided.' };
 const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer realm="api"' };

@@ -4,7 +4,7 @@
 // token of Richie's authentication backend. Run by test/browser/joanie.test.ts inside a private
 // mount namespace whose /etc/hosts got its entries from `richie-dev hosts add`; prints one JSON
 // line of what it saw.
-// argv: catalogCourseUrl joanieOrigin homeDir login(lms) openRunMarker otherRunMarker
+// argv: catalogCourseUrl joanieOrigin homeDir login(lms|keycloak) openRunMarker otherRunMarker
 // A marker is a JSON list of texts the run's block contains all of (its dates and "Free access").
 // openRunMarker: the run to enroll in; otherRunMarker: another open Joanie run of the same course,
 // which Joanie must refuse once the user is enrolled in the first.
@@ -48,8 +48,8 @@ async function enroll(run) {
 
 /**
  * The ways to log in, each from the catalog page and back on it: `lms`, Richie's user menu to the
- * demo LMS's login form (the authentication backend Fonzie follows the LMS's session). One place
- * to add another (a Keycloak login, as flows/keycloak.mjs does it).
+ * demo LMS's login form (the authentication backend Fonzie follows the LMS's session); `keycloak`,
+ * the same menu to Keycloak's form (as flows/keycloak.mjs does it).
  */
 const logins = {
   async lms() {
@@ -58,6 +58,14 @@ const logins = {
     await page.fill('#username', 'student');
     await page.fill('#password', 'student');
     await Promise.all([page.waitForURL((url) => url.origin === catalog), page.click('#login-submit')]);
+  },
+  /** Richie's `keycloak` backend: keycloak-js to the Keycloak stand-in's form, back with a code (then exchanged). */
+  async keycloak() {
+    await Promise.all([page.waitForURL((url) => url.origin !== catalog), clickLogIn(page)]);
+    seen.loginUrl = page.url();
+    await page.fill('#username', 'student');
+    await page.fill('#password', 'student');
+    await Promise.all([page.waitForURL((url) => url.origin === catalog && !url.hash.includes('state='), { timeout: 20000 }), page.click('#kc-login')]);
   },
 };
 
