@@ -8,8 +8,8 @@
 // PKCE S256 and response_mode=fragment, check-sso as a prompt=none redirect (no iframe), token
 // refresh, logout with id_token_hint (no confirmation page then, as Keycloak), registration
 // (kc_action=REGISTER on the auth URL shows the registration form), and CORS with credentials
-// for the client's web origins. One public client (and the LMS's, with fonzie-keycloak); users: the demo user and those registered
-// since the start (kept in memory). Bundled by stand-ins/keycloak/build.mjs into
+// for the client's web origins. One public client (and, with fonzie-keycloak, the LMS's
+// confidential one); users: the demo user and those registered since the start (in memory). Bundled by stand-ins/keycloak/build.mjs into
 // templates/images/demo-keycloak/server.mjs (npm run build).
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';

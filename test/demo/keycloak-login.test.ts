@@ -185,6 +185,17 @@ describe("the demo LMS's /keycloak-login (python-social-auth's Keycloak login, t
     expect(cookieNamed(refused, 'edx_session')).toBeUndefined();
   });
 
+  it("on the stand-in, each client's redirect URIs are its own: the LMS's client cannot send a code to the catalog, nor Richie's to the LMS's callback", async () => {
+    const auth = (clientId: string, redirectUri: string) =>
+      fetch(`${kbase}/realms/richie/protocol/openid-connect/auth?${new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+    for (const [clientId, redirectUri] of [['openedx', PAGE], ['richie', CALLBACK]]) {
+      const refused = await auth(clientId!, redirectUri!);
+      expect(refused.status, `${clientId} ${redirectUri}`).toBe(400);
+      expect(await refused.text()).toContain('redirect_uri');
+    }
+    for (const [clientId, redirectUri] of [['openedx', CALLBACK], ['richie', PAGE]]) expect((await auth(clientId!, redirectUri!)).status, `${clientId} ${redirectUri}`).toBe(303);
+  });
+
   it('an LMS without the SOCIAL_AUTH_KEYCLOAK_* settings, or without ENABLE_THIRD_PARTY_AUTH, has no such URLs (404)', async () => {
     const plain = await family.startLms(await family.renderedEnv('hawthorn', {}, { fonzie: true }));
     const off = await family.startLms({ ...lmsEnv, FEATURES: JSON.stringify({ ...JSON.parse(lmsEnv.FEATURES!), ENABLE_THIRD_PARTY_AUTH: false }) });
