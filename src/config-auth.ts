@@ -57,7 +57,6 @@ export function authenticationProblems(config: { catalog: Site; lms: LmsSite | L
   if (auth.backend === 'fonzie-keycloak') {
     const first = lmses[0];
     if (first && !first.fonzie) problems.push('authentication.backend: "fonzie-keycloak" reads the user from Fonzie (the LMS\'s /api/v1.0/user/me): set lms.fonzie to true, or use "keycloak"');
-    if (first && !first.upstream) problems.push('authentication.backend: "fonzie-keycloak" logs in through the LMS\'s /keycloak-login, which the demo LMS does not have: set lms.upstream to an OpenEdX of your own with Fonzie and Keycloak, or use "keycloak"');
   }
   return problems;
 }

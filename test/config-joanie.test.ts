@@ -81,13 +81,16 @@ describe('joanie in the project config', () => {
     expect(existsSync(join(project, '.richie-dev'))).toBe(false);
 
     expect((await cli(['--project-dir', project, 'render', '--ssl'])).exitCode).toBe(0);
-    const secrets = Object.values(JSON.parse(readFileSync(join(project, '.richie-dev', 'secrets.json'), 'utf8')) as Record<string, string>);
+    const stored = JSON.parse(readFileSync(join(project, '.richie-dev', 'secrets.json'), 'utf8')) as Record<string, string>;
+    const secrets = Object.values(stored);
+    const joanieSecrets = [stored.courseRunSync!, stored.edxApiKey!, stored.jwtSigningKey!];
     const masked = await cli(['--project-dir', project, 'joanie']);
     expect(masked.exitCode).toBe(0);
     for (const line of ['DJANGO_JWT_PRIVATE_SIGNING_KEY=***', 'DJANGO_COURSE_WEB_HOOKS=[{"url": "https://richie.local.dev:8070/api/v1.0/course-runs-sync", "secret": "***", "verify": true}]', 'BASE_URL https://edx.local.dev:8073, API_TOKEN ***', 'https://joanie.local.dev:8071 (served by nginx from http://localhost:8071)']) expect(masked.stdout).toContain(line);
     for (const secret of secrets) expect(masked.stdout + masked.stderr).not.toContain(secret);
     const shown = await cli(['--project-dir', project, 'joanie', '--show-secrets']);
-    for (const secret of secrets) expect(shown.stdout).toContain(secret);
+    // Every secret Joanie shares (not the LMS's Keycloak client secret, which is Keycloak's and the LMS's).
+    for (const secret of joanieSecrets) expect(shown.stdout).toContain(secret);
   });
 
   it("richie-dev joanie with Keycloak authenticating: the realm's issuer and keys URL, and no key of the project's to share", async () => {
@@ -107,7 +110,9 @@ describe('joanie in the project config', () => {
     mkdirSync(project);
     writeFileSync(join(project, 'richie-dev.config.json'), JSON.stringify({ lms: { fonzie: true }, joanie: {} }));
     expect((await cli(['--project-dir', project, 'render', '--ssl'])).exitCode).toBe(0);
-    const secrets = Object.values(JSON.parse(readFileSync(join(project, '.richie-dev', 'secrets.json'), 'utf8')) as Record<string, string>);
+    const stored = JSON.parse(readFileSync(join(project, '.richie-dev', 'secrets.json'), 'utf8')) as Record<string, string>;
+    const secrets = Object.values(stored);
+    const joanieSecrets = [stored.courseRunSync!, stored.edxApiKey!, stored.jwtSigningKey!];
     const masked = await cli(['--project-dir', project, '--json', 'stack', 'config']);
     expect(masked.exitCode).toBe(0);
     const services = (JSON.parse(masked.stdout) as { config: { services: Record<string, { environment?: Record<string, string> }> } }).config.services;

@@ -118,9 +118,9 @@ describe('a secret in the environment goes nowhere', () => {
     const masked = JSON.parse((await cli(['--project-dir', dir, '--json', 'stack', 'config'], { env })).stdout) as { masked: number; config: { services: Record<string, { environment?: Record<string, string> }> } };
     expect(masked.masked).toBeGreaterThan(0);
     expect(masked.config.services.catalog?.environment?.DJANGO_RICHIE_COURSE_RUN_SYNC_SECRETS).toBe('********');
-    // The project's other secrets (src/lms/secret.ts: the LMS's EDX_API_KEY, Fonzie's signing key): in no output either.
+    // The project's other secrets (src/lms/secret.ts: the LMS's EDX_API_KEY, Fonzie's signing key, the LMS's Keycloak client secret): in no output either.
     const all = Object.values(JSON.parse(readFileSync(join(dir, '.richie-dev', 'secrets.json'), 'utf8')) as Record<string, string>);
-    expect(all).toHaveLength(3);
+    expect(all).toHaveLength(4);
     for (const value of all) {
       for (const { args, result } of runs) expect(result.stdout + result.stderr, args.join(' ')).not.toContain(value);
       expect(JSON.stringify(masked)).not.toContain(value);

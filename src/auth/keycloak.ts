@@ -36,7 +36,18 @@ export interface KeycloakModel {
   redirectUris: string[];
   webOrigins: string[];
   upstream?: string | undefined;
+  /**
+   * `fonzie-keycloak`: the first LMS as Keycloak's second, confidential client. Its
+   * /keycloak-login sends the user to Keycloak and takes them back at python-social-auth's
+   * callback for a backend named "keycloak" (social_django's /auth/complete/<backend>/).
+   */
+  lmsClient?: { clientId: string; origin: string; redirectUris: string[] } | undefined;
 }
+
+/** The LMS's client id in the realm (fonzie-keycloak). */
+export const KEYCLOAK_LMS_CLIENT_ID = 'openedx';
+/** python-social-auth's callback for the LMS's backend named "keycloak" (social_django/urls.py: complete/<backend>/, under edx-platform's /auth/). */
+export const LMS_KEYCLOAK_CALLBACK = '/auth/complete/keycloak/';
 
 /** The Keycloak site of a config, or undefined when authentication is not Keycloak's. */
 export function keycloakModel(config: ProjectConfig, options: { tls: boolean }): KeycloakModel | undefined {
@@ -50,6 +61,8 @@ export function keycloakModel(config: ProjectConfig, options: { tls: boolean }):
   }
   const origin = `https://${auth.host}:${auth.port}`;
   const catalogOrigin = `https://${config.catalog.host}:${config.catalog.port}`;
+  const lms = config.lmses[0];
+  const lmsOrigin = lms && `https://${lms.host}:${lms.port}`;
   return {
     backend: auth.backend,
     realm: auth.realm,
@@ -62,6 +75,7 @@ export function keycloakModel(config: ProjectConfig, options: { tls: boolean }):
     redirectUris: [`${catalogOrigin}/*`],
     webOrigins: [catalogOrigin],
     ...(auth.upstream ? { upstream: auth.upstream } : {}),
+    ...(auth.backend === 'fonzie-keycloak' && lmsOrigin ? { lmsClient: { clientId: KEYCLOAK_LMS_CLIENT_ID, origin: lmsOrigin, redirectUris: [`${lmsOrigin}${LMS_KEYCLOAK_CALLBACK}`] } } : {}),
   };
 }
 
@@ -77,14 +91,46 @@ export function catalogKeycloakEnv(model: KeycloakModel, lmsOrigin: string): Rec
   };
 }
 
-/** The stand-in's env file (templates/images/demo-keycloak/server.mjs reads these). */
-export function keycloakEnv(model: KeycloakModel): Record<string, string> {
+/**
+ * The stand-in's env file (templates/images/demo-keycloak/server.mjs reads these); with
+ * `fonzie-keycloak`, the LMS's client too, its secret the project's `keycloakLmsClientSecret`.
+ */
+export function keycloakEnv(model: KeycloakModel, secrets: { keycloakLmsClientSecret: string }): Record<string, string> {
   return {
     KEYCLOAK_URL: model.origin,
     KEYCLOAK_REALM: model.realm,
     KEYCLOAK_CLIENT_ID: model.clientId,
     KEYCLOAK_WEB_ORIGINS: JSON.stringify(model.webOrigins),
     KEYCLOAK_REDIRECT_URIS: JSON.stringify(model.redirectUris),
+    ...(model.lmsClient
+      ? {
+          KEYCLOAK_LMS_CLIENT_ID: model.lmsClient.clientId,
+          KEYCLOAK_LMS_CLIENT_SECRET: secrets.keycloakLmsClientSecret,
+          KEYCLOAK_LMS_REDIRECT_URIS: JSON.stringify(model.lmsClient.redirectUris),
+        }
+      : {}),
+  };
+}
+
+/**
+ * `fonzie-keycloak`: what the first LMS reads to log users in through Keycloak, over its env
+ * (src/lms/env.ts lmsEnv), under python-social-auth's names for an OpenID Connect backend named
+ * "keycloak" (social_core/backends/open_id_connect.py: SOCIAL_AUTH_<NAME>_OIDC_ENDPOINT, _KEY,
+ * _SECRET; social_core/actions.py: SOCIAL_AUTH_ALLOWED_REDIRECT_HOSTS, which `next` must name,
+ * host and port, to leave the LMS) and edx-platform's FEATURES['ENABLE_THIRD_PARTY_AUTH'] (its
+ * /auth/ URLs). The LMS reaches Keycloak at its public URL (nginx answers to that name inside
+ * the stack) and trusts richie-dev's CA as for its other https calls.
+ */
+export function withLmsKeycloakEnv(env: Record<string, string>, model: KeycloakModel, secrets: { keycloakLmsClientSecret: string }): Record<string, string> {
+  if (!model.lmsClient) return env;
+  const features = JSON.parse(env.FEATURES ?? '{}') as Record<string, unknown>;
+  return {
+    ...env,
+    FEATURES: JSON.stringify({ ...features, ENABLE_THIRD_PARTY_AUTH: true }),
+    SOCIAL_AUTH_KEYCLOAK_OIDC_ENDPOINT: model.realmUrl,
+    SOCIAL_AUTH_KEYCLOAK_KEY: model.lmsClient.clientId,
+    SOCIAL_AUTH_KEYCLOAK_SECRET: secrets.keycloakLmsClientSecret,
+    SOCIAL_AUTH_ALLOWED_REDIRECT_HOSTS: JSON.stringify([new URL(model.catalogOrigin).host]),
   };
 }
 
@@ -103,6 +149,18 @@ export interface RealmSettings {
     postLogoutRedirectUris: string[];
     webOrigins: string[];
   };
+  /**
+   * `fonzie-keycloak`: the LMS's client, confidential ("Client authentication" on, the secret
+   * the LMS's SOCIAL_AUTH_KEYCLOAK_SECRET holds, never printed here), standard flow.
+   */
+  lmsClient?: {
+    clientId: string;
+    publicClient: false;
+    standardFlowEnabled: true;
+    redirectUris: string[];
+    /** Where the secret is: not printed unless asked. */
+    secret: string;
+  };
   /** With an upstream: the Keycloak options that make it answer behind richie-dev's nginx. */
   serverOptions?: string[];
 }
@@ -120,6 +178,17 @@ export function realmSettings(model: KeycloakModel): RealmSettings {
       postLogoutRedirectUris: model.redirectUris,
       webOrigins: model.webOrigins,
     },
+    ...(model.lmsClient
+      ? {
+          lmsClient: {
+            clientId: model.lmsClient.clientId,
+            publicClient: false as const,
+            standardFlowEnabled: true as const,
+            redirectUris: model.lmsClient.redirectUris,
+            secret: 'SOCIAL_AUTH_KEYCLOAK_SECRET in "richie-dev render --ssl --print lms"',
+          },
+        }
+      : {}),
     // Keycloak 25+ (https://www.keycloak.org/server/reverseproxy, /server/hostname): its public
     // URL and the X-Forwarded-* headers nginx sets.
     ...(model.upstream ? { serverOptions: [`--hostname=${model.origin}`, '--proxy-headers=xforwarded', '--http-enabled=true'] } : {}),

@@ -9,6 +9,13 @@ function keycloakLines(k: RealmSettings): string[] {
     `Keycloak at ${k.url}: realm "${k.realm}", client "${k.client.clientId}" (public, standard flow, PKCE S256)`,
     `  Valid redirect URIs and post logout redirect URIs: ${k.client.redirectUris.join(' ')}`,
     `  Web origins: ${k.client.webOrigins.join(' ')}`,
+    ...(k.lmsClient
+      ? [
+          `  Client "${k.lmsClient.clientId}" for the LMS's /keycloak-login (confidential: client authentication on, standard flow)`,
+          `    Valid redirect URIs: ${k.lmsClient.redirectUris.join(' ')}`,
+          `    Client secret: ${k.lmsClient.secret}`,
+        ]
+      : []),
     ...(k.serverOptions ? [`  Start your Keycloak with: ${k.serverOptions.join(' ')}`] : []),
   ];
 }

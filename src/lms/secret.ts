@@ -8,7 +8,9 @@
  *   `X-Edx-Api-Key` (edx-platform openedx/core/lib/api/permissions.py, ApiKeyHeaderPermission);
  * - `jwtSigningKey`: the key Fonzie signs its access tokens with (SIMPLE_JWT's SIGNING_KEY,
  *   openfun/fonzie fonzie/views/user.py), which an app that accepts them (Joanie's
- *   JWT_PRIVATE_SIGNING_KEY) is given too.
+ *   JWT_PRIVATE_SIGNING_KEY) is given too;
+ * - `keycloakLmsClientSecret`: with `fonzie-keycloak`, the LMS's client secret in the Keycloak
+ *   realm (the stand-in's KEYCLOAK_LMS_CLIENT_SECRET, the LMS's SOCIAL_AUTH_KEYCLOAK_SECRET).
  * A file from an older richie-dev, with the sync secret only, keeps it and gains the others.
  */
 import { randomBytes } from 'node:crypto';
@@ -21,9 +23,10 @@ export interface ProjectSecrets {
   courseRunSync: string;
   edxApiKey: string;
   jwtSigningKey: string;
+  keycloakLmsClientSecret: string;
 }
 
-const NAMES = ['courseRunSync', 'edxApiKey', 'jwtSigningKey'] as const;
+const NAMES = ['courseRunSync', 'edxApiKey', 'jwtSigningKey', 'keycloakLmsClientSecret'] as const;
 
 export function secretsFile(paths: ProjectPaths): string {
   return join(paths.stateDir, 'secrets.json');

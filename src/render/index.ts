@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { catalogKeycloakEnv, keycloakEnv, keycloakModel, type KeycloakModel } from '../auth/keycloak.js';
+import { catalogKeycloakEnv, keycloakEnv, keycloakModel, withLmsKeycloakEnv, type KeycloakModel } from '../auth/keycloak.js';
 import type { ProjectConfig } from '../config.js';
 import { variable, type Inputs } from '../inputs.js';
 import { DEMO_NOW_VARIABLE, catalogEnv, demoNow, lmsEnv, richieSettings } from '../lms/env.js';
@@ -99,14 +99,19 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
     [join(paths.envDir, 'catalog.env'), envFile(`catalog (Richie) settings: ${model.tls ? 'TLS' : 'HTTP'}, ${model.backend} LMS backend`, { ...withJoanieCatalogEnv(catalogEnv(models, { demoNow: now }), joanie), ...(keycloak ? catalogKeycloakEnv(keycloak, model.lms.origin) : {}) })],
     [richieSettingsFile(paths), richieSettings(models, GENERATED_MARKER)],
   ];
-  // Each LMS: its nginx server (its upstream block named after its stem) and its env file.
+  // Each LMS: its nginx server (its upstream block named after its stem) and its env file; with
+  // fonzie-keycloak, the first logs users in through Keycloak (Richie's login goes there).
+  const lmsEnvOf = (m: SiteModel, i: number) => {
+    const env = lmsEnv(m, { secrets, demoNow: now, first: i === 0 });
+    return i === 0 && keycloak ? withLmsKeycloakEnv(env, keycloak, secrets) : env;
+  };
   models.forEach((m, i) => {
     const lmsConfig = options.config.lmses[i]!;
     const container = i === 0 && options.upstreams ? options.upstreams.lms : `${m.stem}:8000`;
     const upstream = site(m.key, lmsConfig.upstream, container);
     outputs.push(
       [join(paths.nginxDir, `${m.stem}.conf`), templates['lms.conf']!({ ...base, lms: m.lms, upstream, upstreamName: `richie_dev_${m.stem.replaceAll('-', '_')}`, certHost: m.lms.host })],
-      [join(paths.envDir, `${m.stem}.env`), envFile(`LMS (OpenEdX) settings for ${m.release}${models.length > 1 ? ` (${m.key}, "${m.name}")` : ''}: ${m.tls ? 'TLS' : 'HTTP'}, ${m.backend} backend`, lmsEnv(m, { secrets, demoNow: now, first: i === 0 }))],
+      [join(paths.envDir, `${m.stem}.env`), envFile(`LMS (OpenEdX) settings for ${m.release}${models.length > 1 ? ` (${m.key}, "${m.name}")` : ''}: ${m.tls ? 'TLS' : 'HTTP'}, ${m.backend} backend`, lmsEnvOf(m, i))],
     );
   });
   // Keycloak: its nginx server and the stand-in's env file. Once Keycloak is turned off, its
@@ -114,7 +119,7 @@ export async function planRender(options: RenderOptions): Promise<RenderPlan> {
   const keycloakUpstream = keycloak && { ...site('authentication', options.config.authentication?.upstream, 'keycloak:8000'), external: Boolean(keycloak.upstream) };
   const keycloakConf = join(paths.nginxDir, 'keycloak.conf');
   if (keycloak || existsSync(keycloakConf)) outputs.push([keycloakConf, templates['keycloak.conf']!({ ...base, keycloak, upstream: keycloakUpstream, certHost: keycloak?.host })]);
-  if (keycloak && !keycloak.upstream) outputs.push([join(paths.envDir, 'keycloak.env'), envFile(`Keycloak stand-in: realm ${keycloak.realm}, client ${keycloak.clientId}`, keycloakEnv(keycloak))]);
+  if (keycloak && !keycloak.upstream) outputs.push([join(paths.envDir, 'keycloak.env'), envFile(`Keycloak stand-in: realm ${keycloak.realm}, client ${keycloak.clientId}`, keycloakEnv(keycloak, secrets))]);
   // Joanie (config `joanie`): its nginx site, and the demo Joanie's env file (render/joanie.ts).
   // Once Joanie is turned off, its server becomes a comment, as Keycloak's does.
   const joanieConf = join(paths.nginxDir, 'joanie.conf');

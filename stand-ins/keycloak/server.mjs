@@ -8,8 +8,8 @@
 // PKCE S256 and response_mode=fragment, check-sso as a prompt=none redirect (no iframe), token
 // refresh, logout with id_token_hint (no confirmation page then, as Keycloak), registration
 // (kc_action=REGISTER on the auth URL shows the registration form), and CORS with credentials
-// for the client's web origins. One public client; users: the demo user and those registered
-// since the start (kept in memory). Bundled by stand-ins/keycloak/build.mjs into
+// for the client's web origins. One public client (and, with fonzie-keycloak, the LMS's
+// confidential one); users: the demo user and those registered since the start (in memory). Bundled by stand-ins/keycloak/build.mjs into
 // templates/images/demo-keycloak/server.mjs (npm run build).
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -24,6 +24,10 @@ const CLIENT_ID = env.KEYCLOAK_CLIENT_ID || 'richie';
 // Keycloak's client settings "Web origins" and "Valid redirect URIs" (a trailing * is a prefix).
 const WEB_ORIGINS = JSON.parse(env.KEYCLOAK_WEB_ORIGINS || '[]');
 const REDIRECT_URIS = JSON.parse(env.KEYCLOAK_REDIRECT_URIS || '[]');
+// With Richie's `fonzie-keycloak`: the LMS, a second client, confidential (client id and
+// secret, as python-social-auth sends them in the token request's body), its redirect URIs
+// exact (its /auth/complete/keycloak/).
+const LMS_CLIENT = env.KEYCLOAK_LMS_CLIENT_ID && env.KEYCLOAK_LMS_CLIENT_SECRET ? { id: env.KEYCLOAK_LMS_CLIENT_ID, secret: env.KEYCLOAK_LMS_CLIENT_SECRET, redirectUris: JSON.parse(env.KEYCLOAK_LMS_REDIRECT_URIS || '[]') } : undefined;
 const PREFIX = `/realms/${encodeURIComponent(REALM)}`;
 const ISSUER = `${BASE}${PREFIX}`;
 // The demo user (README, "Keycloak"): the demo LMS's own demo account.
@@ -40,7 +44,7 @@ function randomId() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-const allowedUri = (uri) => REDIRECT_URIS.some((pattern) => (pattern.endsWith('*') ? uri.startsWith(pattern.slice(0, -1)) : uri === pattern));
+const allowedUri = (uri, clientId = CLIENT_ID) => (clientId === LMS_CLIENT?.id ? LMS_CLIENT.redirectUris : REDIRECT_URIS).some((pattern) => (pattern.endsWith('*') ? uri.startsWith(pattern.slice(0, -1)) : uri === pattern));
 
 // Keycloak's claims for the default "profile" and "email" scopes (its built-in mappers).
 const claimsOf = (user) => ({
@@ -74,6 +78,18 @@ const provider = new Provider(ISSUER, {
       redirect_uris: REDIRECT_URIS.length ? REDIRECT_URIS.map((u) => u.replace(/\*$/, '')) : [`${BASE}/`],
       post_logout_redirect_uris: REDIRECT_URIS.length ? REDIRECT_URIS.map((u) => u.replace(/\*$/, '')) : [`${BASE}/`],
     },
+    ...(LMS_CLIENT
+      ? [
+          {
+            client_id: LMS_CLIENT.id,
+            client_secret: LMS_CLIENT.secret,
+            token_endpoint_auth_method: 'client_secret_post',
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+            redirect_uris: LMS_CLIENT.redirectUris.length ? LMS_CLIENT.redirectUris : [`${BASE}/`],
+          },
+        ]
+      : []),
   ],
   jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: randomId(), use: 'sig', alg: 'RS256' }] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
@@ -152,10 +168,10 @@ const provider = new Provider(ISSUER, {
 provider.proxy = true; // behind richie-dev's nginx: X-Forwarded-Proto says https
 // Keycloak's valid redirect URIs may end in "*".
 provider.Client.prototype.redirectUriAllowed = function (uri) {
-  return allowedUri(uri);
+  return allowedUri(uri, this.clientId);
 };
 provider.Client.prototype.postLogoutRedirectUriAllowed = function (uri) {
-  return allowedUri(uri);
+  return allowedUri(uri, this.clientId);
 };
 // Keycloak's refresh tokens are JWTs too (HS512), and keycloak-js decodes them (decodeToken,
 // which throws on anything else): the stand-in's refresh token handle takes that shape, its
@@ -290,5 +306,5 @@ function fail(res, error) {
   else res.end();
 }
 
-server.listen(PORT, () => console.log(`Keycloak stand-in: realm ${REALM} at ${ISSUER}, client ${CLIENT_ID}, web origins ${WEB_ORIGINS.join(' ') || '(none)'}`));
+server.listen(PORT, () => console.log(`Keycloak stand-in: realm ${REALM} at ${ISSUER}, client ${CLIENT_ID}${LMS_CLIENT ? ` and ${LMS_CLIENT.id} (the LMS)` : ''}, web origins ${WEB_ORIGINS.join(' ') || '(none)'}`));
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));

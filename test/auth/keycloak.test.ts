@@ -41,7 +41,6 @@ describe('authentication: Keycloak', () => {
     [{ authentication: { backend: 'keycloak', port: 8073 } }, 'authentication.port: got 8073, already taken by lms.port'],
     [{ lms: [{ name: 'a', host: 'a.local.dev', port: 8081 }, { name: 'b', host: 'b.local.dev', port: 8082 }], authentication: { backend: 'keycloak', host: 'b.local.dev' } }, 'authentication.host: got "b.local.dev", already taken by lms.1.host'],
     [{ authentication: { backend: 'fonzie-keycloak' } }, 'authentication.backend: "fonzie-keycloak" reads the user from Fonzie'],
-    [{ lms: { fonzie: true }, authentication: { backend: 'fonzie-keycloak' } }, "the demo LMS does not have"],
     [{ authentication: { backend: 'dummy' } }, `authentication.backend: got "dummy"; expected one of Richie's Keycloak backends: "keycloak", "fonzie-keycloak"`],
     [{ authentication: { backend: 'keycloak', realm: 'a b' } }, 'authentication.realm: got "a b"'],
     [{ authentication: { backend: 'keycloak', upstream: 'http://localhost:8080/auth' } }, 'authentication.upstream: got "http://localhost:8080/auth"'],
@@ -111,6 +110,53 @@ describe('authentication: Keycloak', () => {
     const plain = await cli(['--project-dir', dir, 'render', '--ssl']);
     expect(plain.stdout).toContain('Keycloak at https://keycloak.local.dev:8074: realm "fun", client "richie-front" (public, standard flow, PKCE S256)');
     expect(plain.stdout).toContain('Web origins: https://richie.local.dev:8070');
+  });
+
+  it("fonzie-keycloak with the demo LMS: the LMS is the realm's second, confidential client; its SOCIAL_AUTH_KEYCLOAK_* settings and the stand-in's share the project's secret, printed only when asked", async () => {
+    const dir = project({ lms: { fonzie: true }, authentication: { backend: 'fonzie-keycloak' } });
+    const result = await cli(['--project-dir', dir, '--json', 'render', '--ssl']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const secret = (JSON.parse(read(dir, 'secrets.json')) as Record<string, string>).keycloakLmsClientSecret!;
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    // Richie: fonzie-keycloak logs in on the LMS, with Keycloak beside it.
+    expect(parseEnvFile(read(dir, 'env', 'catalog.env'))).toMatchObject({
+      AUTHENTICATION_BACKEND: 'fonzie-keycloak',
+      AUTHENTICATION_BASE_URL: 'https://edx.local.dev:8073',
+      AUTHENTICATION_KEYCLOAK_BASE_URL: 'https://keycloak.local.dev:8074',
+    });
+    expect(parseEnvFile(read(dir, 'env', 'keycloak.env'))).toMatchObject({
+      KEYCLOAK_LMS_CLIENT_ID: 'openedx',
+      KEYCLOAK_LMS_CLIENT_SECRET: secret,
+      KEYCLOAK_LMS_REDIRECT_URIS: '["https://edx.local.dev:8073/auth/complete/keycloak/"]',
+    });
+    const lms = parseEnvFile(read(dir, 'env', 'lms.env'));
+    expect(lms).toMatchObject({
+      SOCIAL_AUTH_KEYCLOAK_OIDC_ENDPOINT: 'https://keycloak.local.dev:8074/realms/richie',
+      SOCIAL_AUTH_KEYCLOAK_KEY: 'openedx',
+      SOCIAL_AUTH_KEYCLOAK_SECRET: secret,
+      SOCIAL_AUTH_ALLOWED_REDIRECT_HOSTS: '["richie.local.dev:8070"]',
+    });
+    expect(JSON.parse(lms.FEATURES!)).toMatchObject({ ENABLE_CORS_HEADERS: true, ENABLE_CROSS_DOMAIN_CSRF_COOKIE: true, ENABLE_THIRD_PARTY_AUTH: true });
+    const json = JSON.parse(result.stdout) as { keycloak: { lmsClient: unknown } };
+    expect(json.keycloak.lmsClient).toEqual({
+      clientId: 'openedx',
+      publicClient: false,
+      standardFlowEnabled: true,
+      redirectUris: ['https://edx.local.dev:8073/auth/complete/keycloak/'],
+      secret: 'SOCIAL_AUTH_KEYCLOAK_SECRET in "richie-dev render --ssl --print lms"',
+    });
+    const plain = await cli(['--project-dir', dir, 'render', '--ssl']);
+    expect(plain.stdout).toContain('Client "openedx" for the LMS\'s /keycloak-login (confidential: client authentication on, standard flow)');
+    expect(plain.stdout).toContain('Valid redirect URIs: https://edx.local.dev:8073/auth/complete/keycloak/');
+    expect(plain.stdout + plain.stderr).not.toContain(secret);
+    // Asked for: the LMS's env, secret included.
+    const printed = await cli(['--project-dir', dir, 'render', '--ssl', '--print', 'lms']);
+    expect(printed.stdout).toContain(`SOCIAL_AUTH_KEYCLOAK_SECRET=${secret}`);
+    // With the plain keycloak backend, neither app gets the LMS client.
+    const kc = project({ lms: { fonzie: true }, authentication: { backend: 'keycloak' } });
+    expect((await cli(['--project-dir', kc, 'render', '--ssl'])).exitCode).toBe(0);
+    expect(read(kc, 'env', 'keycloak.env')).not.toContain('KEYCLOAK_LMS_');
+    expect(read(kc, 'env', 'lms.env')).not.toContain('SOCIAL_AUTH_KEYCLOAK');
   });
 
   it('an upstream of your own: nginx proxies to it, no stand-in env; the Keycloak options it needs behind nginx are printed', async () => {

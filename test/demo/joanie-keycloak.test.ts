@@ -29,7 +29,7 @@ afterAll(close);
 /** A Keycloak stand-in at a loopback URL: the model richie-dev renders, its URLs moved there. */
 async function startKeycloak(model: KeycloakModel, name: string): Promise<KeycloakModel> {
   const moved = (origin: string) => ({ ...model, origin, realmUrl: `${origin}/realms/${model.realm}` });
-  return moved(await start(KEYCLOAK_SERVER, (base) => keycloakEnv(moved(base)), name));
+  return moved(await start(KEYCLOAK_SERVER, (base) => keycloakEnv(moved(base), { keycloakLmsClientSecret: 'unused' }), name));
 }
 
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;

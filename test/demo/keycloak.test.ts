@@ -90,7 +90,7 @@ beforeAll(async () => {
   const config = parseConfig({ authentication: { backend: 'keycloak' } });
   const model = keycloakModel(config, { tls: true })!;
   // The stand-in's public URL as the browser sees it, here on loopback.
-  const env = { ...keycloakEnv(model), KEYCLOAK_URL: base };
+  const env = { ...keycloakEnv(model, { keycloakLmsClientSecret: 'unused' }), KEYCLOAK_URL: base };
   child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH, ...env, PORT: String(port) }, stdio: 'ignore' });
   realm = `${base}/realms/${model.realm}`;
   for (let i = 0; i < 100; i++) {

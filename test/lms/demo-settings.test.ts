@@ -70,12 +70,12 @@ describe("the project's EDX_API_KEY and Fonzie signing key", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     const file = join(dir, '.richie-dev', 'secrets.json');
     const secrets = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-    expect(Object.keys(secrets).sort()).toEqual(['courseRunSync', 'edxApiKey', 'jwtSigningKey']);
+    expect(Object.keys(secrets).sort()).toEqual(['courseRunSync', 'edxApiKey', 'jwtSigningKey', 'keycloakLmsClientSecret']);
     for (const value of Object.values(secrets)) {
       expect(value).toMatch(/^[0-9a-f]{64}$/);
       expect(result.stdout + result.stderr).not.toContain(value);
     }
-    expect(new Set(Object.values(secrets)).size).toBe(3);
+    expect(new Set(Object.values(secrets)).size).toBe(4);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const lms = parseEnvFile(readFileSync(join(dir, '.richie-dev', 'env', 'lms.env'), 'utf8'));
     expect(lms.EDX_API_KEY).toBe(secrets.edxApiKey);

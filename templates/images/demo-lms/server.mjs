@@ -2,8 +2,9 @@
 // openedx-hawthorn module) talks to, configured by the env file richie-dev renders for
 // openedx-docker's settings and answering as OpenEdX does wherever that client can tell:
 // status codes, Content-Type, cookies, CORS and CSRF rules of the configured release.
-// A wrong setting breaks it the way it would break OpenEdX. Node's standard library, and jose
-// (bundled at build time into vendor/jose.mjs by build/demo-apps.mjs) for Fonzie's tokens.
+// A wrong setting breaks it the way it would break OpenEdX. Node's standard library, jose
+// (bundled at build time into vendor/jose.mjs by build/demo-apps.mjs) for Fonzie's tokens, and
+// openid-client (vendor/openid-client.mjs) for its login through Keycloak (keycloak-login.mjs).
 // Also: `node server.mjs publish '<json>'` pushes a course run to the catalog through the
 // course hooks, signed, verifying the catalog's certificate.
 //
@@ -28,6 +29,7 @@ import { request as httpRequest } from 'node:http';
 import { nowMs } from './clock.mjs';
 import { demoRuns } from './demo-runs.mjs';
 import { SignJWT } from './vendor/jose.mjs';
+import { CALLBACK_PATH, keycloakLogin } from './keycloak-login.mjs';
 
 const env = process.env;
 
@@ -69,6 +71,10 @@ const FONZIE = bool('RICHIE_DEV_FONZIE', false);
 // fonzie's edx-platform/config/lms/docker_run_development.py. Never a per-process key: another
 // app given the same key must accept the token.
 const SIMPLE_JWT = { ALGORITHM: 'HS256', SIGNING_KEY: 'ThisIsAnExampleKeyForDevPurposeOnly', ACCESS_TOKEN_LIFETIME: 300, ...json('SIMPLE_JWT', {}) };
+// Login through Keycloak (Richie's fonzie-keycloak): python-social-auth's URLs under /auth/,
+// which edx-platform serves with FEATURES['ENABLE_THIRD_PARTY_AUTH'], and the /keycloak-login
+// Richie calls; only when the SOCIAL_AUTH_KEYCLOAK_* settings name a Keycloak (keycloak-login.mjs).
+const KEYCLOAK = FEATURES.ENABLE_THIRD_PARTY_AUTH ? keycloakLogin(env, ROOT) : undefined;
 
 // ---- Courses: the demo runs, dated now (demo-runs.mjs) ---------------------------------------
 const COURSES = new Map(demoRuns(env.RICHIE_DEV_SAMPLE_COURSE_ID || 'course-v1:richie+demo+2026', { states: bool('RICHIE_DEV_DEMO_STATE_RUNS', true) }).map((run) => [run.course_id, run]));
@@ -119,6 +125,9 @@ const usersFile = `${DATA}/users.json`;
 const users = () => ({ ...USERS_SEED, ...readJson(usersFile, {}) });
 const accountsFile = `${DATA}/accounts.json`;
 const sessions = new Map(); // session id -> username
+// Session id -> what python-social-auth keeps in the (anonymous) session between /auth/login/
+// and the callback: state, nonce, PKCE verifier, sanitized next.
+const socialAuth = new Map();
 
 // ---- HTTP helpers ----------------------------------------------------------------------------
 const cookies = (req) =>
@@ -266,11 +275,14 @@ const currentUser = (req) => {
   const sid = cookies(req)[SESSION_COOKIE];
   return sid ? sessions.get(sid) : undefined;
 };
+function setSessionCookie(res, sid) {
+  // Django 1.11 sets no SameSite on the session cookie; Django 2.1+ defaults to Lax.
+  res.appendHeader('set-cookie', `${SESSION_COOKIE}=${sid}; HttpOnly; Path=/${SESSION_COOKIE_SECURE ? '; Secure' : ''}${NETLOC ? '' : '; SameSite=Lax'}`);
+}
 function startSession(res, username) {
   const sid = randomBytes(16).toString('hex');
   sessions.set(sid, username);
-  // Django 1.11 sets no SameSite on the session cookie; Django 2.1+ defaults to Lax.
-  res.appendHeader('set-cookie', `${SESSION_COOKIE}=${sid}; HttpOnly; Path=/${SESSION_COOKIE_SECURE ? '; Secure' : ''}${NETLOC ? '' : '; SameSite=Lax'}`);
+  setSessionCookie(res, sid);
 }
 /** After login OpenEdX follows `next`: Richie sends next=richie/<path>, relative to /login, so /richie/<path>, which nginx sends back to the catalog. */
 const nextUrl = (next) => new URL(next || '/', `${ROOT}/login`).href;
@@ -481,6 +493,47 @@ async function handle(req, res) {
       startSession(res, username);
       return redirect(res, nextUrl(form.get('next')));
     }
+  }
+  if (KEYCLOAK && path === '/keycloak-login' && req.method === 'GET') {
+    // The LMS's Keycloak login Richie's fonzie-keycloak calls: python-social-auth's begin URL
+    // for the "keycloak" backend, `next` passed on.
+    const next = url.searchParams.get('next');
+    return redirect(res, `/auth/login/keycloak/${next === null ? '' : `?next=${encodeURIComponent(next)}`}`);
+  }
+  if (KEYCLOAK && path === '/auth/login/keycloak/' && req.method === 'GET') {
+    // do_auth: the state (and the rest) in the session, made now for an anonymous browser.
+    let sid = cookies(req)[SESSION_COOKIE];
+    if (!sid || !(sessions.has(sid) || socialAuth.has(sid))) {
+      sid = randomBytes(16).toString('hex');
+      setSessionCookie(res, sid);
+    }
+    const { url: authUrl, pending } = await KEYCLOAK.begin(url.searchParams.get('next'), req.headers.host || '');
+    socialAuth.set(sid, pending);
+    return redirect(res, authUrl);
+  }
+  if (KEYCLOAK && path === CALLBACK_PATH && req.method === 'GET') {
+    // do_complete: the code exchanged server to server, the LMS user of Keycloak's username
+    // (made on first login, as the social auth pipeline's create_user does, with no usable
+    // password), a new session for them (Django's login() cycles the key), then `next`.
+    const sid = cookies(req)[SESSION_COOKIE];
+    const pending = sid && socialAuth.get(sid);
+    if (!pending) return html(res, 400, page('Authentication failed', '<p>Session value state missing.</p>'));
+    socialAuth.delete(sid);
+    let who;
+    try {
+      who = await KEYCLOAK.complete(`${ROOT}${req.url}`, pending);
+    } catch (error) {
+      // openid-client's errors carry Keycloak's OAuth error code (invalid_client, invalid_grant...).
+      const code = error.error ? `: ${error.error}${error.error_description ? ` (${error.error_description})` : ''}` : '';
+      return html(res, 400, page('Authentication failed', `<p>${escape(`${error.message}${code}`)}</p>`));
+    }
+    if (!Object.hasOwn(users(), who.username)) {
+      writeJson(usersFile, { ...readJson(usersFile, {}), [who.username]: randomBytes(32).toString('hex') });
+      if (who.name) writeJson(accountsFile, { ...profiles(), [who.username]: { ...profiles()[who.username], name: who.name } });
+    }
+    sessions.delete(sid);
+    startSession(res, who.username);
+    return redirect(res, pending.next);
   }
   if (path === '/logout') {
     const sid = cookies(req)[SESSION_COOKIE];
