@@ -5,18 +5,12 @@
 // entries from `richie-dev hosts add`; prints one JSON line of what it saw.
 // argv: catalogCourseUrl homeDir screenshotPath mode(real|fake|untrusted|cors) [runMarker]
 // runMarker: text of the run's dates ("From Jan 01, 2027 to ..."), to pick it among the open runs.
-import { chromium } from 'playwright-core';
+import { openChromium } from './chromium.mjs';
 import { clickEnrollmentButton, clickLogIn, enrollmentStatus, userMenu } from './richie-widgets.mjs';
 
 const [courseUrl, home, screenshot, mode, marker = ''] = process.argv.slice(2);
-const context = await chromium.launchPersistentContext(`${home}/chromium-profile-${mode}`, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  env: { ...process.env, HOME: home, TZ: 'UTC' }, // UTC: the run markers are UTC dates
-});
+const { context, page, consoleErrors } = await openChromium(home, mode);
 const seen = { mode, steps: [] };
-const page = await context.newPage();
 const status = () => enrollmentStatus(page, marker);
 // Richie keeps its query cache in sessionStorage, written at most every 500 ms
 // (js/settings/settings.prod.ts): a reload sooner would read the cache from before the click.
@@ -27,11 +21,6 @@ async function enroll() {
   await page.waitForSelector('[aria-busy="true"]', { state: 'detached', timeout: 15000 });
 }
 const lmsRequests = [];
-const consoleErrors = [];
-page.on('console', (message) => {
-  if (message.type() === 'error') consoleErrors.push(message.text().split('\n')[0]);
-});
-page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
 /** Log in on the LMS from the catalog page's login button; back on the catalog afterwards. */
 async function logInOnLms() {
   await Promise.all([page.waitForURL(/\/login/), clickLogIn(page)]);

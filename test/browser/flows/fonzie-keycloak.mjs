@@ -6,26 +6,15 @@
 // test/browser/fonzie-keycloak.test.ts inside a private mount namespace whose /etc/hosts got its
 // entries from `richie-dev hosts add`; prints one JSON line of what it saw.
 // argv: catalogCourseUrl lmsOrigin keycloakOrigin homeDir
-import { chromium } from 'playwright-core';
+import { openChromium } from './chromium.mjs';
 import { clickLogIn, userMenu } from './richie-widgets.mjs';
 
 const [courseUrl, lms, keycloak, home] = process.argv.slice(2);
 const catalog = new URL(courseUrl).origin;
 const widget = '.richie-react--user-login';
 
-const context = await chromium.launchPersistentContext(`${home}/chromium-profile-fonzie-keycloak`, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  env: { ...process.env, HOME: home },
-});
+const { context, page, consoleErrors, load } = await openChromium(home, 'fonzie-keycloak');
 const seen = { steps: [], requests: [] };
-const page = await context.newPage();
-const consoleErrors = [];
-page.on('console', (message) => {
-  if (message.type() === 'error') consoleErrors.push(message.text().split('\n')[0]);
-});
-page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
 // What the browser asked of the LMS and of Keycloak (the page's own origin left out).
 page.on('response', (response) => {
   const url = new URL(response.url());
@@ -40,11 +29,7 @@ const sessionToken = async (present) => {
 };
 
 try {
-  // Docker's interface changes abort what is in flight (ERR_NETWORK_CHANGED): load again.
-  for (let attempt = 0; attempt < 4; attempt++) {
-    const response = await page.goto(courseUrl).catch((error) => ({ error: error.message }));
-    if (!response.error?.includes('ERR_NETWORK_CHANGED')) break;
-  }
+  await load(courseUrl);
   seen.anonymous = await userMenu(page);
   mark('anonymous');
 

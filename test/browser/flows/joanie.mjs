@@ -8,26 +8,15 @@
 // A marker is a JSON list of texts the run's block contains all of (its dates and "Free access").
 // openRunMarker: the run to enroll in; otherRunMarker: another open Joanie run of the same course,
 // which Joanie must refuse once the user is enrolled in the first.
-import { chromium } from 'playwright-core';
+import { openChromium } from './chromium.mjs';
 import { clickEnrollmentButton, clickLogIn, courseLink, enrollmentStatus, userMenu } from './richie-widgets.mjs';
 
 const [courseUrl, joanie, home, login, openMarker, otherMarker] = process.argv.slice(2);
 const catalog = new URL(courseUrl).origin;
 const runs = { open: JSON.parse(openMarker), other: JSON.parse(otherMarker) };
 
-const context = await chromium.launchPersistentContext(`${home}/chromium-profile-joanie`, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  env: { ...process.env, HOME: home, TZ: 'UTC' }, // UTC: the run markers are UTC dates
-});
+const { context, page, consoleErrors, load } = await openChromium(home, 'joanie');
 const seen = { login, steps: [], joanieRequests: [], lmsRequests: [], failed: [] };
-const page = await context.newPage();
-const consoleErrors = [];
-page.on('console', (message) => {
-  if (message.type() === 'error') consoleErrors.push(message.text().split('\n')[0]);
-});
-page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
 page.on('response', (response) => {
   const url = new URL(response.url());
   const line = `${response.status()} ${response.request().method()} ${url.pathname}${url.search}`;
@@ -71,13 +60,7 @@ const logins = {
 
 try {
   if (!logins[login]) throw new Error(`no login "${login}"`);
-  // Docker adds and removes host interfaces as containers come and go; Chromium then aborts what
-  // is in flight with ERR_NETWORK_CHANGED (the machine, not the stack): load again.
-  for (let attempt = 0; attempt < 4; attempt++) {
-    const response = await page.goto(courseUrl).catch((error) => ({ error: error.message }));
-    if (!response.error?.includes('ERR_NETWORK_CHANGED')) break;
-    await page.waitForTimeout(500);
-  }
+  await load(courseUrl);
   await step('anonymous', 'open');
   await logins[login]();
   seen.backOn = page.url();

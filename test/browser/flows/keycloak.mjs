@@ -3,7 +3,7 @@
 // and keycloak-js, bundled into the demo catalog. Run by test/browser/keycloak.test.ts inside a
 // private mount namespace whose /etc/hosts got its entries from `richie-dev hosts add`; prints
 // one JSON line of what it saw. argv: catalogCourseUrl keycloakOrigin homeDir
-import { chromium } from 'playwright-core';
+import { openChromium } from './chromium.mjs';
 import { clickLogIn, userMenu } from './richie-widgets.mjs';
 
 const [courseUrl, keycloak, home] = process.argv.slice(2);
@@ -29,20 +29,9 @@ function ui(page) {
   };
 }
 
-const context = await chromium.launchPersistentContext(`${home}/chromium-profile-keycloak`, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  env: { ...process.env, HOME: home },
-});
+const { context, page, consoleErrors, load } = await openChromium(home, 'keycloak');
 const seen = { steps: [], keycloakRequests: [] };
-const page = await context.newPage();
 const controls = ui(page);
-const consoleErrors = [];
-page.on('console', (message) => {
-  if (message.type() === 'error') consoleErrors.push(message.text().split('\n')[0]);
-});
-page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
 page.on('response', (response) => {
   const url = new URL(response.url());
   if (url.origin === keycloak) seen.keycloakRequests.push(`${response.status()} ${response.request().method()} ${url.pathname}${url.searchParams.has('prompt') ? `?prompt=${url.searchParams.get('prompt')}` : ''}${url.searchParams.has('kc_action') ? `?kc_action=${url.searchParams.get('kc_action')}` : ''}`);
@@ -57,11 +46,7 @@ async function signIn(fields) {
 }
 
 try {
-  // Docker's interface changes abort what is in flight (ERR_NETWORK_CHANGED): load again.
-  for (let attempt = 0; attempt < 4; attempt++) {
-    const response = await page.goto(courseUrl).catch((error) => ({ error: error.message }));
-    if (!response.error?.includes('ERR_NETWORK_CHANGED')) break;
-  }
+  await load(courseUrl);
   seen.anonymous = await controls.user();
   mark('anonymous');
 

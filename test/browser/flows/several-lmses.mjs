@@ -13,24 +13,13 @@
 // - lms/openedx-hawthorn.ts: `user.login` is `${endpoint}/login?next=richie${location.pathname}`.
 // So a user known to the first LMS has no session on the second: they log in there too, on the
 // login URL openedx-hawthorn builds for that LMS's entry.
-import { chromium } from 'playwright-core';
+import { openChromium } from './chromium.mjs';
 import { clickEnrollmentButton, clickLogIn, enrollmentStatus, userMenu } from './richie-widgets.mjs';
 
 const [catalogOrigin, home, marker1, marker2] = process.argv.slice(2);
-const context = await chromium.launchPersistentContext(`${home}/chromium-profile-several-lmses`, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  env: { ...process.env, HOME: home, TZ: 'UTC' }, // UTC: the run markers are UTC dates
-});
-const page = await context.newPage();
+const { context, page, consoleErrors, load } = await openChromium(home, 'several-lmses');
 const seen = { steps: [], requests: {} };
 let phase = 'start';
-const consoleErrors = [];
-page.on('console', (message) => {
-  if (message.type() === 'error') consoleErrors.push(message.text().split('\n')[0]);
-});
-page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
 // Every API call the page makes, with its answer's status, grouped by phase.
 const answered = new WeakSet();
 page.on('response', (response) => {
@@ -57,19 +46,6 @@ const linkOf = (m) =>
     return props.courseRuns.find((run) => `From ${day(run.start)} to ${day(run.end)}` === text)?.resource_link ?? null;
   }, m);
 
-/** Load a page; Docker's interface churn (ERR_NETWORK_CHANGED) is the machine, not the stack: load again. */
-async function load(url) {
-  for (let attempt = 0; ; attempt++) {
-    const before = consoleErrors.length;
-    const response = await page.goto(url).catch((error) => ({ error: error.message }));
-    if (response.error?.includes('ERR_NETWORK_CHANGED') && attempt < 3) continue;
-    if (response.error) throw new Error(`loading ${url}: ${response.error.split('\n')[0]}`);
-    await page.waitForLoadState('load');
-    if (!consoleErrors.slice(before).some((e) => e.includes('ERR_NETWORK_CHANGED')) || attempt >= 3) return;
-    consoleErrors.splice(before);
-    await page.waitForTimeout(500);
-  }
-}
 
 /** Fill the demo LMS's login form as student; back on the catalog afterwards. */
 async function submitLogin() {
