@@ -228,11 +228,12 @@ describe('several LMSes: each course enrolls and syncs on its own LMS', () => {
     // Logging in on the second LMS at the URL openedx-hawthorn builds for its entry; its nginx sends the user back.
     expect(seen.login2).toBe(`${FONZIE}/login?next=richie/en/courses/demo-2/`);
     expect(seen.back2).toBe(`${CATALOG}/en/courses/demo-2/`);
-    // Then every enrollment call (read, enroll, read again) goes to the second LMS; the user, from
-    // the first, comes from Richie's session cache (react-query, kept in sessionStorage). Fonzie's
+    // Then every enrollment call (read, enroll, read again) goes to the second LMS; the user comes
+    // from the first, out of Richie's session cache (react-query, kept in sessionStorage) or read
+    // again there once that copy is stale (a slow machine: seen in a loaded run). Fonzie's
     // /api/v1.0/user/me is never called: Richie reads it only when the authentication backend is
     // "fonzie".
-    expect(calls('course2'), JSON.stringify(seen.requests)).toEqual([
+    expect(calls('course2').filter((call) => call !== `200 GET ${EDX}/api/user/v1/me`), JSON.stringify(seen.requests)).toEqual([
       `200 GET ${FONZIE}/api/enrollment/v1/enrollment/student,${COURSE2}`,
       `200 POST ${FONZIE}/api/enrollment/v1/enrollment`,
     ]);
