@@ -7,8 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { cli, hasTool } from '../helpers.js';
+import { CHROMIUM, CHROMIUM_ARGS } from './flows/chromium.mjs';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export { CHROMIUM };
 
 export function hasChromium(): boolean {
   return hasTool('chromium');
@@ -41,16 +42,7 @@ export interface LaunchOptions {
 export async function launchChromium(options: LaunchOptions): Promise<{ browser: Browser; context: BrowserContext }> {
   const { chromium } = await import('playwright-core');
   const userDataDir = join(options.home, 'chromium-profile');
-  const args = [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    ...(options.resolverRules ? [`--host-resolver-rules=${options.resolverRules}`] : []),
-  ];
+  const args = [...CHROMIUM_ARGS, ...(options.resolverRules ? [`--host-resolver-rules=${options.resolverRules}`] : [])];
   // launchPersistentContext gives a real --user-data-dir; HOME decides which NSS db is read.
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,

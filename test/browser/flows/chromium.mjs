@@ -4,15 +4,20 @@
 // Docker's interface churn.
 import { chromium } from 'playwright-core';
 
+/** Debian's Chromium (never a downloaded browser), and the flags every test starts it with. */
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
 /**
  * Chromium on `${home}/chromium-profile-${profile}`, in UTC (the run markers are UTC dates), with
  * one page. `consoleErrors`: the first line of each console error and uncaught page error.
+ * `finish(seen)` prints what the flow saw, those errors with it, and closes Chromium.
  */
 export async function openChromium(home, profile) {
   const context = await chromium.launchPersistentContext(`${home}/chromium-profile-${profile}`, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
     env: { ...process.env, HOME: home, TZ: 'UTC' },
   });
   const page = await context.newPage();
@@ -40,5 +45,12 @@ export async function openChromium(home, profile) {
     }
   }
 
-  return { context, page, consoleErrors, load };
+  /** Ends the flow: its one JSON line (what it saw, with the console errors) printed, Chromium closed. */
+  async function finish(seen) {
+    seen.consoleErrors = consoleErrors;
+    await context.close();
+    console.log(JSON.stringify(seen));
+  }
+
+  return { context, page, consoleErrors, load, finish };
 }

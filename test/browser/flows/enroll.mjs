@@ -9,7 +9,7 @@ import { openChromium } from './chromium.mjs';
 import { clickEnrollmentButton, clickLogIn, enrollmentStatus, userMenu } from './richie-widgets.mjs';
 
 const [courseUrl, home, screenshot, mode, marker = ''] = process.argv.slice(2);
-const { context, page, consoleErrors } = await openChromium(home, mode);
+const { context, page, consoleErrors, finish } = await openChromium(home, mode);
 const seen = { mode, steps: [] };
 const status = () => enrollmentStatus(page, marker);
 // Richie keeps its query cache in sessionStorage, written at most every 500 ms
@@ -83,6 +83,4 @@ try {
   seen.error = error.message.split('\n')[0];
 }
 seen.lmsRequests = lmsRequests;
-seen.consoleErrors = consoleErrors;
-await context.close();
-console.log(JSON.stringify(seen));
+await finish(seen);

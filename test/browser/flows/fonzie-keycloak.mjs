@@ -13,7 +13,7 @@ const [courseUrl, lms, keycloak, home] = process.argv.slice(2);
 const catalog = new URL(courseUrl).origin;
 const widget = '.richie-react--user-login';
 
-const { context, page, consoleErrors, load } = await openChromium(home, 'fonzie-keycloak');
+const { page, load, finish } = await openChromium(home, 'fonzie-keycloak');
 const seen = { steps: [], requests: [] };
 // What the browser asked of the LMS and of Keycloak (the page's own origin left out).
 page.on('response', (response) => {
@@ -61,6 +61,4 @@ try {
   seen.error = error.message.split('\n')[0];
   seen.url = page.url();
 }
-seen.consoleErrors = consoleErrors;
-await context.close();
-console.log(JSON.stringify(seen));
+await finish(seen);

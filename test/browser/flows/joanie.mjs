@@ -15,7 +15,7 @@ const [courseUrl, joanie, home, login, openMarker, otherMarker] = process.argv.s
 const catalog = new URL(courseUrl).origin;
 const runs = { open: JSON.parse(openMarker), other: JSON.parse(otherMarker) };
 
-const { context, page, consoleErrors, load } = await openChromium(home, 'joanie');
+const { page, load, finish } = await openChromium(home, 'joanie');
 const seen = { login, steps: [], joanieRequests: [], lmsRequests: [], failed: [] };
 page.on('response', (response) => {
   const url = new URL(response.url());
@@ -29,10 +29,14 @@ const step = async (name, run) => seen.steps.push([name, run, await status(run)]
 // Richie keeps its query cache in sessionStorage, written at most every 500 ms
 // (js/settings/settings.prod.ts): a reload sooner would read the cache from before the click.
 const settle = () => page.waitForTimeout(1500);
-/** Clicks the run's "Enroll now" and waits for the widget to leave its busy state. */
+/** Clicks the run's "Enroll now" and waits for the widget to answer: its busy state gone, the run's status changed. */
 async function enroll(run) {
+  const before = await status(run);
   await clickEnrollmentButton(page, runs[run]);
   await page.waitForSelector('[aria-busy="true"]', { state: 'detached', timeout: 15000 });
+  // The busy state may not have begun when that wait returned (a loaded machine): the click is
+  // answered once the run's status leaves what it was (at most 15 s).
+  for (let i = 0; i < 75 && (await status(run)) === before; i++) await page.waitForTimeout(200);
 }
 
 /**
@@ -84,6 +88,4 @@ try {
   seen.error = error.message.split('\n')[0];
   seen.url = page.url();
 }
-seen.consoleErrors = consoleErrors;
-await context.close();
-console.log(JSON.stringify(seen));
+await finish(seen);

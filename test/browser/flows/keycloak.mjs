@@ -29,7 +29,7 @@ function ui(page) {
   };
 }
 
-const { context, page, consoleErrors, load } = await openChromium(home, 'keycloak');
+const { page, load, finish } = await openChromium(home, 'keycloak');
 const seen = { steps: [], keycloakRequests: [] };
 const controls = ui(page);
 page.on('response', (response) => {
@@ -87,6 +87,4 @@ try {
   seen.error = error.message.split('\n')[0];
   seen.url = page.url();
 }
-seen.consoleErrors = consoleErrors;
-await context.close();
-console.log(JSON.stringify(seen));
+await finish(seen);

@@ -4,7 +4,7 @@ export const ENROLLMENT_TEXTS: [string, string][];
 export type RunMarker = string | string[];
 export function enrollmentText(page: Page, marker?: RunMarker): Promise<string | null>;
 export function enrollmentStatus(page: Page, marker?: RunMarker, timeout?: number): Promise<string>;
-export function clickEnrollmentButton(page: Page, marker?: RunMarker): Promise<void>;
+export function clickEnrollmentButton(page: Page, marker?: RunMarker, timeout?: number): Promise<void>;
 export function courseLink(page: Page, marker?: RunMarker): Promise<string | null>;
 export function userMenu(page: Page): Promise<string | null>;
 export function clickLogIn(page: Page): Promise<void>;

@@ -59,18 +59,28 @@ export async function enrollmentStatus(page, marker = '', timeout = 15000) {
   }
 }
 
-/** Clicks the button of the run's enrollment widget ("Enroll now", "Log in to enroll"); `marker` as above. */
-export async function clickEnrollmentButton(page, marker = '') {
-  const handle = await page.evaluateHandle((m) => {
-    const dls = [...document.querySelectorAll('.course-detail__runs--open dl')];
-    const dl = m ? dls.find((d) => [].concat(m).every((text) => d.textContent.includes(text))) : dls[0];
-    for (let el = dl?.nextElementSibling; el && !['DL', 'H3'].includes(el.tagName); el = el.nextElementSibling) {
-      const button = el.tagName === 'BUTTON' ? el : el.querySelector('button');
-      if (button) return button;
-    }
-    return null;
-  }, marker);
-  const button = handle.asElement();
+/**
+ * Clicks the button of the run's enrollment widget ("Enroll now", "Log in to enroll"); `marker`
+ * as above. The widget renders it once its calls have answered: waits for it as
+ * enrollmentStatus waits for the text (a loaded machine takes seconds).
+ */
+export async function clickEnrollmentButton(page, marker = '', timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  let button = null;
+  for (;;) {
+    const handle = await page.evaluateHandle((m) => {
+      const dls = [...document.querySelectorAll('.course-detail__runs--open dl')];
+      const dl = m ? dls.find((d) => [].concat(m).every((text) => d.textContent.includes(text))) : dls[0];
+      for (let el = dl?.nextElementSibling; el && !['DL', 'H3'].includes(el.tagName); el = el.nextElementSibling) {
+        const found = el.tagName === 'BUTTON' ? el : el.querySelector('button');
+        if (found) return found;
+      }
+      return null;
+    }, marker);
+    button = handle.asElement();
+    if (button || Date.now() > deadline) break;
+    await page.waitForTimeout(200);
+  }
   if (!button) throw new Error(`no enrollment button for the run "${marker}"`);
   await button.click();
 }

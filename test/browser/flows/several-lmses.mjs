@@ -17,7 +17,7 @@ import { openChromium } from './chromium.mjs';
 import { clickEnrollmentButton, clickLogIn, enrollmentStatus, userMenu } from './richie-widgets.mjs';
 
 const [catalogOrigin, home, marker1, marker2] = process.argv.slice(2);
-const { context, page, consoleErrors, load } = await openChromium(home, 'several-lmses');
+const { context, page, load, finish } = await openChromium(home, 'several-lmses');
 const seen = { steps: [], requests: {} };
 let phase = 'start';
 // Every API call the page makes, with its answer's status, grouped by phase.
@@ -120,6 +120,4 @@ try {
 } catch (error) {
   seen.error = `${phase}: ${error.message.split('\n')[0]}`;
 }
-seen.consoleErrors = consoleErrors;
-await context.close();
-console.log(JSON.stringify(seen));
+await finish(seen);
