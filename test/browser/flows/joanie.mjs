@@ -62,6 +62,19 @@ const logins = {
   },
 };
 
+/**
+ * A reload. With Keycloak, keycloak-js's check-sso then leaves the page for Keycloak and comes back
+ * (prompt=none, no iframe) and exchanges the code: a click before that is lost with the first
+ * page, so wait for the token endpoint's answer and the page's calls after it.
+ */
+async function reload() {
+  const exchanged = login === 'keycloak' ? page.waitForResponse((r) => r.url().endsWith('/protocol/openid-connect/token'), { timeout: 20000 }) : undefined;
+  await page.reload();
+  if (!exchanged) return;
+  await exchanged;
+  await page.waitForLoadState('networkidle');
+}
+
 try {
   if (!logins[login]) throw new Error(`no login "${login}"`);
   await load(courseUrl);
@@ -76,7 +89,7 @@ try {
   await step('after-click', 'open');
   seen.courseLink = await courseLink(page, runs.open);
   await settle();
-  await page.reload();
+  await reload();
   await step('after-reload', 'open');
   // Enrolled in an open run of the course, the user may not enroll in another one (Joanie's
   // EnrollmentSerializer.create, CourseRun.can_enroll): Richie offers it, Joanie refuses it.
